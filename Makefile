@@ -36,3 +36,14 @@ unit: collection
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) build .pytest_cache .coverage htmlcov
+
+# The simulated fleet in the foreground until interrupted:
+#   make fleet SCENARIO=<scenario.yml> INVENTORY=<inventory.yml to write> STATE=<state.json to write on exit>
+SCENARIO  ?= tests/winsim/scenarios/mixed_fleet.yml
+INVENTORY ?= fleet-inventory.yml
+STATE     ?= fleet-state.json
+fleet: collection
+	$(BIN)/python -m winsim.fleet --scenario $(SCENARIO) --inventory $(INVENTORY) --state $(STATE)
+
+demo: collection
+	tools/demo.sh
