@@ -1,0 +1,206 @@
+#!powershell
+
+# Host side of volume_activation.kms.kms_client_key. It makes no decision: it reads the licensing
+# data and runs the steps the action plugin planned, returning each step's HRESULT.
+# docs/worker_contract.md defines every name and shape used here.
+
+#AnsibleRequires -CSharpUtil Ansible.Basic
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+
+$WorkerName = 'volume_activation.kms.kms_client_key'
+$RegistryPath = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+$KeyedWindowsProducts = "ApplicationID = '55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
+$OsProperties = 'Caption', 'Version', 'BuildNumber', 'OperatingSystemSKU', 'ProductType'
+$RegistryProperties = 'EditionID', 'ProductName', 'InstallationType', 'CurrentBuild', 'UBR', 'DisplayVersion'
+$ServiceProperties = 'Version', 'KeyManagementServiceMachine', 'KeyManagementServicePort',
+    'KeyManagementServiceLookupDomain', 'DiscoveredKeyManagementServiceMachineName',
+    'DiscoveredKeyManagementServiceMachinePort'
+$ProductProperties = 'ID', 'Name', 'Description', 'ApplicationID', 'LicenseFamily', 'PartialProductKey',
+    'ProductKeyChannel', 'LicenseStatus', 'LicenseStatusReason', 'GracePeriodRemaining', 'LicenseIsAddon',
+    'KeyManagementServiceMachine', 'KeyManagementServicePort', 'DiscoveredKeyManagementServiceMachineName',
+    'DiscoveredKeyManagementServiceMachinePort'
+
+function ConvertTo-UInt32([long]$Value) {
+    [uint32]($Value -band [uint32]::MaxValue)
+}
+
+function Get-HResult([Exception]$Exception) {
+    # Exceptions from .NET method calls arrive wrapped by PowerShell.
+    while ($Exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $Exception.InnerException) {
+        $Exception = $Exception.InnerException
+    }
+    $errorData = $Exception.PSObject.Properties['ErrorData']
+    if ($null -ne $errorData -and $null -ne $errorData.Value) {
+        $code = $errorData.Value.CimInstanceProperties['error_Code']
+        if ($null -ne $code -and $null -ne $code.Value) {
+            return ConvertTo-UInt32 $code.Value
+        }
+    }
+    if ($Exception -is [System.Net.Sockets.SocketException]) {
+        return ConvertTo-UInt32 (0x80070000 -bor [int]$Exception.SocketErrorCode)
+    }
+    # Exception.HResult is not public before .NET 4.5 (PowerShell 3 on Windows 7); this reads the same value.
+    ConvertTo-UInt32 ([System.Runtime.InteropServices.Marshal]::GetHRForException($Exception))
+}
+
+function Get-CimPropertyName([string]$ClassName) {
+    @((Get-CimClass -ClassName $ClassName).CimClassProperties | ForEach-Object { $_.Name })
+}
+
+function Read-CimRow([string]$ClassName, [string[]]$Properties, [string]$Filter) {
+    try {
+        $present = Get-CimPropertyName $ClassName
+        $columns = @($Properties | Where-Object { $present -contains $_ })
+        $query = "SELECT $($columns -join ', ') FROM $ClassName"
+        if ($Filter) {
+            $query = "$query WHERE $Filter"
+        }
+        $instances = @(Get-CimInstance -Query $query)
+    }
+    catch {
+        throw ('cannot read {0} (0x{1:X8}): {2}' -f $ClassName, (Get-HResult $_.Exception), $_.Exception.Message)
+    }
+    foreach ($instance in $instances) {
+        $row = [ordered]@{}
+        foreach ($name in $Properties) {
+            $row[$name] = $null
+            if ($columns -contains $name) {
+                $row[$name] = $instance.$name
+            }
+        }
+        $row
+    }
+}
+
+function Read-Registry {
+    try {
+        $key = Get-Item -LiteralPath $RegistryPath
+    }
+    catch {
+        throw ('cannot read {0}: {1}' -f $RegistryPath, $_.Exception.Message)
+    }
+    $row = [ordered]@{}
+    foreach ($name in $RegistryProperties) {
+        $row[$name] = $key.GetValue($name)
+    }
+    $row
+}
+
+function Get-Probe {
+    [ordered]@{
+        os = Read-CimRow -ClassName Win32_OperatingSystem -Properties $OsProperties | Select-Object -First 1
+        registry = Read-Registry
+        service = Read-CimRow -ClassName SoftwareLicensingService -Properties $ServiceProperties | Select-Object -First 1
+        products = @(Read-CimRow -ClassName SoftwareLicensingProduct -Properties $ProductProperties -Filter $KeyedWindowsProducts)
+    }
+}
+
+function Get-LicensingService {
+    Get-CimInstance -ClassName SoftwareLicensingService
+}
+
+function Get-PrimaryProduct {
+    $filter = $KeyedWindowsProducts
+    # LicenseIsAddon does not exist before Windows 8, where no add-on holds a Windows key.
+    if ((Get-CimPropertyName SoftwareLicensingProduct) -contains 'LicenseIsAddon') {
+        $filter = "$filter AND LicenseIsAddon = FALSE"
+    }
+    $products = @(Get-CimInstance -Query "SELECT ID FROM SoftwareLicensingProduct WHERE $filter")
+    if ($products.Count -eq 0) {
+        # SL_E_PKEY_NOT_INSTALLED
+        throw (New-Object System.Runtime.InteropServices.COMException 'No Windows product key is installed.', 0xC004F014)
+    }
+    $products[0]
+}
+
+function Test-TcpConnection([string]$HostName, [int]$Port, [int]$TimeoutMs) {
+    $client = New-Object System.Net.Sockets.TcpClient
+    try {
+        $attempt = $client.BeginConnect($HostName, $Port, $null, $null)
+        if (-not $attempt.AsyncWaitHandle.WaitOne($TimeoutMs)) {
+            throw (New-Object System.Net.Sockets.SocketException 10060)  # WSAETIMEDOUT
+        }
+        $client.EndConnect($attempt)
+    }
+    finally {
+        $client.Close()
+    }
+}
+
+$StepActions = @{
+    install_product_key = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName InstallProductKey -Arguments @{ ProductKey = [string]$Step.product_key } }
+    refresh_license_status = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName RefreshLicenseStatus }
+    set_kms_machine = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = [string]$Step.machine } }
+    clear_kms_machine = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServiceMachine }
+    set_kms_port = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$Step.port } }
+    clear_kms_port = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServicePort }
+    set_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName SetKeyManagementServiceLookupDomain -Arguments @{ LookupDomain = [string]$Step.domain } }
+    clear_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServiceLookupDomain }
+    test_tcp = { param($Step) Test-TcpConnection -HostName $Step.host -Port $Step.port -TimeoutMs $Step.timeout_ms }
+    activate = { param($Step) Invoke-CimMethod -InputObject (Get-PrimaryProduct) -MethodName Activate }
+}
+
+function Invoke-Step($Step) {
+    # The step's arguments (a product key among them) never go into the result.
+    $result = [ordered]@{ action = $Step.action; hresult = [uint32]0; message = '' }
+    try {
+        foreach ($output in @(& $StepActions[$Step.action] $Step)) {
+            $returnValue = $output.PSObject.Properties['ReturnValue']
+            if ($null -ne $returnValue -and $returnValue.Value) {
+                $result.hresult = ConvertTo-UInt32 $returnValue.Value
+            }
+        }
+    }
+    catch {
+        $result.hresult = Get-HResult $_.Exception
+        $result.message = $_.Exception.Message
+    }
+    $result
+}
+
+$spec = @{
+    options = @{
+        operation = @{ type = 'str'; required = $true; choices = 'probe', 'apply' }
+        steps = @{
+            type = 'list'
+            elements = 'dict'
+            default = @()
+            options = @{
+                action = @{ type = 'str'; required = $true; choices = @($StepActions.Keys) }
+                product_key = @{ type = 'str'; no_log = $true }
+                machine = @{ type = 'str' }
+                port = @{ type = 'int' }
+                domain = @{ type = 'str' }
+                host = @{ type = 'str' }
+                timeout_ms = @{ type = 'int' }
+            }
+        }
+    }
+    supports_check_mode = $true
+}
+$module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
+
+if ($module.Params.operation -eq 'apply') {
+    if ($module.CheckMode) {
+        $module.FailJson("$WorkerName refuses to apply steps in check mode")
+    }
+    $results = New-Object System.Collections.Generic.List[object]
+    foreach ($step in $module.Params.steps) {
+        $result = Invoke-Step $step
+        $results.Add($result)
+        if ($result.hresult -ne 0) {
+            break
+        }
+    }
+    $module.Result.steps = $results
+}
+
+try {
+    $module.Result.probe = Get-Probe
+}
+catch {
+    $module.FailJson("$WorkerName $($_.Exception.Message)", $_)
+}
+$module.ExitJson()
