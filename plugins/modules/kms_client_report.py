@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# Copyright: volume_activation.kms maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Implemented as an action plugin (plugins/action/kms_client_report.py); this file holds the documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: kms_client_report
+short_description: Write the fleet audit report of M(volume_activation.kms.kms_client_key) results
+version_added: 0.1.0
+description:
+  - Collects each host's registered result of M(volume_activation.kms.kms_client_key) and writes the fleet
+    audit on the controller as JSON, CSV, Markdown and a self-contained HTML page (charts by status and by key
+    type, and the host table).
+  - Runs entirely on the controller and writes local files. Run it once, in a play on C(localhost) or with
+    C(run_once=true).
+  - B(The report is written in check mode too.) With C(--check), M(volume_activation.kms.kms_client_key) is
+    an audit and this report is its output. Nothing is changed on the managed hosts.
+  - Every host of O(hosts) appears in the report. A host without a result gets status C(not_run); a host whose
+    result says it was unreachable (registered with C(ignore_unreachable=true)) gets status C(unreachable)
+    and Ansible's message; a failed result without a C(status) (the task failed before the module could
+    decide) gets status C(failed) and its message. Hosts are sorted by name.
+  - Files are replaced atomically (a temporary file in O(dest), then a rename). A file whose content would
+    differ only in its C(generated) timestamp is left as it is and does not count as a change, so an
+    unchanged fleet gives C(changed=false) and keeps the earlier timestamp.
+  - Partial product keys are reported with at most five characters; C(gvlk) is reported as the result gives
+    it (Microsoft's public GVLK, or five characters for a key supplied by the user).
+options:
+  results:
+    description:
+      - Mapping of inventory host name to that host's registered result.
+      - A value may be null (the host has no result).
+      - When omitted, each host's result is read from C(hostvars[host][result_var]).
+    type: dict
+  result_var:
+    description:
+      - Name of the variable each host registered the result of M(volume_activation.kms.kms_client_key) in.
+      - Used only when O(results) is omitted.
+    type: str
+    default: kms_client_result
+  hosts:
+    description:
+      - Host names that must appear in the report, whether or not they have a result.
+      - The report covers these hosts and every host that has a result (the keys of O(results), or the
+        inventory hosts whose O(result_var) is defined).
+      - Pass the targeted hosts here so that hosts that never ran are reported as C(not_run).
+    type: list
+    elements: str
+  dest:
+    description:
+      - Directory to write the files into; created when missing.
+      - A relative path is relative to the current directory of C(ansible-playbook).
+    type: path
+    required: true
+  formats:
+    description:
+      - Which files to write. V(json) is C(kms_audit.json), V(csv) C(kms_audit.csv), V(markdown)
+        C(kms_audit.md), V(html) C(kms_audit.html).
+    type: list
+    elements: str
+    choices: [json, csv, markdown, html]
+    default: [json, csv, markdown, html]
+  mode:
+    description:
+      - Whether the results come from an audit (V(check)) or a conversion (V(apply)); shown in every file.
+        The HTML page adds the chart of key types after the run in V(apply) mode.
+      - V(auto) is V(check) when this task runs in check mode, else V(apply). Set it explicitly when the report
+        task does not run in the same check mode as the M(volume_activation.kms.kms_client_key) task.
+    type: str
+    choices: [auto, check, apply]
+    default: auto
+attributes:
+  action:
+    description: Implemented as an action plugin; it runs on the controller.
+    support: full
+  check_mode:
+    description: Writes the report in check mode too; the report is the audit's output.
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    description: Runs on the controller, whatever the target's platform.
+    support: full
+    platforms: all
+notes:
+  - C(kms_audit.json) has C(generated) (ISO-8601 UTC), C(mode), C(summary) (status to count), C(key_types)
+    (C(before) and C(after), key type to count, hosts without a key type left out) and C(hosts), one object per
+    host with C(host), C(status), C(edition_id), C(edition), C(build), C(key_type), C(partial_product_key),
+    C(license_status) (each with C(before) and C(after)), C(gvlk), C(kms) (C(machine), C(port),
+    C(lookup_domain), C(discovered_machine), C(discovered_port)), C(changed) and C(message).
+  - C(kms_audit.csv) has one row per host with the columns host, status, edition_id, edition, build,
+    key_type_before, key_type_after, partial_key_before, partial_key_after, gvlk, license_status_before,
+    license_status_after, kms_machine, kms_port, changed, message (RFC 4180, CRLF line ends). A cell that
+    starts with C(=), C(+), C(-), C(@), a tab or a carriage return gets a leading C(') so that spreadsheets
+    do not evaluate it.
+  - Host names and messages come from the hosts; the HTML page escapes them and the Markdown file escapes C(|),
+    C(<), C(>) and C(&).
+seealso:
+  - module: volume_activation.kms.kms_client_key
+author:
+  - volume_activation.kms maintainers
+"""
+
+EXAMPLES = r"""
+- name: Audit or convert the Windows hosts
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Install the KMS client setup key
+      volume_activation.kms.kms_client_key:
+      register: kms_client_result
+      ignore_unreachable: true
+
+- name: Report
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write the fleet audit (in check mode too)
+      volume_activation.kms.kms_client_report:
+        hosts: "{{ groups['windows'] }}"
+        dest: kms_reports
+      register: kms_report
+
+    - name: Show the summary
+      ansible.builtin.debug:
+        msg: "{{ kms_report.msg }}"
+
+- name: Only the JSON and CSV files, from results collected by hand
+  volume_activation.kms.kms_client_report:
+    results: "{{ dict(groups['windows'] | zip(groups['windows'] | map('extract', hostvars, 'kms_client_result'))) }}"
+    dest: /srv/audit/kms
+    formats: [json, csv]
+    mode: check
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+files:
+  description: Path of the file written (or left unchanged) for each requested format.
+  returned: success
+  type: dict
+  sample:
+    json: /home/ops/kms_reports/kms_audit.json
+    csv: /home/ops/kms_reports/kms_audit.csv
+    markdown: /home/ops/kms_reports/kms_audit.md
+    html: /home/ops/kms_reports/kms_audit.html
+summary:
+  description:
+    - Number of hosts per status, statuses in the order compliant, converted, would_convert, activation_failed,
+      failed, unsupported_edition, evaluation_edition, kms_host, unknown_edition, skipped, unreachable,
+      not_run. Statuses no host has are left out.
+  returned: success
+  type: dict
+  sample: {compliant: 3, would_convert: 5, kms_host: 1, unreachable: 1}
+hosts:
+  description: Number of hosts in the report.
+  returned: success
+  type: int
+  sample: 10
+mode:
+  description: The mode the report was written in, V(check) or V(apply).
+  returned: success
+  type: str
+  sample: check
+msg:
+  description: One-line summary, counts from the largest.
+  returned: always
+  type: str
+  sample: "kms audit (check): 10 hosts: 5 would_convert, 3 compliant, 1 kms_host, 1 unreachable — reports in /home/ops/kms_reports"
+changed:
+  description: Whether any file was written (content other than the timestamp changed, or the file was new).
+  returned: always
+  type: bool
+"""

@@ -1,0 +1,113 @@
+# Copyright: volume_activation.kms maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Write the fleet audit files: render each format, leave unchanged files alone, replace the others atomically.
+
+Change detection ignores the ``generated`` timestamp: when a file would differ from the one on disk only in
+its timestamp, the file is left as it is (with the timestamp of the run that produced that content) and
+counts as unchanged. Anything else that differs (a host, a status, the mode) rewrites the file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import secrets
+import tempfile
+import typing as t
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import build_report
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
+    render_csv, render_json, render_markdown,
+)
+
+FILES: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any]], str]]] = {
+    'json': ('kms_audit.json', render_json),
+    'csv': ('kms_audit.csv', render_csv),
+    'markdown': ('kms_audit.md', render_markdown),
+    'html': ('kms_audit.html', render_html),
+}
+FORMATS = tuple(FILES)
+TIMESTAMP_PATTERN = r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z'
+NEW_FILE_MODE = 0o644
+
+
+def utc_timestamp(now: datetime.datetime | None = None) -> str:
+    """ISO-8601 UTC to the second, e.g. ``2025-06-25T14:03:07Z``."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return now.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def same_but_timestamp(template: str, placeholder: str, existing: str) -> bool:
+    """Whether ``existing`` is ``template`` with a timestamp wherever ``placeholder`` stands."""
+    pattern = TIMESTAMP_PATTERN.join(re.escape(part) for part in template.split(placeholder))
+    return re.fullmatch(pattern, existing) is not None
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8', newline='') as handle:
+            return handle.read()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def write_atomic(path: str, content: str) -> None:
+    """Write ``content`` to a temporary file next to ``path`` and rename it over ``path``.
+
+    Readers see the old file or the new one, never a partial one. An existing file keeps its permissions;
+    a new one gets 0644.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = NEW_FILE_MODE
+    descriptor, temporary = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=directory)
+    try:
+        with os.fdopen(descriptor, 'w', encoding='utf-8', newline='') as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def prepare_dest(dest: str) -> str:
+    """The absolute report directory, created when missing; ValueError when it cannot be one."""
+    dest = os.path.abspath(os.path.expanduser(dest))
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise ValueError(f'dest {dest} exists and is not a directory')
+    os.makedirs(dest, exist_ok=True)
+    return dest
+
+
+def write_reports(dest: str, formats: t.Iterable[str], results: t.Mapping[str, t.Mapping[str, t.Any] | None],
+                  mode: str, generated: str) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
+    """Write the requested formats into the existing directory ``dest``.
+
+    Returns the report (with ``generated``), the path of each format, and the formats whose file changed.
+    """
+    placeholder = 'generated' + secrets.token_hex(12)
+    report = build_report(results, mode, placeholder)
+    paths: dict[str, str] = {}
+    changed: list[str] = []
+    for name in FORMATS:
+        if name not in formats:
+            continue
+        filename, render = FILES[name]
+        path = paths[name] = os.path.join(dest, filename)
+        template = render(report)
+        existing = _read(path)
+        if existing is not None and same_but_timestamp(template, placeholder, existing):
+            continue
+        write_atomic(path, template.replace(placeholder, generated))
+        changed.append(name)
+    return dict(report, generated=generated), paths, changed

@@ -1,0 +1,189 @@
+# Copyright: volume_activation.kms maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render the fleet audit report (see ``_report_model``) as one self-contained HTML page.
+
+No external assets and no script: inline CSS, bar charts as inline SVG with their numbers as text, and the
+host table. Every value from a host is HTML-escaped. Status colours always come with the status name.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from html import escape
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import kms_text
+
+# status -> (strong colour for bars and badge borders, light colour for badge backgrounds)
+STATUS_COLOURS = {
+    'compliant': ('#1a7f37', '#dafbe1'),
+    'converted': ('#0969da', '#ddf4ff'),
+    'would_convert': ('#9a6700', '#fff8c5'),
+    'activation_failed': ('#bc4c00', '#fff1e5'),
+    'failed': ('#cf222e', '#ffebe9'),
+    'unsupported_edition': ('#8250df', '#fbefff'),
+    'evaluation_edition': ('#6639ba', '#ece2ff'),
+    'kms_host': ('#1b7c83', '#d8f3f6'),
+    'unknown_edition': ('#6e7781', '#eaeef2'),
+    'skipped': ('#57606a', '#f6f8fa'),
+    'unreachable': ('#82071e', '#ffd8d3'),
+    'not_run': ('#8c959f', '#f6f8fa'),
+}
+OTHER_COLOURS = ('#57606a', '#f6f8fa')
+KEY_TYPE_COLOURS = {'gvlk': '#1a7f37', 'unknown': '#8c959f', 'none': '#8c959f'}
+KEY_TYPE_DEFAULT_COLOUR = '#4c6a92'
+ARROW = '\N{RIGHTWARDS ARROW}'
+
+CSS = """
+:root { color-scheme: light; }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1f2328; background: #fff;
+       margin: 24px; font-size: 14px; line-height: 1.4; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 24px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
+.meta { color: #3d444d; margin: 0 0 4px; }
+.note { background: #f6f8fa; border-left: 4px solid #8c959f; padding: 6px 10px; margin: 8px 0 0; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px 40px; }
+figure { margin: 0; break-inside: avoid; }
+figcaption { font-weight: bold; margin-bottom: 4px; }
+svg text { font-family: inherit; font-size: 13px; fill: #1f2328; }
+svg text.count { font-weight: bold; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { border: 1px solid #d0d7de; padding: 4px 6px; text-align: left; vertical-align: top; }
+thead th { background: #eaeef2; }
+thead { display: table-header-group; }
+tbody tr:nth-child(even) { background: #f6f8fa; }
+tr { break-inside: avoid; }
+td.num { text-align: right; }
+td.msg { max-width: 36em; overflow-wrap: anywhere; }
+.badge { display: inline-block; border: 1px solid; border-radius: 4px; padding: 0 6px; font-weight: bold;
+         white-space: nowrap; }
+.empty { color: #6e7781; }
+@media print {
+  @page { size: landscape; margin: 12mm; }
+  body { margin: 0; font-size: 11px; }
+  table { font-size: 10px; }
+}
+"""
+
+
+def _e(value: t.Any) -> str:
+    return '' if value is None else escape(str(value), quote=True)
+
+
+def _status_colours(status: str) -> tuple[str, str]:
+    return STATUS_COLOURS.get(status, OTHER_COLOURS)
+
+
+def badge(status: str) -> str:
+    strong, light = _status_colours(status)
+    return (f'<span class="badge" style="color:{strong};border-color:{strong};background:{light}">'
+            f'{_e(status)}</span>')
+
+
+def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str], str]) -> str:
+    """A horizontal bar chart: one bar per entry, its name left of the bar and its count as text after it."""
+    if not counts:
+        return f'<figure><figcaption>{_e(caption)}</figcaption><p class="empty">No data.</p></figure>'
+    label_width, bar_width, count_width, row_height, bar_height, pad = 170, 300, 50, 28, 18, 6
+    width = label_width + bar_width + count_width
+    height = 2 * pad + row_height * len(counts)
+    largest = max(counts.values()) or 1
+    description = ', '.join(f'{name}: {count}' for name, count in counts.items())
+    parts = [
+        f'<figure><figcaption>{_e(caption)}</figcaption>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(caption)}: {_e(description)}">',
+        f'<title>{_e(caption)}: {_e(description)}</title>',
+    ]
+    for index, (name, count) in enumerate(counts.items()):
+        top = pad + index * row_height
+        middle = top + bar_height / 2
+        length = round(bar_width * count / largest, 1) if count else 0
+        parts.append(
+            f'<g class="bar" data-name="{_e(name)}" data-count="{count}">'
+            f'<text x="{label_width - 8}" y="{middle}" text-anchor="end" dominant-baseline="central">{_e(name)}</text>'
+            f'<rect x="{label_width}" y="{top}" width="{length}" height="{bar_height}" rx="3" '
+            f'fill="{colour(name)}"></rect>'
+            f'<text class="count" x="{label_width + length + 6}" y="{middle}" '
+            f'dominant-baseline="central">{count}</text></g>'
+        )
+    parts.append('</svg></figure>')
+    return ''.join(parts)
+
+
+def _pair(pair: t.Mapping[str, t.Any]) -> str:
+    before, after = pair['before'], pair['after']
+    if after is None or before == after:
+        return _e(before)
+    return f'{_e(before if before is not None else "?")} {ARROW} {_e(after)}'
+
+
+def _host_row(row: t.Mapping[str, t.Any]) -> str:
+    edition = _e(row['edition'])
+    if row['edition_id']:
+        edition += f'<br><small>{_e(row["edition_id"])}</small>'
+    cells = (
+        f'<th scope="row">{_e(row["host"])}</th>',
+        f'<td>{badge(row["status"])}</td>',
+        f'<td>{edition}</td>',
+        f'<td class="num">{_e(row["build"])}</td>',
+        f'<td>{_pair(row["key_type"])}</td>',
+        f'<td>{_pair(row["partial_product_key"])}</td>',
+        f'<td>{_pair(row["license_status"])}</td>',
+        f'<td>{_e(kms_text(row["kms"]))}</td>',
+        f'<td>{"yes" if row["changed"] else "no"}</td>',
+        f'<td class="msg">{_e(row["message"])}</td>',
+    )
+    return '<tr>' + ''.join(cells) + '</tr>'
+
+
+def render_html(report: t.Mapping[str, t.Any]) -> str:
+    mode = report['mode']
+    rows = report['hosts']
+    total = len(rows)
+    hosts_word = 'host' if total == 1 else 'hosts'
+    if mode == 'check':
+        note = ('Check mode: an audit. Nothing was changed on the hosts; '
+                '<strong>would_convert</strong> marks the hosts a conversion would change.')
+    else:
+        note = 'Apply mode: the conversion ran; <strong>converted</strong> marks the hosts it changed.'
+    charts = [bar_chart('Hosts by status', report['summary'], lambda name: _status_colours(name)[0])]
+    key_colour = lambda name: KEY_TYPE_COLOURS.get(name, KEY_TYPE_DEFAULT_COLOUR)  # noqa: E731
+    charts.append(bar_chart('Key type before', report['key_types']['before'], key_colour))
+    if mode == 'apply':
+        charts.append(bar_chart('Key type after', report['key_types']['after'], key_colour))
+    header = ''.join(f'<th scope="col">{name}</th>' for name in (
+        'Host', 'Status', 'Edition', 'Build', 'Key type', 'Partial key', 'License status', 'KMS', 'Changed',
+        'Message'))
+    body = '\n'.join(_host_row(row) for row in rows) or '<tr><td colspan="10" class="empty">No hosts.</td></tr>'
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>KMS client audit ({_e(mode)}) \N{EM DASH} {total} {hosts_word}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<h1>KMS client audit</h1>
+<p class="meta">Mode: <strong>{_e(mode)}</strong> \N{MIDDLE DOT} {total} {hosts_word} \N{MIDDLE DOT} generated \
+<time datetime="{_e(report['generated'])}">{_e(report['generated'])}</time></p>
+<p class="note">{note}</p>
+</header>
+<main>
+<h2>Summary</h2>
+<div class="charts">
+{chr(10).join(charts)}
+</div>
+<h2>Hosts</h2>
+<table>
+<thead><tr>{header}</tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+</main>
+</body>
+</html>
+"""
