@@ -171,10 +171,10 @@ def variable_references(node: Node) -> set[str]:
 
 
 def code_words(root: Node) -> set[str]:
-    """Every token of the code (comments excluded), plus the words inside strings."""
+    """Every token of the code (comments excluded), full type names, and the words inside strings."""
     words: set[str] = set()
     for node in walk(root):
-        if node.child_count == 0 and node.type != "comment":
+        if (node.child_count == 0 and node.type != "comment") or node.type == "type_name":
             words.add(text(node))
         if node.type == "string_literal":
             words.update(_words(text(node)))

@@ -1,0 +1,233 @@
+"""The worker (.ps1), the licensing model and the controller's probe parser all follow docs/worker_contract.md.
+
+The worker is never executed here (there is no PowerShell); its names are checked on its tree-sitter
+syntax tree against the machine-readable block of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from unit.contract import CONTRACT_DOC, ROOT, WORKER, load_contract, probe_properties, step_actions
+from unit.pwsh_syntax import (Node, code_words, command_arguments, command_name, commands, functions,
+                              hash_entries, member_accesses, parse, string_list, string_value, text,
+                              variable_references, variables_assigned, walk)
+
+CONTRACT = load_contract()
+TREE = parse(WORKER.read_bytes())
+ASSIGNED = variables_assigned(TREE)
+FUNCTIONS = functions(TREE)
+STEP_BLOCKS = hash_entries(ASSIGNED["StepActions"])
+SPEC = hash_entries(ASSIGNED["spec"])
+OPTIONS = hash_entries(SPEC["options"])
+STEP_OPTIONS = hash_entries(hash_entries(OPTIONS["steps"])["options"])
+CIM_SECTIONS = ("os", "service", "products")
+
+
+def _variable_value(node: Node) -> Node:
+    """The value assigned at top level to the variable node refers to."""
+    name = text(node).lstrip("$")
+    assert name in ASSIGNED, f"${name} is not assigned at the top level of the worker"
+    return ASSIGNED[name]
+
+
+def _called_functions(node: Node) -> list[Node]:
+    """Definitions of the worker's own functions called at or under node, one level deep."""
+    return [FUNCTIONS[command_name(c)] for c in commands(node) if command_name(c) in FUNCTIONS]
+
+
+def _classes_queried(node: Node) -> set[str]:
+    """CIM classes a piece of code reads: -ClassName arguments and the FROM of WQL strings."""
+    classes = {text(command_arguments(c)["-classname"]) for c in commands(node)
+               if "-classname" in command_arguments(c)}
+    for literal in _walk_strings(node):
+        classes.update(re.findall(r"\bFROM\s+(\w+)", literal, re.IGNORECASE))
+    return classes
+
+
+def _walk_strings(node: Node) -> list[str]:
+    return [text(n) for n in walk(node) if n.type == "string_literal"]
+
+
+def _cim_reads() -> dict[str, Node]:
+    """Commands that read a CIM class with a property list: class name -> command node."""
+    reads = {}
+    for command in commands(TREE):
+        arguments = command_arguments(command)
+        if "-classname" in arguments and "-properties" in arguments:
+            reads[text(arguments["-classname"])] = command
+    return reads
+
+
+# --- the worker ------------------------------------------------------------------------------------
+
+
+def test_worker_header() -> None:
+    lines = WORKER.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#!powershell"
+    assert "#AnsibleRequires -CSharpUtil Ansible.Basic" in lines
+    strict = commands(TREE, "Set-StrictMode")
+    assert [text(command_arguments(c)["-version"]) for c in strict] == ["2.0"]
+    assert string_value(ASSIGNED["ErrorActionPreference"]) == "Stop"
+
+
+def test_worker_name_is_a_statement() -> None:
+    assert string_value(ASSIGNED["WorkerName"]) == CONTRACT["module"]
+
+
+def test_operation_choices_are_the_contract_operations() -> None:
+    operation = hash_entries(OPTIONS["operation"])
+    assert string_list(operation["choices"]) == CONTRACT["operations"]
+    assert text(operation["required"]) == "$true"
+
+
+def _enclosing_ifs(node: Node) -> list[Node]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        if node.type == "if_statement":
+            found.append(node)
+    return found
+
+
+def test_check_mode_is_supported_and_apply_refused_in_it() -> None:
+    assert text(SPEC["supports_check_mode"]) == "$true"
+    checks = [n for n in walk(TREE) if n.type == "member_access" and text(n) == "$module.CheckMode"]
+    assert len(checks) == 1
+    refusal, *outer = _enclosing_ifs(checks[0])
+    assert "FailJson" in code_words(refusal.child_by_field_name("consequence") or refusal)
+    assert any(re.search(r"operation -eq 'apply'", text(branch.named_children[0])) for branch in outer)
+
+
+def test_every_contract_step_is_handled_and_no_other() -> None:
+    assert set(STEP_BLOCKS) == set(step_actions())
+    action_choices = hash_entries(STEP_OPTIONS["action"])["choices"]
+    assert "StepActions" in variable_references(action_choices)
+
+
+@pytest.mark.parametrize("action", sorted(step_actions()))
+def test_step_calls_the_contract_method_on_the_contract_class(action: str) -> None:
+    expected = step_actions()[action]
+    block = STEP_BLOCKS[action]
+    calls = commands(block, "Invoke-CimMethod")
+    if expected["method"] is None:
+        assert calls == []
+        return
+    assert [text(command_arguments(c)["-methodname"]) for c in calls] == [expected["method"]]
+    target = command_arguments(calls[0])["-inputobject"]
+    queried = set().union(*(_classes_queried(f) for f in _called_functions(target)))
+    assert queried == {expected["class"]}
+
+
+@pytest.mark.parametrize("action", sorted(step_actions()))
+def test_step_reads_exactly_the_contract_arguments(action: str) -> None:
+    assert member_accesses(STEP_BLOCKS[action], "Step") == set(step_actions()[action]["arguments"])
+
+
+def test_step_argument_spec_matches_and_hides_the_product_key() -> None:
+    arguments = {a for step in step_actions().values() for a in step["arguments"]}
+    assert set(STEP_OPTIONS) == {"action"} | arguments
+    assert text(hash_entries(STEP_OPTIONS["product_key"])["no_log"]) == "$true"
+
+
+def test_test_tcp_connects_with_a_timeout() -> None:
+    (helper,) = _called_functions(STEP_BLOCKS["test_tcp"])
+    words = code_words(helper)
+    assert {"System.Net.Sockets.TcpClient", "BeginConnect", "WaitOne", "EndConnect"} <= words
+    assert "System.Net.Sockets.SocketException" in code_words(FUNCTIONS["Get-HResult"])
+
+
+def test_step_result_has_the_contract_keys_only() -> None:
+    assert list(hash_entries(FUNCTIONS["Invoke-Step"])) == CONTRACT["step_result"]
+
+
+def test_hresult_prefers_the_cim_error_code() -> None:
+    words = code_words(FUNCTIONS["Get-HResult"])
+    assert {"ErrorData", "error_Code", "CimInstanceProperties"} <= words
+
+
+def test_probe_has_the_contract_sections() -> None:
+    assert list(hash_entries(FUNCTIONS["Get-Probe"])) == list(CONTRACT["probe"])
+
+
+@pytest.mark.parametrize("section", CIM_SECTIONS)
+def test_probe_reads_the_contract_class_and_properties(section: str) -> None:
+    reads = _cim_reads()
+    cim_class = CONTRACT["probe"][section]["class"]
+    assert cim_class in reads, f"no command reads {cim_class} with -Properties"
+    properties = _variable_value(command_arguments(reads[cim_class])["-properties"])
+    assert string_list(properties) == probe_properties(section)
+
+
+def test_probe_reads_no_other_class() -> None:
+    assert set(_cim_reads()) == {CONTRACT["probe"][s]["class"] for s in CIM_SECTIONS}
+
+
+def test_columns_are_limited_to_the_properties_the_class_has() -> None:
+    reader = FUNCTIONS[command_name(_cim_reads()["SoftwareLicensingProduct"])]
+    helpers = _called_functions(reader)
+    assert any(commands(h, "Get-CimClass") for h in helpers)
+    assert any("CimClassProperties" in code_words(h) for h in helpers)
+
+
+def _normalized(wql: str) -> str:
+    return re.sub(r"\s+", " ", wql).strip()
+
+
+def test_products_filter_is_windows_products_holding_a_key() -> None:
+    products_read = _cim_reads()[CONTRACT["probe"]["products"]["class"]]
+    where = _normalized(string_value(_variable_value(command_arguments(products_read)["-filter"])) or "")
+    assert f"ApplicationID = '{CONTRACT['windows_application_id']}'" in where
+    assert "PartialProductKey IS NOT NULL" in where
+
+
+def test_activate_selects_the_primary_product_with_the_same_filter() -> None:
+    target = command_arguments(commands(STEP_BLOCKS["activate"], "Invoke-CimMethod")[0])["-inputobject"]
+    (selector,) = _called_functions(target)
+    products_read = _cim_reads()[CONTRACT["probe"]["products"]["class"]]
+    assert text(command_arguments(products_read)["-filter"]).lstrip("$") in variable_references(selector)
+    assert "LicenseIsAddon = FALSE" in " ".join(_walk_strings(selector))
+
+
+def test_registry_path_and_properties() -> None:
+    registry = CONTRACT["probe"]["registry"]
+    assert string_value(ASSIGNED["RegistryPath"]) == registry["key"]
+    assert string_list(ASSIGNED["RegistryProperties"]) == registry["properties"]
+    reader = FUNCTIONS["Read-Registry"]
+    assert {"RegistryPath", "RegistryProperties"} <= variable_references(reader)
+
+
+def test_every_contract_name_appears_in_the_worker_code() -> None:
+    names = {CONTRACT["probe"][s]["class"] for s in CIM_SECTIONS}
+    names |= {p for s in CONTRACT["probe"].values() for p in s["properties"]}
+    names |= {v[k] for v in step_actions().values() for k in ("class", "method") if v[k]}
+    assert names - code_words(TREE) == set()
+
+
+def test_no_wmi_cmdlets_or_slmgr() -> None:
+    used = {command_name(c).lower() for c in commands(TREE)}
+    assert not used & {"get-wmiobject", "gwmi", "invoke-wmimethod", "set-wmiinstance", "cscript", "wscript"}
+    assert not {w for w in code_words(TREE) if "slmgr" in w.lower()}
+
+
+# --- the contract page itself ----------------------------------------------------------------------
+
+
+def test_contract_table_names_the_same_calls_as_the_yaml_block() -> None:
+    rows = re.findall(r"^\| `(\w+)` \|[^|]*\| `(\w+)\.(\w+)\(", CONTRACT_DOC.read_text(encoding="utf-8"), re.M)
+    documented = {action: (cim_class, method) for action, cim_class, method in rows}
+    expected = {a: (s["class"], s["method"]) for a, s in step_actions().items() if s["method"]}
+    assert documented == expected
+
+
+def test_contract_probe_example_has_the_contract_property_names() -> None:
+    page = CONTRACT_DOC.read_text(encoding="utf-8")
+    example = json.loads(re.search(r"^```json\n(.*?)^```", page, re.M | re.S).group(1))
+    assert list(example) == list(CONTRACT["probe"])
+    for section in ("os", "registry", "service"):
+        assert list(example[section]) == probe_properties(section)
+    assert [list(p) for p in example["products"]] == [probe_properties("products")]
