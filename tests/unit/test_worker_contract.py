@@ -231,3 +231,77 @@ def test_contract_probe_example_has_the_contract_property_names() -> None:
     for section in ("os", "registry", "service"):
         assert list(example[section]) == probe_properties(section)
     assert [list(p) for p in example["products"]] == [probe_properties("products")]
+
+
+# --- the controller's probe parser -----------------------------------------------------------------
+
+PARSER = ROOT / "plugins" / "plugin_utils" / "_host_state.py"
+CONTRACT_PROPERTIES = {p for section in CONTRACT["probe"].values() for p in section["properties"]}
+
+
+def _probe_parser() -> Any:
+    """plugins/plugin_utils/_host_state.py, which turns the probe into a host state."""
+    assert PARSER.is_file(), f"the probe parser {PARSER.relative_to(ROOT)} does not exist"
+    from ansible_collections.volume_activation.kms.plugins.plugin_utils import _host_state
+
+    return _host_state
+
+
+def _contract_example() -> dict[str, Any]:
+    page = CONTRACT_DOC.read_text(encoding="utf-8")
+    return json.loads(re.search(r"^```json\n(.*?)^```", page, re.M | re.S).group(1))
+
+
+class _Recording(dict):
+    """A dict that notes every key read from it."""
+
+    def __init__(self, data: dict[str, Any], reads: set[str]) -> None:
+        super().__init__(data)
+        self.reads = reads
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.reads.add(key)
+        return super().__getitem__(key)
+
+
+def _recording_probe(example: dict[str, Any], reads: set[str]) -> _Recording:
+    sections = {name: _Recording(value, reads) for name, value in example.items() if name != "products"}
+    sections["products"] = [_Recording(product, reads) for product in example["products"]]
+    return _Recording(sections, reads)
+
+
+def test_parser_source_names_only_contract_properties() -> None:
+    _probe_parser()
+    source = PARSER.read_text(encoding="utf-8")
+    named = set(re.findall(r"""\.get\(\s*["']([A-Z]\w*)["']|\[\s*["']([A-Z]\w*)["']\s*\]""", source))
+    names = {a or b for a, b in named}
+    assert names, "the parser reads no CIM or registry property by name"
+    assert names - CONTRACT_PROPERTIES == set()
+
+
+def test_parser_reads_only_contract_sections_and_properties() -> None:
+    reads: set[str] = set()
+    _probe_parser().parse_probe(_recording_probe(_contract_example(), reads))
+    assert reads - CONTRACT_PROPERTIES - set(CONTRACT["probe"]) == set()
+    assert {"os", "registry", "service", "products"} & reads
+
+
+def test_parser_reads_the_contract_example() -> None:
+    example = _contract_example()
+    product = example["products"][0]
+    state = _probe_parser().parse_probe(example)
+    assert state.edition_id == example["registry"]["EditionID"]
+    assert state.partial_product_key == product["PartialProductKey"]
+    assert state.license_status == product["LicenseStatus"]
+
+
+def test_parser_accepts_nulls_for_properties_older_windows_lacks() -> None:
+    example = _contract_example()
+    for name in CONTRACT["probe"]["products"]["optional_properties"]:
+        example["products"][0][name] = None
+    state = _probe_parser().parse_probe(example)
+    assert state.partial_product_key == example["products"][0]["PartialProductKey"]
