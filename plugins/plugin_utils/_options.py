@@ -1,0 +1,198 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""User options of kms_client_key: the argument spec and the checks it cannot express.
+
+Everything here runs before the host is contacted. Messages name the option, the value and what
+is allowed, except for product keys, which are never echoed.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+CONVERTIBLE_KEY_TYPES = ("retail", "oem", "mak", "avma", "none", "unknown")
+DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "avma", "none"]
+DEFAULT_TCP_TIMEOUT = 3
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "kms_host": {"type": "str"},
+    "kms_port": {"type": "int"},
+    "kms_discovery": {"type": "str", "default": "unchanged", "choices": ["unchanged", "dns"]},
+    "kms_lookup_domain": {"type": "str"},
+    "activate": {"type": "bool", "default": True},
+    "convert_from": {"type": "list", "elements": "str", "default": list(DEFAULT_CONVERT_FROM)},
+    "gvlk_overrides": {"type": "dict", "default": {}, "no_log": True},
+    "on_unsupported": {"type": "str", "default": "fail", "choices": ["fail", "skip"]},
+    "tcp_timeout": {"type": "int", "default": DEFAULT_TCP_TIMEOUT},
+}
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+_OVERRIDE_NAME = re.compile(r"^(?P<edition>[A-Za-z][A-Za-z0-9]*)(?:@(?P<build>[0-9]{3,6}))?$")
+
+
+class OptionError(ValueError):
+    """An option value is not allowed; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated options; ``kms_port`` is the port from ``kms_host`` or ``kms_port``."""
+
+    kms_machine: str | None = None
+    kms_port: int | None = None
+    kms_discovery: str = "unchanged"
+    kms_lookup_domain: str | None = None
+    activate: bool = True
+    convert_from: tuple[str, ...] = tuple(DEFAULT_CONVERT_FROM)
+    gvlk_overrides: dict[str, str] = field(default_factory=dict)
+    on_unsupported: str = "fail"
+    tcp_timeout: int = DEFAULT_TCP_TIMEOUT
+
+    def override_for(self, edition_id: str | None, build: int | None) -> tuple[str, str] | None:
+        """The override that applies (``EditionID@build`` first, then ``EditionID``): (name, key)."""
+        if not edition_id:
+            return None
+        wanted = [f"{edition_id}@{build}".lower()] if build else []
+        wanted.append(edition_id.lower())
+        by_name = {name.lower(): (name, key) for name, key in self.gvlk_overrides.items()}
+        for name in wanted:
+            if name in by_name:
+                return by_name[name]
+        return None
+
+
+def is_dns_name(value: str) -> bool:
+    """RFC 1123 host or domain name (a trailing dot allowed); all-numeric names are not names."""
+    name = value[:-1] if value.endswith(".") else value
+    if not name or len(name) > 253:
+        return False
+    labels = name.split(".")
+    if not all(_LABEL.match(label) for label in labels):
+        return False
+    return not labels[-1].isdigit()
+
+
+def parse_kms_host(value: str) -> tuple[str, int | None]:
+    """Split ``kms_host`` into (machine, port). IPv6 addresses keep their brackets, as slmgr passes them."""
+    text = value.strip()
+    allowed = ("a DNS name, an IPv4 address or an IPv6 address in brackets, "
+               "optionally followed by :port (for example kms01.corp.example.com:1688 or [2001:db8::10]:1688)")
+    if not text:
+        raise OptionError(f"kms_host is empty; expected {allowed}")
+    port_text: str | None = None
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise OptionError(f"kms_host '{value}' has no closing ']'; expected {allowed}")
+        address, rest = text[1:end], text[end + 1:]
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            raise OptionError(f"kms_host '{value}': '{address}' is not an IPv6 address; expected {allowed}") from None
+        machine = f"[{address}]"
+        if rest:
+            if not rest.startswith(":"):
+                raise OptionError(f"kms_host '{value}' has '{rest}' after the address; expected {allowed}")
+            port_text = rest[1:]
+    else:
+        if text.count(":") > 1:
+            raise OptionError(f"kms_host '{value}' looks like an IPv6 address without brackets; "
+                              f"write it as [address] or [address]:port")
+        machine, _, port_text = text.partition(":") if ":" in text else (text, "", None)
+        if not _is_ipv4(machine) and not is_dns_name(machine):
+            raise OptionError(f"kms_host '{value}': '{machine}' is neither a DNS name nor an IPv4 address; "
+                              f"expected {allowed}")
+        if machine.endswith("."):
+            machine = machine[:-1]
+    port = None
+    if port_text is not None:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise OptionError(f"kms_host '{value}': port '{port_text}' is not a number from 1 to 65535")
+        port = int(port_text)
+    return machine, port
+
+
+def _is_ipv4(value: str) -> bool:
+    parts = value.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return False
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], bool]) -> Options:
+    """Check the values the argument spec already typed; raise OptionError with a precise message."""
+    machine, host_port = (None, None)
+    if params.get("kms_host") is not None:
+        machine, host_port = parse_kms_host(params["kms_host"])
+
+    port = params.get("kms_port")
+    if port is not None and not 1 <= port <= 65535:
+        raise OptionError(f"kms_port {port} is out of range; expected a TCP port from 1 to 65535")
+    if port is not None and host_port is not None and port != host_port:
+        raise OptionError(f"kms_host '{params['kms_host']}' names port {host_port} but kms_port is {port}; "
+                          "give the port once, or the same port in both")
+    port = port if port is not None else host_port
+
+    discovery = params.get("kms_discovery") or "unchanged"
+    if discovery == "dns" and (params.get("kms_host") is not None or params.get("kms_port") is not None):
+        raise OptionError("kms_discovery 'dns' clears the configured KMS host and port so that the host finds "
+                          "its KMS host through DNS; it cannot be combined with kms_host or kms_port")
+
+    domain = params.get("kms_lookup_domain")
+    if domain is not None:
+        if not is_dns_name(domain.strip()):
+            raise OptionError(f"kms_lookup_domain '{domain}' is not a DNS domain name "
+                              "(for example corp.example.com)")
+        domain = domain.strip().rstrip(".")
+
+    convert_from = tuple(dict.fromkeys(str(v).strip().lower() for v in params.get("convert_from") or []))
+    for key_type in convert_from:
+        if key_type == "csvlk":
+            raise OptionError("convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
+                              "remove it from convert_from and leave KMS hosts out of this task")
+        if key_type == "eval":
+            raise OptionError("convert_from contains 'eval': an evaluation edition accepts no KMS client key; "
+                              "it must be converted with DISM /Set-Edition (the module reports the command)")
+        if key_type == "gvlk":
+            raise OptionError("convert_from contains 'gvlk': a KMS client key of another edition is always "
+                              "replaced and the right one is never touched, so 'gvlk' is not needed")
+        if key_type not in CONVERTIBLE_KEY_TYPES:
+            raise OptionError(f"convert_from contains '{key_type}'; allowed key types are "
+                              f"{', '.join(CONVERTIBLE_KEY_TYPES)}")
+
+    overrides: dict[str, str] = {}
+    raw_overrides = params.get("gvlk_overrides") or {}
+    for name, key in raw_overrides.items():
+        name = str(name).strip()
+        if not _OVERRIDE_NAME.match(name):
+            raise OptionError(f"gvlk_overrides entry '{name}' is not an edition ID or EditionID@build "
+                              "(for example ServerAzureCor or ServerDatacenter@25398)")
+        if not isinstance(key, str) or not is_valid_product_key(key.strip().upper()):
+            raise OptionError(f"gvlk_overrides['{name}'] is not a valid product key (five groups of five "
+                              "characters with a valid checksum); the value is not shown because it is secret")
+        overrides[name] = key.strip().upper()
+    lowered = [n.lower() for n in overrides]
+    if len(set(lowered)) != len(lowered):
+        raise OptionError("gvlk_overrides names the same edition twice (names are not case-sensitive)")
+
+    timeout = params.get("tcp_timeout", DEFAULT_TCP_TIMEOUT)
+    if not 0 <= timeout <= 120:
+        raise OptionError(f"tcp_timeout {timeout} is out of range; expected 0 (no TCP test) to 120 seconds")
+
+    return Options(
+        kms_machine=machine,
+        kms_port=port,
+        kms_discovery=discovery,
+        kms_lookup_domain=domain,
+        activate=bool(params.get("activate", True)),
+        convert_from=convert_from,
+        gvlk_overrides=overrides,
+        on_unsupported=params.get("on_unsupported") or "fail",
+        tcp_timeout=timeout,
+    )

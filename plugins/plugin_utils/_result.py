@@ -1,0 +1,109 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the kms_client_key task result: every documented key, always present, and no secret."""
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
+    Outcome, Plan, public_step)
+
+
+def skeleton(status: str, msg: str, failed: bool) -> dict[str, Any]:
+    """A result with every key, for outcomes where nothing was learned about the host."""
+    return {
+        "changed": False,
+        "failed": failed,
+        "msg": msg,
+        "status": status,
+        "edition": None,
+        "gvlk": None,
+        "key_type": {"before": None, "after": None},
+        "partial_product_key": {"before": None, "after": None},
+        "license_status": {"before": None, "after": None},
+        "kms": None,
+        "activation": {"attempted": False, "hresult": None, "symbol": None, "message": None},
+        "steps": [],
+    }
+
+
+def _snapshot(state: HostState) -> dict[str, Any]:
+    return {
+        "key_type": state.key_type,
+        "partial_product_key": state.partial_product_key,
+        "license_status": state.license_status_name,
+        "kms_machine": state.kms.machine,
+        "kms_port": state.kms.effective_port,
+        "kms_lookup_domain": state.kms.lookup_domain,
+    }
+
+
+def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
+    kms = plan.expected.get("kms", {})
+    return {
+        "key_type": plan.expected.get("key_type", before.key_type),
+        "partial_product_key": plan.expected.get("partial_product_key", before.partial_product_key),
+        "license_status": plan.expected.get("license_status") or "unknown",
+        "kms_machine": kms.get("machine"),
+        "kms_port": kms.get("port"),
+        "kms_lookup_domain": kms.get("lookup_domain"),
+    }
+
+
+def facts(state: HostState, plan: Plan | None, status: str) -> dict[str, Any]:
+    """``ansible_facts.kms_client``: what the host reports now, for fact caching and the report."""
+    edition = dict(plan.target.edition) if plan else {
+        "id": state.lookup_edition_id, "name": None, "family": None, "build": state.build,
+        "caption": state.caption, "installation_type": state.installation_type}
+    return {
+        "status": status,
+        "edition": edition,
+        "build": state.build,
+        "key_type": state.key_type,
+        "partial_product_key": state.partial_product_key,
+        "license_status": state.license_status_name,
+        "kms": state.kms.as_dict(),
+        "gvlk": plan.target.shown_key if plan else None,
+    }
+
+
+def build(before: HostState, plan: Plan, *, check_mode: bool, diff: bool,
+          outcome: Outcome | None = None, after: HostState | None = None) -> dict[str, Any]:
+    """The task result for a probed host: refusal/skip/compliant, check-mode prediction or applied outcome."""
+    real_after = after or before
+    if outcome is not None:
+        status, failed, changed, msg = outcome.status, outcome.failed, outcome.changed, outcome.msg
+        activation, steps = outcome.activation, outcome.steps
+        after_view = _snapshot(real_after)
+    elif plan.steps:  # check mode: the prediction
+        status, failed, changed, msg = "would_convert", False, plan.changes, plan.msg
+        activation = {"attempted": False, "hresult": None, "symbol": None, "message": None}
+        steps = [public_step(s, plan.target) for s in plan.steps]
+        after_view = _predicted(before, plan)
+    else:
+        status, failed, changed, msg = plan.status, plan.failed, False, plan.msg
+        activation = {"attempted": False, "hresult": None, "symbol": None, "message": None}
+        steps = []
+        after_view = _snapshot(before)
+
+    result: dict[str, Any] = {
+        "changed": changed,
+        "failed": failed,
+        "msg": msg,
+        "status": status,
+        "edition": dict(plan.target.edition),
+        "gvlk": plan.target.shown_key,
+        "key_type": {"before": before.key_type, "after": after_view["key_type"]},
+        "partial_product_key": {"before": before.partial_product_key, "after": after_view["partial_product_key"]},
+        "license_status": {"before": before.license_status_name, "after": after_view["license_status"]},
+        "kms": real_after.kms.as_dict(),
+        "activation": activation,
+        "steps": steps,
+        "ansible_facts": {"kms_client": facts(real_after, plan, status)},
+    }
+    if plan.skip_reason:
+        result["skip_reason"] = plan.skip_reason
+    if diff:
+        result["diff"] = {"before": _snapshot(before), "after": after_view}
+    return result
