@@ -38,3 +38,26 @@ def probe_properties(section: str) -> list[str]:
 def step_actions() -> dict[str, dict[str, Any]]:
     """Step action name -> {arguments, class, method}."""
     return dict(load_contract()["steps"])
+
+
+def probe_shape_problems(probe: Any) -> list[str]:
+    """Where a probe object differs from the contract's sections and property names (empty when it follows it)."""
+    if not isinstance(probe, dict):
+        return [f"probe is {type(probe).__name__}, not an object"]
+    sections = load_contract()["probe"]
+    problems = []
+    if list(probe) != list(sections):
+        problems.append(f"sections {list(probe)} != {list(sections)}")
+    for name in ("os", "registry", "service"):
+        value = probe.get(name)
+        if not isinstance(value, dict) or set(value) != set(probe_properties(name)):
+            problems.append(f"{name}: {sorted(value) if isinstance(value, dict) else value!r} "
+                            f"!= {sorted(probe_properties(name))}")
+    products = probe.get("products")
+    if not isinstance(products, list):
+        problems.append(f"products is {type(products).__name__}, not a list")
+        products = []
+    for index, product in enumerate(products):
+        if not isinstance(product, dict) or set(product) != set(probe_properties("products")):
+            problems.append(f"products[{index}]: {sorted(product) if isinstance(product, dict) else product!r}")
+    return problems

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from unit.contract import CONTRACT_DOC, ROOT, WORKER, load_contract, probe_properties, step_actions
+from unit.contract import (CONTRACT_DOC, ROOT, WORKER, load_contract, probe_properties, probe_shape_problems,
+                           step_actions)
 from unit.pwsh_syntax import (Node, code_words, command_arguments, command_name, commands, functions,
                               hash_entries, member_accesses, parse, string_list, string_value, text,
                               variable_references, variables_assigned, walk)
@@ -305,3 +306,25 @@ def test_parser_accepts_nulls_for_properties_older_windows_lacks() -> None:
         example["products"][0][name] = None
     state = _probe_parser().parse_probe(example)
     assert state.partial_product_key == example["products"][0]["PartialProductKey"]
+
+
+def test_contract_example_passes_the_shape_check_and_a_renamed_property_fails_it() -> None:
+    example = _contract_example()
+    assert probe_shape_problems(example) == []
+    example["products"][0]["Id"] = example["products"][0].pop("ID")
+    assert probe_shape_problems(example) == [f"products[0]: {sorted(example['products'][0])}"]
+
+
+# --- probes recorded on real Windows hosts (docs/real_windows_checklist.md) ---------------------------
+
+REPLAY_DIR = ROOT / "tests" / "fixtures" / "replay"
+
+
+def test_recorded_probes_follow_the_contract_and_parse() -> None:
+    """Passes trivially until the first fixture is recorded; then checks every one."""
+    for path in sorted(REPLAY_DIR.glob("*.json")):
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        probes = [recorded["probe"]] + [a["result"]["probe"] for a in recorded.get("apply", [])]
+        for probe in probes:
+            assert probe_shape_problems(probe) == [], path.name
+            _probe_parser().parse_probe(probe)
