@@ -1,0 +1,71 @@
+"""Run real ansible-playbook (from the running interpreter's environment) and collect per-task results."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import typing as t
+
+CALLBACK_DIR = pathlib.Path(__file__).parent / "callback"
+
+
+@dataclasses.dataclass(frozen=True)
+class PlaybookRun:
+    """Outcome of one ansible-playbook run."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    results: list[dict[str, t.Any]]  # {host, task, status (ok|failed|unreachable|skipped), result}
+
+    def result(self, host: str, task: str) -> dict[str, t.Any]:
+        """The last recorded result of ``task`` (its name) on ``host``; KeyError if none."""
+        for entry in reversed(self.results):
+            if entry["host"] == host and entry["task"] == task:
+                return entry
+        raise KeyError(f"no result for task {task!r} on {host!r}; output:\n{self.stdout}\n{self.stderr}")
+
+
+def run_playbook(
+    playbook: str | os.PathLike[str],
+    inventory: str | os.PathLike[str],
+    *args: str,
+    collections_paths: t.Sequence[str | os.PathLike[str]] = (),
+    env: t.Mapping[str, str] | None = None,
+    timeout: float = 900,
+) -> PlaybookRun:
+    """Run ``ansible-playbook -i inventory playbook *args`` next to sys.executable, recording task results."""
+    executable = pathlib.Path(sys.executable).parent / "ansible-playbook"
+    with tempfile.TemporaryDirectory(prefix="winsim-run-") as tmp:
+        results_file = pathlib.Path(tmp) / "results.jsonl"
+        run_env = dict(os.environ)
+        run_env.update(
+            {
+                "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
+                "ANSIBLE_CALLBACKS_ENABLED": "winsim_results",
+                "WINSIM_RESULTS_FILE": str(results_file),
+                "ANSIBLE_HOST_KEY_CHECKING": "False",
+                "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_LOCAL_TEMP": str(pathlib.Path(tmp) / "ansible-local"),
+                "ANSIBLE_HOME": str(pathlib.Path(tmp) / "ansible-home"),
+            }
+        )
+        if collections_paths:
+            run_env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(str(p) for p in collections_paths)
+        run_env.update(env or {})
+        proc = subprocess.run(
+            [str(executable), "-i", str(inventory), str(playbook), *args],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        lines = results_file.read_text(encoding="utf-8").splitlines() if results_file.exists() else []
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in lines])

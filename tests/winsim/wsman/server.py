@@ -1,0 +1,248 @@
+"""The loopback WinRM endpoint: one HTTP listener per simulated host on 127.0.0.1, Basic auth, injected faults.
+
+Each host gets its own port (so a host with ``{transport: refused}`` refuses connections as a switched-off
+machine does, while the others answer); every host serves the same path, ``/wsman`` by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hmac
+import socket
+import threading
+import time
+import typing as t
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import soap
+from .winrs import Handler, WinRSService
+
+LOOPBACK = "127.0.0.1"
+FAULT_KINDS = ("refused", "http_500", "slow")
+
+
+@dataclasses.dataclass
+class TransportFault:
+    """One injected transport fault; ``times`` None means every request, otherwise it is used up."""
+
+    kind: str
+    times: int | None = None
+    seconds: float = 0.0
+
+    @classmethod
+    def from_spec(cls, spec: t.Mapping[str, t.Any]) -> TransportFault:
+        """Build from a scenario entry such as ``{transport: slow, seconds: 3, times: 1}``."""
+        kind = str(spec["transport"])
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown transport fault {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        times = spec.get("times")
+        if times is not None and (not isinstance(times, int) or times < 0):
+            raise ValueError(f"transport fault {kind}: times must be a non-negative integer, got {times!r}")
+        seconds = float(spec.get("seconds", 0))
+        if kind == "slow" and seconds <= 0:
+            raise ValueError("transport fault slow needs seconds > 0")
+        return cls(kind=kind, times=times, seconds=seconds)
+
+    def take(self) -> bool:
+        """Whether this fault applies to the current request (and use one of its times up)."""
+        if self.times is None:
+            return True
+        if self.times == 0:
+            return False
+        self.times -= 1
+        return True
+
+
+def transport_faults(faults: t.Iterable[t.Mapping[str, t.Any]]) -> list[TransportFault]:
+    """The transport entries of a host's ``faults`` list (entries for worker operations are skipped)."""
+    return [TransportFault.from_spec(spec) for spec in faults if "transport" in spec]
+
+
+@dataclasses.dataclass(frozen=True)
+class HostBinding:
+    """Where a simulated host listens."""
+
+    name: str
+    host: str
+    port: int
+    path: str
+    refused: bool
+
+    @property
+    def url(self) -> str:
+        """The WinRM endpoint URL, as pywinrm wants it."""
+        return f"http://{self.host}:{self.port}{self.path}"
+
+
+class _Site:
+    """One host's listener state: its WinRS service, faults and credentials."""
+
+    def __init__(self, service: WinRSService, faults: list[TransportFault], path: str, authorization: str) -> None:
+        self.service = service
+        self.path = path
+        self.authorization = authorization
+        self._faults = faults
+        self._lock = threading.Lock()
+
+    def take_faults(self) -> tuple[float, bool]:
+        """Seconds to delay this reply, and whether to answer HTTP 500."""
+        with self._lock:
+            delay = sum(f.seconds for f in self._faults if f.kind == "slow" and f.take())
+            fail = any([f.take() for f in self._faults if f.kind == "http_500"])
+        return delay, fail
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, site: _Site) -> None:
+        super().__init__((LOOPBACK, 0), _RequestHandler, bind_and_activate=False)
+        self.site = site
+        self.server_bind()
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-HTTPAPI/2.0"
+    sys_version = ""
+    timeout = 120
+    server: _Server
+
+    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002 - signature of the base class
+        """Stay quiet; the counters tell what happened."""
+
+    def _reply(self, status: int, body: bytes = b"", content_type: str = "", headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (read timeout)
+
+    def do_POST(self) -> None:  # noqa: N802 - name required by BaseHTTPRequestHandler
+        """Handle one WS-Management message."""
+        site = self.server.site
+        data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        site.service.count("requests")
+        delay, fail = site.take_faults()
+        if delay:
+            site.service.count("delayed")
+            time.sleep(delay)
+        if fail:
+            site.service.count("http_500")
+            self._reply(500, b"Internal Server Error", "text/plain; charset=utf-8")
+            return
+        if self.path.split("?", 1)[0] != site.path:
+            self._reply(404)
+            return
+        if not hmac.compare_digest(self.headers.get("Authorization", ""), site.authorization):
+            self._reply(401, headers={"WWW-Authenticate": 'Basic realm="WSMAN"'})
+            return
+        message_id = ""
+        try:
+            request = soap.parse_request(data)
+            message_id = request.message_id
+            address = f"http://{LOOPBACK}:{self.server.server_address[1]}{site.path}"
+            body = site.service.handle(request, address, self.client_address[0])
+        except soap.WSManFault as fault:
+            self._reply(500, soap.fault_response(message_id, fault, site.service.host), "application/soap+xml;charset=UTF-8")
+            return
+        self._reply(200, body, "application/soap+xml;charset=UTF-8")
+
+    def do_GET(self) -> None:  # noqa: N802
+        """WinRM only takes POST."""
+        self._reply(405, headers={"Allow": "POST"})
+
+
+class WinRMEndpoint:
+    """A fleet of simulated WinRM hosts in one process, each on its own loopback port."""
+
+    def __init__(self, username: str, password: str, path: str = "/wsman") -> None:
+        self.username = username
+        self.password = password
+        self.path = path
+        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._bindings: dict[str, HostBinding] = {}
+        self._services: dict[str, WinRSService] = {}
+        self._servers: dict[str, _Server] = {}
+        self._refused: dict[str, socket.socket] = {}
+        self._threads: list[threading.Thread] = []
+        self._started = False
+
+    def add_host(self, name: str, handler: Handler, faults: t.Iterable[t.Mapping[str, t.Any]] = ()) -> HostBinding:
+        """Register a host; its port is reserved at once and served from start() (or now, if started)."""
+        if name in self._bindings:
+            raise ValueError(f"host {name!r} is already served")
+        parsed = transport_faults(faults)
+        service = WinRSService(name, handler, owner=self.username)
+        self._services[name] = service
+        if any(fault.kind == "refused" for fault in parsed):
+            # Bound but never listening: the kernel answers connection attempts with a reset (ECONNREFUSED).
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((LOOPBACK, 0))
+            self._refused[name] = sock
+            binding = HostBinding(name, LOOPBACK, sock.getsockname()[1], self.path, refused=True)
+        else:
+            server = _Server(_Site(service, parsed, self.path, self._authorization))
+            self._servers[name] = server
+            binding = HostBinding(name, LOOPBACK, server.server_address[1], self.path, refused=False)
+            if self._started:
+                self._serve(server)
+        self._bindings[name] = binding
+        return binding
+
+    def _serve(self, server: _Server) -> None:
+        server.server_activate()
+        thread = threading.Thread(target=server.serve_forever, name=f"winsim-wsman-{server.site.service.host}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def start(self) -> WinRMEndpoint:
+        """Start listening on every host's port."""
+        if not self._started:
+            self._started = True
+            for server in self._servers.values():
+                self._serve(server)
+        return self
+
+    def stop(self) -> None:
+        """Stop every listener and release the ports."""
+        if self._started:
+            for server in self._servers.values():
+                server.shutdown()
+        for server in self._servers.values():
+            server.server_close()
+        for sock in self._refused.values():
+            sock.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._refused.clear()
+        self._threads.clear()
+        self._started = False
+
+    def __enter__(self) -> WinRMEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def bindings(self) -> dict[str, HostBinding]:
+        """Host name -> binding, in the order hosts were added."""
+        return dict(self._bindings)
+
+    def binding(self, name: str) -> HostBinding:
+        """The binding of one host."""
+        return self._bindings[name]
+
+    def stats(self, name: str) -> dict[str, int]:
+        """Counters of one host: requests, shells, winrs_commands, worker_executions, rejected, http_500, delayed."""
+        return self._services[name].stats()
