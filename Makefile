@@ -47,3 +47,54 @@ fleet: collection
 
 demo: collection
 	tools/demo.sh
+
+# ----------------------------------------------------------------------------------------------
+# Quality gates (docs/quality_gates.md). `make check` runs them all; each one runs on its own.
+# ----------------------------------------------------------------------------------------------
+GATE_PATH := $(CURDIR)/$(BIN):$(PATH)
+COV_RC    := tools/coverage.ini
+COV_MIN   := 95
+DIST      := build/dist
+
+.PHONY: check sanity lint docs-lint changelog build coverage molecule matrix
+
+check: sanity lint docs-lint changelog build coverage molecule matrix
+	@echo "make check: every quality gate passed"
+
+# ansible-test sanity (ansible-core's own rules) on a copy laid out as ansible_collections/volume_activation/kms.
+sanity: venv
+	PYTHON=$(BIN)/python tools/sanity.sh
+
+# ansible-lint, production profile, offline: the role, the collection's playbooks, the root playbook.
+lint: collection
+	PATH=$(GATE_PATH) $(BIN)/ansible-lint roles playbooks convert-to-kms.yml
+
+# Plugin and role documentation: antsibull-docs schema/markup lint, then ansible-doc renders each one.
+docs-lint: collection
+	cd $(COLLECTION) && PATH=$(GATE_PATH) $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	$(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_ansible_doc.py
+
+# Changelog fragments lint, and the pending release assembled on a copy (preview in build/changelog/).
+changelog: venv
+	PATH=$(GATE_PATH) PYTHON=$(BIN)/python tools/changelog.sh
+
+# The Galaxy artifact: built into build/dist/, then checked (contents, install, use) by its test.
+build: collection
+	rm -rf $(DIST)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) .
+	$(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_collection_build.py
+
+# Line and branch coverage of plugins/ and the simulator, ansible-playbook subprocesses included.
+coverage: collection
+	rm -rf build/coverage && mkdir -p build/coverage
+	PATH=$(GATE_PATH) $(BIN)/python -m pytest -p no:cacheprovider --cov --cov-config=$(COV_RC) --cov-report=
+	$(BIN)/coverage report --rcfile=$(COV_RC)
+	$(BIN)/coverage report --rcfile=$(COV_RC) --include='plugins/*' --fail-under=$(COV_MIN)
+
+# Molecule scenario: converge the role on the simulated fleet, idempotence, verify.
+molecule: collection
+	cd extensions && PATH=$(GATE_PATH) $(CURDIR)/$(BIN)/molecule test --scenario-name default
+
+# The test suite under every supported ansible-core (2.16 .. 2.19), one cached virtualenv each.
+matrix: venv
+	PATH=$(GATE_PATH) $(BIN)/nox --reuse-existing-virtualenvs

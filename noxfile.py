@@ -1,0 +1,96 @@
+"""Version matrix: the test suite under every ansible-core release the collection supports.
+
+    nox                       # every session (what `make matrix` runs, reusing virtualenvs)
+    nox -s tests-2.16 -- -k catalog   # one session, extra pytest arguments after --
+
+Each session installs the test requirements of requirements-dev.txt, pinned by constraints.txt,
+except that ansible-core (and the dependencies whose range it decides) follow that session's
+release. Reinstalling is skipped while the pins a virtualenv was built from are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import re
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+COLLECTION_LINK = ROOT / ".collections" / "ansible_collections" / "volume_activation" / "kms"
+
+# Newest patch release of each supported ansible-core series.
+ANSIBLE_CORE = {
+    "2.16": "2.16.19",
+    "2.17": "2.17.14",
+    "2.18": "2.18.19",
+    "2.19": "2.19.14",
+}
+# The quality-gate tools of requirements-dev.txt; the test sessions do not need them.
+GATE_TOOLS = {"ansible-lint", "antsibull-docs", "antsibull-changelog", "nox", "molecule"}
+# Pins of constraints.txt that each ansible-core release decides for itself
+# (ansible-core 2.16 .. 2.18 require resolvelib < 1.1).
+CORE_DECIDES = {"ansible-core", "resolvelib"}
+
+nox.options.default_venv_backend = "venv"
+nox.options.error_on_missing_interpreters = True
+
+
+def _name(line: str) -> str:
+    """Return the normalised project name of a requirement line ('' for blanks and comments)."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
+
+
+def _pins(path: pathlib.Path, drop: set[str]) -> list[str]:
+    """Return the requirement lines of ``path`` whose project is not in ``drop``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if _name(line) and _name(line) not in drop]
+
+
+def _install(session: nox.Session, core_version: str) -> None:
+    """Install the test requirements with ``core_version``, unless the virtualenv already has them."""
+    requirements = [*_pins(ROOT / "requirements-dev.txt", GATE_TOOLS | CORE_DECIDES), f"ansible-core=={core_version}"]
+    constraints = _pins(ROOT / "constraints.txt", GATE_TOOLS | CORE_DECIDES)
+    wanted = "\n".join(requirements + ["--"] + constraints) + "\n"
+    stamp = pathlib.Path(session.virtualenv.location) / ".installed-requirements"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        session.log(f"requirements unchanged ({hashlib.sha256(wanted.encode()).hexdigest()[:12]}), not reinstalling")
+        return
+    tmp = pathlib.Path(session.create_tmp())
+    (tmp / "requirements.txt").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+    (tmp / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
+    session.install("--quiet", "-r", str(tmp / "requirements.txt"), "-c", str(tmp / "constraints.txt"))
+    stamp.write_text(wanted, encoding="utf-8")
+
+
+def _lay_out_collection() -> None:
+    """Make the collection importable as ansible_collections.volume_activation.kms (as `make collection`)."""
+    if not COLLECTION_LINK.is_symlink():
+        COLLECTION_LINK.parent.mkdir(parents=True, exist_ok=True)
+        COLLECTION_LINK.symlink_to(pathlib.Path("..", "..", ".."))
+
+
+def _tests(session: nox.Session, core_version: str) -> None:
+    _install(session, core_version)
+    _lay_out_collection()
+    session.run("ansible", "--version", silent=False)
+    env = {
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / ".collections")]),
+    }
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "tests/unit", "tests/integration", *session.posargs, env=env)
+
+
+def _make_session(series: str, core_version: str) -> None:
+    @nox.session(name=f"tests-{series}", python="3.11")
+    def tests(session: nox.Session) -> None:
+        """Unit and integration tests under ansible-core {core_version}."""
+        _tests(session, core_version)
+
+    tests.__doc__ = f"Unit and integration tests under ansible-core {core_version}."
+
+
+for _series, _version in ANSIBLE_CORE.items():
+    _make_session(_series, _version)
