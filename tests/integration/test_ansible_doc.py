@@ -1,0 +1,65 @@
+"""ansible-doc finds and renders the documentation of every plugin and role the collection ships."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+COLLECTION = "volume_activation.kms"
+ANSIBLE_DOC = str(pathlib.Path(sys.executable).parent / "ansible-doc")
+# Plugin directories whose files are not plugins of their own (documented through the modules,
+# or libraries).
+NOT_DOCUMENTED = {"action", "module_utils", "plugin_utils", "modules"}
+
+
+def _ansible_doc(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"), ANSIBLE_NOCOLOR="1")
+    return subprocess.run([ANSIBLE_DOC, *args], capture_output=True, text=True, env=env, check=False, timeout=300)
+
+
+def _on_disk() -> set[tuple[str, str]]:
+    """(type, FQCN) of every plugin and role present in the checkout."""
+    fqcn = f"{COLLECTION}.{{}}".format
+    found = {("module", fqcn(path.stem)) for path in (ROOT / "plugins/modules").glob("*") if path.suffix in (".py", ".ps1")}
+    for directory in (ROOT / "plugins").iterdir():
+        if directory.is_dir() and directory.name not in NOT_DOCUMENTED:
+            found |= {(directory.name, fqcn(path.stem)) for path in directory.glob("*.py") if not path.stem.startswith("_")}
+    found |= {("role", fqcn(path.parent.parent.name)) for path in (ROOT / "roles").glob("*/meta/argument_specs.yml")}
+    return found
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict[str, dict[str, dict]]:
+    """ansible-doc's metadata dump of the collection: {type: {FQCN: entry}}, the collection's entries only."""
+    result = _ansible_doc("--metadata-dump", "--no-fail-on-errors", COLLECTION)
+    assert result.returncode == 0, result.stderr
+    dump = json.loads(result.stdout)["all"]
+    return {
+        plugin_type: {name: entry for name, entry in entries.items() if name.startswith(COLLECTION + ".")}
+        for plugin_type, entries in dump.items()
+    }
+
+
+def test_every_plugin_and_role_on_disk_is_documented(metadata: dict[str, dict[str, dict]]) -> None:
+    listed = {(plugin_type, name) for plugin_type, entries in metadata.items() for name in entries}
+    assert _on_disk() <= listed
+
+
+def test_no_documentation_has_errors(metadata: dict[str, dict[str, dict]]) -> None:
+    errors = {name: entry["error"] for entries in metadata.values() for name, entry in entries.items() if "error" in entry}
+    assert errors == {}
+
+
+@pytest.mark.parametrize("plugin_type, name", sorted(_on_disk()))
+def test_ansible_doc_renders(plugin_type: str, name: str) -> None:
+    result = _ansible_doc("-t", plugin_type, name)
+    assert result.returncode == 0, result.stderr
+    assert "[WARNING]" not in result.stderr and "[ERROR]" not in result.stderr, result.stderr
+    assert name in result.stdout
+    assert "EXAMPLES" in result.stdout or plugin_type == "role"
