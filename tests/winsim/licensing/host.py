@@ -1,0 +1,363 @@
+"""One simulated Windows host: its licensing state, answering the worker as Windows would.
+
+The worker (plugins/modules/kms_client_key.ps1, contract in docs/worker_contract.md) reads
+``Win32_OperatingSystem``, the CurrentVersion registry key, ``SoftwareLicensingService`` and the keyed
+Windows ``SoftwareLicensingProduct`` rows, and calls the service and product methods. This model keeps
+the state those calls read and change. Behaviour and its sources:
+
+- InstallProductKey: a malformed key (shape, alphabet, Windows 8+ checksum) or a key this edition and
+  build does not take fails with 0xC004F050 SL_E_INVALID_PRODUCT_KEY; a published GVLK on an evaluation
+  edition fails with 0xC004F069 SL_E_MISMATCHED_PRODUCT_SKU (reference README). A GVLK for this
+  edition/build (from the key table, or listed in the spec's ``accepts_keys``) is installed on any
+  host, a KMS host included (that makes it a KMS client): channel VOLUME_KMSCLIENT / Volume:GVLK, new
+  product (its own activation ID), LicenseStatus 2 OOBGrace with 30 days (43200 minutes) until it is
+  activated. Reinstalling the key already installed keeps the product and its state.
+- Activate on a KMS client: the KMS is the configured KeyManagementServiceMachine (port: the configured
+  one, else 1688), else the ``_vlmcs._tcp`` SRV record (``kms.dns``, port 1688). No name and no record:
+  0x8007232B DNS_ERROR_RCODE_NAME_ERROR. A KMS that does not answer (``kms.reachable: false``):
+  0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE. Success: Licensed for 180 days (259200 minutes), the
+  KMS recorded as discovered on the product and the service.
+- Activate on other channels goes to Microsoft's activation servers over the internet, which the
+  simulated network does not reach: 0x80072EE7 (server name not resolved); an expired evaluation
+  reports 0xC004FC07; AVMA asks the Hyper-V host: 0xC004FD02. State never changes on failure.
+- No keyed product: the worker itself raises 0xC004F014 "No Windows product key is installed.".
+- KMS settings: Set* with an empty value or a port outside 1..65535 fail with 0x80070057 E_INVALIDARG;
+  a cleared or never-set service port reads back 1688 (the contract's sample probe), the product-level
+  KMS fields are 0/"" (nothing is set per product). Clearing always succeeds.
+- RefreshLicenseStatus changes nothing. test_tcp connects iff ``kms.reachable``, else 0x8007274C.
+- Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel / LicenseIsAddon
+  (null in the probe), and Name/Description use the Windows 7 wording.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from winsim import hresult_codes as hr
+from winsim.licensing import catalog_view, facts, productkey, worker_args
+from winsim.scenario import HostSpec, ScenarioError, parse_host
+
+_ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")
+_STATE_CHANGING = {"install_product_key", "set_kms_machine", "clear_kms_machine", "set_kms_port",
+                   "clear_kms_port", "set_kms_lookup_domain", "clear_kms_lookup_domain", "activate"}
+
+
+@dataclass
+class _Product:
+    """The keyed Windows product (the one slmgr calls primary)."""
+
+    key_type: str
+    partial_key: str
+    status: str
+    grace: int
+    discovered_machine: str = ""
+    discovered_port: int = 0
+
+
+def _pseudo_partial_key(*parts: str) -> str:
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return "".join(productkey.ALPHABET[b % len(productkey.ALPHABET)] for b in digest[:5])
+
+
+class WindowsHost:
+    """The licensing state of one host, driven through :meth:`run_worker`."""
+
+    def __init__(self, spec: HostSpec) -> None:
+        self.spec = spec
+        self.worker_executions = 0
+        self.writes = 0
+        entry = catalog_view.entry_for(spec.edition_id, spec.build)
+        self._server = spec.edition_id.startswith("Server")
+        self.caption = spec.caption or self._default_caption(entry)
+        if spec.os_sku is not None:
+            self.os_sku = spec.os_sku
+        elif entry is not None:
+            self.os_sku = catalog_view.os_sku(entry, spec.edition_id)
+        else:
+            raise ScenarioError(f"host {spec.name!r}: field 'os_sku': is required (no published edition "
+                                f"{spec.edition_id} on build {spec.build} to take it from)")
+        self.installation_type = spec.installation_type or ("Server" if self._server else "Client")
+        self.ubr = spec.ubr if spec.ubr is not None else (0 if spec.build >= 10240 else None)
+        self.product_name = spec.product_name or self._default_product_name(entry)
+        self.kms_machine = spec.kms.machine
+        self.kms_port: int | None = spec.kms.port
+        self.kms_lookup_domain = spec.kms.lookup_domain
+        self.discovered_machine = ""
+        self.discovered_port = 0
+        self._fault_uses = [0] * len(spec.faults)
+        self.product = self._initial_product(entry)
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any] | HostSpec) -> WindowsHost:
+        """Build a host from a scenario host spec (validated; errors name the host and the field)."""
+        return cls(spec if isinstance(spec, HostSpec) else parse_host(spec))
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    # -- defaults ---------------------------------------------------------------------------------
+
+    def _default_caption(self, entry: catalog_view.Entry | None) -> str:
+        # The catalog's edition name is the English caption without "Microsoft ".
+        if entry is None:
+            raise ScenarioError(f"host {self.spec.name!r}: field 'caption': is required (no published edition "
+                                f"{self.spec.edition_id} on build {self.spec.build} to take it from)")
+        trailing = " " if 7600 <= self.spec.build < 9200 and not self._server else ""
+        return f"Microsoft {entry.name}{trailing}"
+
+    def _default_product_name(self, entry: catalog_view.Entry | None) -> str:
+        # ProductName is English whatever the display language (Caption is localized), so the
+        # catalog's edition name is preferred to the caption.
+        if entry is not None:
+            name = entry.name
+        else:
+            name = self.caption.strip().removeprefix("Microsoft ")
+        if self.spec.build >= 22000:
+            name = name.replace("Windows 11", "Windows 10")  # Windows 11 keeps "Windows 10" in ProductName
+        return name
+
+    def _initial_product(self, entry: catalog_view.Entry | None) -> _Product | None:
+        spec = self.spec
+        if spec.key_type == "none":
+            return None
+        if spec.partial_key:
+            partial = spec.partial_key
+        elif spec.key_type == "gvlk" and spec.accepts_keys:
+            partial = spec.accepts_keys[0][-5:]
+        elif spec.key_type == "gvlk" and entry is not None:
+            partial = entry.gvlk[-5:]
+        else:
+            partial = _pseudo_partial_key(spec.name, spec.edition_id, spec.key_type)
+        status = spec.license_status or "licensed"
+        product = _Product(spec.key_type, partial, status, facts.grace_minutes(status, spec.key_type))
+        if spec.key_type == "gvlk" and status == "licensed":
+            target = self._kms_target()
+            if target is not None:
+                product.discovered_machine, product.discovered_port = target
+                self.discovered_machine, self.discovered_port = target
+        return product
+
+    # -- the worker -------------------------------------------------------------------------------
+
+    def run_worker(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Run kms_client_key.ps1 with ``args``; return the module result as JSON-able data."""
+        self.worker_executions += 1
+        try:
+            operation, steps, check_mode = worker_args.parse(dict(args))
+        except worker_args.ArgumentError as error:
+            return {"changed": False, "failed": True, "msg": str(error)}
+        result: dict[str, Any] = {"changed": False}
+        if operation == "apply":
+            if check_mode:
+                return {"changed": False, "failed": True,
+                        "msg": f"{worker_args.MODULE} refuses to apply steps in check mode"}
+            results = []
+            for step in steps:
+                results.append(self._run_step(step))
+                if results[-1]["hresult"]:
+                    break
+            result["steps"] = results
+        fault = self._take_fault("probe")
+        if fault is not None:
+            result.update(failed=True, msg=f"{worker_args.MODULE} cannot read SoftwareLicensingService "
+                                           f"(0x{fault:08X}): {hr.message(fault)}")
+            return result
+        result["probe"] = self._probe()
+        return result
+
+    def _take_fault(self, operation: str) -> int | None:
+        for index, fault in enumerate(self.spec.faults):
+            if fault.operation != operation:
+                continue
+            if fault.times is None or self._fault_uses[index] < fault.times:
+                self._fault_uses[index] += 1
+                return fault.hresult
+        return None
+
+    def _run_step(self, step: dict[str, Any]) -> dict[str, Any]:
+        action = step["_handler"]
+        fault = self._take_fault(action)
+        if fault is not None:
+            code, text = fault, None
+        else:
+            code, text = self._handlers()[action](step)
+            if code == hr.S_OK and action in _STATE_CHANGING:
+                self.writes += 1
+        message = "" if code == hr.S_OK else (text if text is not None else hr.message(code))
+        return {"action": step["action"], "hresult": code, "message": message}
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], tuple[int, str | None]]]:
+        return {
+            "install_product_key": lambda s: (self._install(s["product_key"] or ""), None),
+            "refresh_license_status": lambda s: (hr.S_OK, None),
+            "set_kms_machine": lambda s: (self._set_machine(s["machine"] or ""), None),
+            "clear_kms_machine": lambda s: (self._clear("kms_machine", ""), None),
+            "set_kms_port": self._set_port,
+            "clear_kms_port": lambda s: (self._clear("kms_port", None), None),
+            "set_kms_lookup_domain": lambda s: (self._set_domain(s["domain"] or ""), None),
+            "clear_kms_lookup_domain": lambda s: (self._clear("kms_lookup_domain", ""), None),
+            "test_tcp": self._test_tcp,
+            "activate": self._activate,
+        }
+
+    # -- SoftwareLicensingService methods ---------------------------------------------------------
+
+    def _install(self, key: str) -> int:
+        key = productkey.normalize(key)
+        if not productkey.is_well_formed(key):
+            return hr.SL_E_INVALID_PRODUCT_KEY
+        known = key in self.spec.accepts_keys or catalog_view.is_gvlk(key)
+        if self.spec.evaluation:
+            return hr.SL_E_MISMATCHED_PRODUCT_SKU if known else hr.SL_E_INVALID_PRODUCT_KEY
+        fits = key in self.spec.accepts_keys or catalog_view.accepts(key, self.spec.edition_id, self.spec.build)
+        if not fits:
+            return hr.SL_E_INVALID_PRODUCT_KEY
+        current = self.product
+        if current is not None and current.key_type == "gvlk" and current.partial_key == key[-5:]:
+            return hr.S_OK  # the same key again: same product, same state
+        self.product = _Product("gvlk", key[-5:], "oob_grace", facts.INITIAL_GRACE)
+        return hr.S_OK
+
+    def _set_machine(self, machine: str) -> int:
+        if not machine.strip():
+            return hr.E_INVALIDARG
+        self.kms_machine = machine
+        return hr.S_OK
+
+    def _set_domain(self, domain: str) -> int:
+        if not domain.strip():
+            return hr.E_INVALIDARG
+        self.kms_lookup_domain = domain
+        return hr.S_OK
+
+    def _set_port(self, step: dict[str, Any]) -> tuple[int, str | None]:
+        port = step["port"] or 0  # the worker passes [uint32]$Step.port: null becomes 0
+        if port < 0 or port > 0xFFFFFFFF:
+            return hr.COR_E_INVALIDCAST, (f'Cannot convert value "{port}" to type "System.UInt32". Error: '
+                                          f'"Value was either too large or too small for a UInt32."')
+        if not 1 <= port <= 65535:
+            return hr.E_INVALIDARG, None
+        self.kms_port = port
+        return hr.S_OK, None
+
+    def _clear(self, attribute: str, value: Any) -> int:
+        setattr(self, attribute, value)
+        return hr.S_OK
+
+    def _test_tcp(self, step: dict[str, Any]) -> tuple[int, str | None]:
+        host, port, timeout = step["host"], step["port"], step["timeout_ms"] or 0
+        if host is None:
+            return hr.E_POINTER, "Value cannot be null.\r\nParameter name: hostname"
+        if port is None or not 0 <= port <= 65535:
+            return hr.COR_E_ARGUMENTOUTOFRANGE, ("Specified argument was out of the range of valid values."
+                                                 "\r\nParameter name: port")
+        if timeout < -1:
+            return hr.COR_E_ARGUMENTOUTOFRANGE, ("Number must be either non-negative and less than or equal "
+                                                 "to Int32.MaxValue or -1.\r\nParameter name: millisecondsTimeout")
+        if self.spec.kms.reachable and timeout != 0:
+            return hr.S_OK, None
+        return hr.WSAETIMEDOUT, None
+
+    # -- SoftwareLicensingProduct.Activate --------------------------------------------------------
+
+    def _kms_target(self) -> tuple[str, int] | None:
+        if self.kms_machine:
+            return self.kms_machine, self.kms_port or facts.KMS_DEFAULT_PORT
+        if self.spec.kms.dns:
+            return self.spec.kms.dns, facts.KMS_DEFAULT_PORT
+        return None
+
+    def _activate(self, _step: dict[str, Any]) -> tuple[int, str | None]:
+        product = self.product
+        if product is None:
+            return hr.SL_E_PKEY_NOT_INSTALLED, "No Windows product key is installed."
+        if product.key_type == "gvlk":
+            target = self._kms_target()
+            if target is None:
+                return hr.DNS_ERROR_RCODE_NAME_ERROR, None
+            if not self.spec.kms.reachable:
+                return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE, None
+            product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
+            product.discovered_machine, product.discovered_port = target
+            self.discovered_machine, self.discovered_port = target
+            return hr.S_OK, None
+        if product.key_type == "avma":
+            return hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED, None
+        if product.key_type == "eval" and product.status == "notification":
+            return hr.SL_E_VALIDITY_PERIOD_EXPIRED, None
+        return hr.WININET_E_NAME_NOT_RESOLVED, None
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _probe(self) -> dict[str, Any]:
+        spec = self.spec
+        version = facts.os_version(spec.build)
+        return {
+            "os": {"Caption": self.caption, "Version": version, "BuildNumber": str(spec.build),
+                   "OperatingSystemSKU": self.os_sku,
+                   "ProductType": 1 if self.installation_type == "Client" else 3},
+            "registry": {"EditionID": spec.edition_id, "ProductName": self.product_name,
+                         "InstallationType": self.installation_type, "CurrentBuild": str(spec.build),
+                         "UBR": self.ubr,
+                         "DisplayVersion": spec.display_version or facts.display_version(spec.build)},
+            "service": {"Version": f"{version}.{self.ubr or 0}",
+                        "KeyManagementServiceMachine": self.kms_machine,
+                        "KeyManagementServicePort": self.kms_port or facts.KMS_DEFAULT_PORT,
+                        "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
+                        "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
+                        "DiscoveredKeyManagementServiceMachinePort": self.discovered_port},
+            "products": [] if self.product is None else [self._product_row(self.product)],
+        }
+
+    def _product_row(self, product: _Product) -> dict[str, Any]:
+        spec = self.spec
+        channel, key_channel = facts.channel(product.key_type, spec.build)
+        name, description = facts.product_strings(spec.edition_id, spec.build, self._server, channel)
+        modern = spec.build >= facts.WINDOWS_8_BUILD
+        return {
+            "ID": str(uuid.uuid5(_ID_NAMESPACE, f"{spec.edition_id}|{channel}")),
+            "Name": name,
+            "Description": description,
+            "ApplicationID": facts.WINDOWS_APPLICATION_ID,
+            "LicenseFamily": spec.edition_id,
+            "PartialProductKey": product.partial_key,
+            "ProductKeyChannel": key_channel,
+            "LicenseStatus": facts.LICENSE_STATUS[product.status],
+            "LicenseStatusReason": facts.status_reason(product.status, product.key_type),
+            "GracePeriodRemaining": product.grace,
+            "LicenseIsAddon": False if modern else None,
+            "KeyManagementServiceMachine": "",
+            "KeyManagementServicePort": 0,
+            "DiscoveredKeyManagementServiceMachineName": product.discovered_machine,
+            "DiscoveredKeyManagementServiceMachinePort": product.discovered_port,
+        }
+
+    def state(self) -> dict[str, Any]:
+        """A JSON-able dump of everything the worker can change, plus the counters."""
+        probe = self._probe()
+        row = probe["products"][0] if probe["products"] else None
+        service = probe["service"]
+        return copy.deepcopy({
+            "name": self.name,
+            "edition_id": self.spec.edition_id,
+            "build": self.spec.build,
+            "key_type": self.product.key_type if self.product else "none",
+            "partial_product_key": row["PartialProductKey"] if row else None,
+            "channel": row["Description"].rsplit(", ", 1)[1].removesuffix(" channel") if row else None,
+            "product_key_channel": row["ProductKeyChannel"] if row else None,
+            "license_status": self.product.status if self.product else "unlicensed",
+            "grace_period_remaining": row["GracePeriodRemaining"] if row else 0,
+            "kms": {"machine": service["KeyManagementServiceMachine"],
+                    "port": service["KeyManagementServicePort"],
+                    "lookup_domain": service["KeyManagementServiceLookupDomain"],
+                    "discovered_machine": service["DiscoveredKeyManagementServiceMachineName"],
+                    "discovered_port": service["DiscoveredKeyManagementServiceMachinePort"]},
+            "worker_executions": self.worker_executions,
+            "writes": self.writes,
+        })

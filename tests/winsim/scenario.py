@@ -1,0 +1,279 @@
+"""Scenario files: a fleet of simulated Windows hosts, one validated spec per host.
+
+A scenario is YAML (or the same data as a dict) with a ``hosts:`` list and optional ``defaults:``
+merged under every host (``kms`` is merged key by key). Field names follow the shared scenario
+vocabulary; every error names the host and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from winsim.licensing.productkey import ALPHABET, is_well_formed, normalize
+
+KEY_TYPES = ("gvlk", "mak", "retail", "oem", "csvlk", "eval", "avma", "none")
+LICENSE_STATUSES = (
+    "unlicensed", "licensed", "oob_grace", "oot_grace", "non_genuine_grace", "notification", "extended_grace",
+)
+INSTALLATION_TYPES = ("Server", "Server Core", "Client")
+STEP_ACTIONS = (
+    "install_product_key", "refresh_license_status", "set_kms_machine", "clear_kms_machine", "set_kms_port",
+    "clear_kms_port", "set_kms_lookup_domain", "clear_kms_lookup_domain", "test_tcp", "activate",
+)
+FAULT_OPERATIONS = ("probe", *STEP_ACTIONS)
+TRANSPORT_FAULTS = ("refused", "http_500", "slow")
+
+_HOST_FIELDS = {
+    "name", "edition_id", "build", "ubr", "os_sku", "caption", "installation_type", "product_name",
+    "display_version", "key_type", "partial_key", "license_status", "kms", "accepts_keys", "faults",
+}
+_KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable"}
+_SCENARIO_FIELDS = {"hosts", "defaults", "description"}
+
+
+class ScenarioError(ValueError):
+    """A scenario or host spec that cannot describe a Windows host."""
+
+
+@dataclass(frozen=True)
+class KmsSpec:
+    """KMS settings already on the host, and what the network offers it."""
+
+    machine: str = ""
+    port: int | None = None
+    lookup_domain: str = ""
+    dns: str | None = None
+    reachable: bool = True
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """An injected fault: an HRESULT for a worker operation, or a transport fault for the endpoint."""
+
+    operation: str | None = None
+    hresult: int | None = None
+    transport: str | None = None
+    times: int | None = None  # None: every time
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One host as the scenario describes it; derived defaults are filled in by the licensing model."""
+
+    name: str
+    edition_id: str
+    build: int
+    key_type: str
+    ubr: int | None = None
+    os_sku: int | None = None
+    caption: str | None = None
+    installation_type: str | None = None
+    product_name: str | None = None
+    display_version: str | None = None
+    partial_key: str | None = None
+    license_status: str | None = None
+    kms: KmsSpec = field(default_factory=KmsSpec)
+    accepts_keys: tuple[str, ...] = ()
+    faults: tuple[FaultSpec, ...] = ()
+
+    @property
+    def evaluation(self) -> bool:
+        """Evaluation editions report an EditionID containing ``Eval`` (ServerDatacenterEval, EnterpriseEval)."""
+        return "Eval" in self.edition_id
+
+
+class _Checker:
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def fail(self, path: str, problem: str) -> ScenarioError:
+        return ScenarioError(f"host {self.host!r}: field {path!r}: {problem}")
+
+    def unknown(self, data: Mapping[str, Any], allowed: set[str], prefix: str = "") -> None:
+        extra = sorted(set(data) - allowed)
+        if extra:
+            raise self.fail(prefix + extra[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def string(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
+               empty: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(path, "is required")
+            return None
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            raise self.fail(path, f"must be a non-empty string, got {value!r}")
+        return value
+
+    def integer(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
+                low: int = 0, high: int | None = None) -> int | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(path, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise self.fail(path, f"must be an integer {bounds}, got {value!r}")
+        return value
+
+    def choice(self, data: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...], *,
+               required: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(path, f"is required (one of: {', '.join(choices)})")
+            return None
+        if value not in choices:
+            raise self.fail(path, f"must be one of: {', '.join(choices)}; got {value!r}")
+        return value
+
+
+def _hresult(checker: _Checker, value: Any, path: str) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value, 0)
+        except ValueError:
+            raise checker.fail(path, f"must be an HRESULT such as 0xC004F074, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value <= 0xFFFFFFFF or value == 0:
+        raise checker.fail(path, f"must be a non-zero 32-bit HRESULT, got {value!r}")
+    return value & 0xFFFFFFFF
+
+
+def _fault(checker: _Checker, data: Any, path: str) -> FaultSpec:
+    if not isinstance(data, Mapping):
+        raise checker.fail(path, f"must be a mapping, got {data!r}")
+    times = checker.integer(data, "times", f"{path}.times", low=1)
+    if "transport" in data:
+        checker.unknown(data, {"transport", "times", "seconds"}, f"{path}.")
+        kind = checker.choice(data, "transport", f"{path}.transport", TRANSPORT_FAULTS, required=True)
+        seconds = data.get("seconds")
+        if kind == "slow":
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+                raise checker.fail(f"{path}.seconds", f"a slow fault needs seconds > 0, got {seconds!r}")
+        elif seconds is not None:
+            raise checker.fail(f"{path}.seconds", f"only a slow fault takes seconds (this one is {kind!r})")
+        return FaultSpec(transport=kind, times=times, seconds=seconds)
+    checker.unknown(data, {"operation", "hresult", "times"}, f"{path}.")
+    operation = checker.choice(data, "operation", f"{path}.operation", FAULT_OPERATIONS, required=True)
+    if data.get("hresult") is None:
+        raise checker.fail(f"{path}.hresult", "is required")
+    return FaultSpec(operation=operation, hresult=_hresult(checker, data["hresult"], f"{path}.hresult"), times=times)
+
+
+def _kms(checker: _Checker, data: Any) -> KmsSpec:
+    if data is None:
+        return KmsSpec()
+    if not isinstance(data, Mapping):
+        raise checker.fail("kms", f"must be a mapping, got {data!r}")
+    checker.unknown(data, _KMS_FIELDS, "kms.")
+    reachable = data.get("reachable", True)
+    if not isinstance(reachable, bool):
+        raise checker.fail("kms.reachable", f"must be true or false, got {reachable!r}")
+    return KmsSpec(
+        machine=checker.string(data, "machine", "kms.machine") or "",
+        port=checker.integer(data, "port", "kms.port", low=1, high=65535),
+        lookup_domain=checker.string(data, "lookup_domain", "kms.lookup_domain") or "",
+        dns=checker.string(data, "dns", "kms.dns"),
+        reachable=reachable,
+    )
+
+
+def parse_host(data: Mapping[str, Any]) -> HostSpec:
+    """Validate one host spec (defaults already merged) and return it as a HostSpec."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"a host spec must be a mapping, got {data!r}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"host spec {dict(data)!r}: field 'name' must be a non-empty string")
+    check = _Checker(name)
+    check.unknown(data, _HOST_FIELDS)
+    partial = check.string(data, "partial_key", "partial_key")
+    if partial is not None:
+        partial = partial.upper()
+        if len(partial) != 5 or any(c not in ALPHABET + "N" for c in partial):
+            raise check.fail("partial_key", f"must be 5 product key characters, got {data['partial_key']!r}")
+    accepts = data.get("accepts_keys") or []
+    if not isinstance(accepts, list):
+        raise check.fail("accepts_keys", f"must be a list of product keys, got {accepts!r}")
+    for index, key in enumerate(accepts):
+        if not isinstance(key, str) or not is_well_formed(key):
+            raise check.fail(f"accepts_keys[{index}]", "is not a well-formed product key (format or checksum)")
+    faults = data.get("faults") or []
+    if not isinstance(faults, list):
+        raise check.fail("faults", f"must be a list, got {faults!r}")
+    spec = HostSpec(
+        name=name,
+        edition_id=check.string(data, "edition_id", "edition_id", required=True),
+        build=check.integer(data, "build", "build", required=True, low=1),
+        key_type=check.choice(data, "key_type", "key_type", KEY_TYPES, required=True),
+        ubr=check.integer(data, "ubr", "ubr"),
+        os_sku=check.integer(data, "os_sku", "os_sku"),
+        caption=check.string(data, "caption", "caption"),
+        installation_type=check.choice(data, "installation_type", "installation_type", INSTALLATION_TYPES),
+        product_name=check.string(data, "product_name", "product_name"),
+        display_version=check.string(data, "display_version", "display_version"),
+        partial_key=partial,
+        license_status=check.choice(data, "license_status", "license_status", LICENSE_STATUSES),
+        kms=_kms(check, data.get("kms")),
+        accepts_keys=tuple(normalize(k) for k in accepts),
+        faults=tuple(_fault(check, f, f"faults[{i}]") for i, f in enumerate(faults)),
+    )
+    if spec.key_type == "none":
+        if spec.partial_key is not None:
+            raise check.fail("partial_key", "a host with key_type none has no installed key")
+        if spec.license_status not in (None, "unlicensed"):
+            raise check.fail("license_status", "a host with no key installed is unlicensed")
+    if spec.evaluation and spec.key_type not in ("eval", "none"):
+        raise check.fail("key_type", f"an evaluation edition ({spec.edition_id}) holds an eval key or none")
+    if spec.key_type == "eval" and not spec.evaluation:
+        raise check.fail("key_type", f"eval needs an evaluation EditionID (e.g. ServerDatacenterEval), "
+                                     f"not {spec.edition_id}")
+    return spec
+
+
+def _merge(defaults: Mapping[str, Any], host: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**defaults, **host}
+    if isinstance(defaults.get("kms"), Mapping) and isinstance(host.get("kms"), Mapping):
+        merged["kms"] = {**defaults["kms"], **host["kms"]}
+    return merged
+
+
+def load_specs(source: str | Path | Mapping[str, Any]) -> list[HostSpec]:
+    """Read a scenario (YAML path or dict) into validated host specs, in file order."""
+    if isinstance(source, Mapping):
+        data: Any = source
+        where = "scenario"
+    else:
+        where = str(source)
+        with open(source, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{where}: a scenario must be a mapping with a 'hosts' list")
+    extra = sorted(set(data) - _SCENARIO_FIELDS)
+    if extra:
+        raise ScenarioError(f"{where}: unknown top-level field {extra[0]!r} "
+                            f"(allowed: {', '.join(sorted(_SCENARIO_FIELDS))})")
+    defaults = data.get("defaults") or {}
+    hosts = data.get("hosts")
+    if not isinstance(defaults, Mapping):
+        raise ScenarioError(f"{where}: 'defaults' must be a mapping")
+    if not isinstance(hosts, list) or not hosts:
+        raise ScenarioError(f"{where}: 'hosts' must be a non-empty list")
+    specs: list[HostSpec] = []
+    seen: set[str] = set()
+    for host in hosts:
+        if not isinstance(host, Mapping):
+            raise ScenarioError(f"{where}: every entry of 'hosts' must be a mapping, got {host!r}")
+        spec = parse_host(_merge(defaults, host))
+        if spec.name in seen:
+            raise ScenarioError(f"{where}: host {spec.name!r}: field 'name': duplicate host name")
+        seen.add(spec.name)
+        specs.append(spec)
+    return specs
