@@ -169,12 +169,6 @@ def unsigned(hresult: int) -> int:
     return hresult & 0xFFFFFFFF
 
 
-def symbol(hresult: int) -> str | None:
-    """The header name of ``hresult``, or None when this table does not know it."""
-    entry = _TEXT.get(unsigned(hresult))
-    return entry[0] if entry else None
-
-
 def message(hresult: int) -> str:
     """The text Windows prints for ``hresult`` (FormatMessage falls back to a generic text)."""
     entry = _TEXT.get(unsigned(hresult))
