@@ -1,0 +1,688 @@
+"""The kms_client_key action plugin, run as Ansible runs it, against modelled Windows hosts."""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import random
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+
+from ansible_collections.volume_activation.kms.plugins.action.kms_client_key import ActionModule
+from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults
+
+REFERENCE_CSV = Path(__file__).resolve().parents[3] / "unit" / "fixtures" / "windows_editions_gvlk.csv"
+
+WORKER = "volume_activation.kms.kms_client_key"
+APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
+STATUS_CODES = {"unlicensed": 0, "licensed": 1, "oob_grace": 2, "oot_grace": 3, "non_genuine_grace": 4,
+                "notification": 5, "extended_grace": 6}
+CHANNELS = {  # key type -> (Description channel word, ProductKeyChannel)
+    "gvlk": ("VOLUME_KMSCLIENT", "Volume:GVLK"), "mak": ("VOLUME_MAK", "Volume:MAK"),
+    "retail": ("RETAIL", "Retail"), "oem": ("OEM_DM", "OEM:DM"), "csvlk": ("VOLUME_KMS_2012-R2_WIN10", "Volume:CSVLK"),
+    "eval": ("TIMEBASED_EVAL", "Retail:TB:Eval"), "avma": ("VIRTUAL_MACHINE_ACTIVATION", "VT:IA"),
+}
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+def _crc32_msb_first(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
+    return crc ^ 0xFFFFFFFF
+
+
+def make_key(seed: int) -> str:
+    """A well-formed Windows 8+ product key with a valid checksum that is in no public table."""
+    alphabet = gvlk_catalog.KEY_ALPHABET
+    payload = random.Random(seed).getrandbits(103)
+    crc = _crc32_msb_first(payload.to_bytes(16, "little")) & 0x3FF
+    value = payload | (crc << 103)
+    position, rest = divmod(value, 24 ** 24)
+    digits = []
+    for _ in range(24):
+        rest, digit = divmod(rest, 24)
+        digits.append(alphabet[digit])
+    chars = "".join(reversed(digits))
+    chars = chars[:position] + "N" + chars[position:]
+    key = "-".join(chars[i:i + 5] for i in range(0, 25, 5))
+    assert gvlk_catalog.is_valid_product_key(key)
+    return key
+
+
+def gvlk_for(edition_id: str, build: int) -> str:
+    return gvlk_catalog.resolve(edition_id=edition_id, build=build).gvlk
+
+
+class FakeHost:
+    """A host that answers the worker contract: enough of Windows' licensing rules for the controller.
+
+    Used until the shared licensing model (winsim) is available; it follows the scenario host spec.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = copy.deepcopy(spec)
+        self.edition_id = spec["edition_id"]
+        self.build = int(spec["build"])
+        self.key_type = spec.get("key_type", "retail")
+        self.partial = None if self.key_type == "none" else spec.get("partial_key", "X7Q3M")
+        self.status = STATUS_CODES[spec.get("license_status", "unlicensed" if self.key_type == "none" else "licensed")]
+        kms = spec.get("kms") or {}
+        self.machine = kms.get("machine") or ""
+        self.port = kms.get("port") or 1688
+        self.domain = kms.get("lookup_domain") or ""
+        self.dns = kms.get("dns")
+        self.reachable = kms.get("reachable", True)
+        self.accepts = [k.upper() for k in spec.get("accepts_keys") or []]
+        self.faults = copy.deepcopy(spec.get("faults") or [])
+        self.executions = 0
+        self.writes = 0
+        self.calls: list[dict[str, Any]] = []
+
+    def _fault(self, operation: str) -> int | None:
+        for fault in self.faults:
+            if fault.get("operation") == operation and fault.get("times", 1) > 0:
+                fault["times"] = fault.get("times", 1) - 1
+                return int(fault["hresult"])
+        return None
+
+    def probe(self) -> dict[str, Any]:
+        products = []
+        if self.key_type != "none":
+            word, channel = CHANNELS[self.key_type]
+            products.append({
+                "ID": "00000000-0000-0000-0000-000000000001", "Name": f"Windows(R), {self.edition_id} edition",
+                "Description": f"Windows(R) Operating System, {word} channel", "ApplicationID": APP_ID,
+                "LicenseFamily": self.edition_id, "PartialProductKey": self.partial, "ProductKeyChannel": channel,
+                "LicenseStatus": self.status, "LicenseStatusReason": 0, "GracePeriodRemaining": 0,
+                "LicenseIsAddon": False, "KeyManagementServiceMachine": "", "KeyManagementServicePort": 0,
+                "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0})
+        return {
+            "os": {"Caption": self.spec.get("caption"), "Version": f"10.0.{self.build}", "BuildNumber": str(self.build),
+                   "OperatingSystemSKU": self.spec.get("os_sku"), "ProductType": 3},
+            "registry": {"EditionID": self.edition_id, "ProductName": self.spec.get("caption"),
+                         "InstallationType": self.spec.get("installation_type", "Server"),
+                         "CurrentBuild": str(self.build), "UBR": 1, "DisplayVersion": None},
+            "service": {"Version": f"10.0.{self.build}.1", "KeyManagementServiceMachine": self.machine,
+                        "KeyManagementServicePort": self.port, "KeyManagementServiceLookupDomain": self.domain,
+                        "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0},
+            "products": products,
+        }
+
+    def _accepts(self, key: str) -> bool:
+        return key.upper() in self.accepts or gvlk_catalog.key_fits(key, edition_id=self.edition_id, build=self.build)
+
+    def _step(self, step: dict[str, Any]) -> int:
+        action = step["action"]
+        fault = self._fault(action)
+        if fault is not None:
+            return fault
+        if action == "install_product_key":
+            if self.key_type == "eval":
+                return 0xC004F069
+            if not self._accepts(step["product_key"]):
+                return 0xC004F050
+            self.key_type, self.partial, self.status = "gvlk", step["product_key"][-5:], STATUS_CODES["oob_grace"]
+        elif action == "set_kms_machine":
+            self.machine = step["machine"]
+        elif action == "clear_kms_machine":
+            self.machine = ""
+        elif action == "set_kms_port":
+            self.port = int(step["port"])
+        elif action == "clear_kms_port":
+            self.port = 1688
+        elif action == "set_kms_lookup_domain":
+            self.domain = step["domain"]
+        elif action == "test_tcp":
+            return 0 if self.reachable else 0x8007274C
+        elif action == "activate":
+            if self.key_type == "none":
+                return 0xC004F014
+            if not (self.machine or self.dns):
+                return 0x8007232B
+            if not self.reachable:
+                return 0xC004F074
+            self.status = STATUS_CODES["licensed"]
+        if action not in ("test_tcp", "refresh_license_status"):
+            self.writes += 1
+        return 0
+
+    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+        self.executions += 1
+        self.calls.append(copy.deepcopy(module_args))
+        if self._fault("probe") is not None:
+            return {"failed": True, "changed": False, "msg": "Get-CimInstance Win32_OperatingSystem: Access denied"}
+        results = []
+        if module_args["operation"] == "apply":
+            for step in module_args["steps"]:
+                code = self._step(step)
+                results.append({"action": step["action"], "hresult": code,
+                                "message": "" if not code else f"HRESULT {code:#010x} from {step['action']}"})
+                if code:
+                    break
+        out = {"changed": False, "probe": self.probe()}
+        if module_args["operation"] == "apply":
+            out["steps"] = results
+        return out
+
+
+def make_host(spec: dict[str, Any]) -> Any:
+    """The shared licensing model when present, else the fake above."""
+    try:
+        from winsim.licensing import WindowsHost  # type: ignore[attr-defined]
+    except ImportError:
+        return FakeHost(spec)
+    return WindowsHost.from_spec(spec)
+
+
+def executions(host: Any) -> int:
+    return host.worker_executions if hasattr(host, "worker_executions") else host.executions
+
+
+def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, diff: bool = False,
+               calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run the real action plugin once; its worker executions go to ``host``."""
+    task = Task()
+    task.action = WORKER
+    task.args = copy.deepcopy(args)
+    task.check_mode = check_mode
+    task.diff = diff
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    action = ActionModule(task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(),
+                          shared_loader_obj=MagicMock())
+    seen = calls if calls is not None else []
+
+    def execute_module(module_name=None, module_args=None, task_vars=None, **_: Any) -> dict[str, Any]:
+        assert module_name == WORKER
+        seen.append(copy.deepcopy(module_args))
+        return host.run_worker(copy.deepcopy(module_args))
+
+    action._execute_module = execute_module  # type: ignore[method-assign]
+    result = action.run(task_vars={})
+    json.dumps(result)  # results must be plain data
+    return result
+
+
+def spec(edition_id: str = "ServerDatacenter", build: int = 20348, key_type: str = "mak", **extra: Any) -> dict[str, Any]:
+    """A scenario host spec; caption, SKU and installation type default to what the edition reports."""
+    base = {"name": "host1", "edition_id": edition_id, "build": build, "key_type": key_type}
+    if edition_id == "ServerDatacenter" and build == 20348:
+        base.update(os_sku=8, caption="Microsoft Windows Server 2022 Datacenter", installation_type="Server")
+    base.update(extra)
+    return base
+
+
+KMS = "kms01.corp.example.com"
+
+
+# ------------------------------------------------------------------------------------- conversion
+
+def test_mak_host_is_converted_activated_and_verified() -> None:
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_host": KMS}, calls=calls)
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "converted" and result["changed"] is True and result["failed"] is False
+    assert [c["operation"] for c in calls] == ["probe", "apply"]
+    assert [s["action"] for s in calls[1]["steps"]] == [
+        "install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate"]
+    assert calls[1]["steps"][0]["product_key"] == gvlk
+    assert calls[1]["steps"][3] == {"action": "test_tcp", "host": KMS, "port": 1688, "timeout_ms": 3000}
+    assert result["key_type"] == {"before": "mak", "after": "gvlk"}
+    assert result["partial_product_key"] == {"before": "3V66T", "after": gvlk[-5:]}
+    assert result["license_status"] == {"before": "licensed", "after": "licensed"}
+    assert result["gvlk"] == gvlk
+    assert result["kms"]["machine"] == KMS
+    assert result["activation"] == {"attempted": True, "hresult": "0x00000000", "symbol": "S_OK",
+                                    "message": "Activated; license status licensed."}
+    assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 5
+    assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
+    facts = result["ansible_facts"]["kms_client"]
+    assert facts["key_type"] == "gvlk" and facts["partial_product_key"] == gvlk[-5:]
+    assert facts["license_status"] == "licensed" and facts["status"] == "converted"
+    assert facts["kms"]["machine"] == KMS
+
+
+def test_second_run_is_compliant_with_one_worker_execution() -> None:
+    host = make_host(spec(key_type="retail"))
+    first = run_action(host, {"kms_host": KMS})
+    assert first["changed"] is True
+    calls: list[dict[str, Any]] = []
+    second = run_action(host, {"kms_host": KMS}, calls=calls)
+    assert second["status"] == "compliant" and second["changed"] is False and second["failed"] is False
+    assert calls == [{"operation": "probe"}]
+    assert second["steps"] == []
+
+
+def test_activated_mak_host_is_not_compliant() -> None:
+    host = make_host(spec(key_type="mak", license_status="licensed"))
+    result = run_action(host, {}, check_mode=True)
+    assert result["status"] == "would_convert" and result["changed"] is True
+
+
+def test_gvlk_of_another_edition_is_replaced() -> None:
+    standard = gvlk_for("ServerStandard", 20348)
+    host = make_host(spec(key_type="gvlk", partial_key=standard[-5:], kms={"dns": KMS}))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {}, calls=calls)
+    assert result["status"] == "converted"
+    assert result["partial_product_key"]["after"] == gvlk_for("ServerDatacenter", 20348)[-5:]
+    assert "test_tcp" not in [s["action"] for s in calls[1]["steps"]]  # DNS discovery: no name to test
+
+
+def test_kms_settings_alone_are_a_change() -> None:
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    host = make_host(spec(key_type="gvlk", partial_key=gvlk[-5:], kms={"machine": "old.corp.example.com"}))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_host": f"{KMS}:1700", "kms_lookup_domain": "corp.example.com"}, calls=calls)
+    assert result["status"] == "converted" and result["changed"] is True
+    assert calls[1]["steps"] == [{"action": "set_kms_machine", "machine": KMS}, {"action": "set_kms_port", "port": 1700},
+                                 {"action": "set_kms_lookup_domain", "domain": "corp.example.com"}]
+    assert result["kms"]["machine"] == KMS and result["kms"]["port"] == 1700
+    assert run_action(host, {"kms_host": KMS, "kms_port": 1700, "kms_lookup_domain": "CORP.example.com."})["status"] == "compliant"
+
+
+def test_dns_discovery_clears_a_configured_kms_host() -> None:
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    host = make_host(spec(key_type="gvlk", partial_key=gvlk[-5:], kms={"machine": KMS, "port": 1700, "dns": KMS}))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_discovery": "dns"}, calls=calls)
+    assert calls[1]["steps"] == [{"action": "clear_kms_machine"}, {"action": "clear_kms_port"}]
+    assert result["status"] == "converted" and result["kms"]["machine"] is None
+    assert run_action(host, {"kms_discovery": "dns"})["status"] == "compliant"
+
+
+def test_unlicensed_kms_client_needs_activation_only_when_asked() -> None:
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    host_spec = spec(key_type="gvlk", partial_key=gvlk[-5:], license_status="oob_grace", kms={"dns": KMS})
+    assert run_action(make_host(host_spec), {"activate": False})["status"] == "compliant"
+    calls: list[dict[str, Any]] = []
+    result = run_action(make_host(host_spec), {}, calls=calls)
+    assert calls[1]["steps"] == [{"action": "activate"}]
+    assert result["status"] == "converted" and result["license_status"] == {"before": "oob_grace", "after": "licensed"}
+
+
+def test_conversion_without_activation_leaves_license_status_to_windows() -> None:
+    host = make_host(spec(key_type="oem"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"activate": False}, calls=calls)
+    assert [s["action"] for s in calls[1]["steps"]] == ["install_product_key", "refresh_license_status"]
+    assert result["status"] == "converted" and result["activation"]["attempted"] is False
+
+
+@pytest.mark.parametrize("key_type", ["mak", "retail", "oem", "avma", "none"])
+def test_default_convert_from_key_types_are_converted(key_type: str) -> None:
+    result = run_action(make_host(spec(key_type=key_type)), {"kms_host": KMS})
+    assert result["status"] == "converted" and result["key_type"] == {"before": key_type, "after": "gvlk"}
+
+
+def test_key_type_outside_convert_from_is_skipped() -> None:
+    host = make_host(spec(key_type="retail", partial_key="BCDFG"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"convert_from": ["mak"]}, calls=calls)
+    assert result["status"] == "skipped" and result["failed"] is False and result["changed"] is False
+    assert result["skip_reason"] == "key_type_not_allowed"
+    assert "retail" in result["msg"] and "convert_from" in result["msg"]
+    assert len(calls) == 1
+
+
+# ----------------------------------------------------------------------------------------- check mode
+
+def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_host": KMS}, check_mode=True, diff=True, calls=calls)
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert calls == [{"operation": "probe"}]
+    assert getattr(host, "writes", 0) == 0
+    assert result["status"] == "would_convert" and result["changed"] is True and result["failed"] is False
+    assert result["steps"][0] == {"action": "install_product_key", "partial_product_key": gvlk[-5:], "source": "catalog"}
+    assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "test_tcp", "activate"]
+    assert result["diff"] == {
+        "before": {"key_type": "mak", "partial_product_key": "3V66T", "license_status": "licensed",
+                   "kms_machine": None, "kms_port": 1688, "kms_lookup_domain": None},
+        "after": {"key_type": "gvlk", "partial_product_key": gvlk[-5:], "license_status": "licensed",
+                  "kms_machine": KMS, "kms_port": 1688, "kms_lookup_domain": None},
+    }
+    assert result["activation"]["attempted"] is False
+    assert result["ansible_facts"]["kms_client"]["key_type"] == "mak"  # facts are what the host reports now
+    assert "Would install" in result["msg"]
+
+
+def test_check_mode_on_compliant_host_reports_no_change() -> None:
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    host = make_host(spec(key_type="gvlk", partial_key=gvlk[-5:]))
+    result = run_action(host, {}, check_mode=True, diff=True)
+    assert result["status"] == "compliant" and result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_no_diff_without_diff_mode() -> None:
+    assert "diff" not in run_action(make_host(spec()), {}, check_mode=True)
+
+
+# ------------------------------------------------------------------------------------------- refusals
+
+def test_kms_host_is_never_touched() -> None:
+    host = make_host(spec(key_type="csvlk", partial_key="2YT43"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"convert_from": ["retail", "mak", "unknown"]}, calls=calls)
+    assert result["status"] == "kms_host" and result["failed"] is True and result["changed"] is False
+    assert "VOLUME_KMS_2012-R2_WIN10" in result["msg"] and "never converted" in result["msg"]
+    assert len(calls) == 1
+
+
+def test_evaluation_edition_gets_the_dism_command() -> None:
+    host = make_host(spec(edition_id="ServerDatacenterEval", key_type="eval", os_sku=80,
+                          caption="Microsoft Windows Server 2022 Datacenter Evaluation"))
+    result = run_action(host, {})
+    target = gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "evaluation_edition" and result["failed"] is True
+    assert f"DISM /online /Set-Edition:ServerDatacenter /ProductKey:{target} /AcceptEula" in result["msg"]
+    assert "reboot" in result["msg"] and "domain controller" in result["msg"]
+    assert executions(host) == 1
+
+
+def test_unsupported_edition_suggests_overrides() -> None:
+    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem",
+                          caption="Microsoft Windows 10 Home", installation_type="Client"))
+    result = run_action(host, {})
+    assert result["status"] == "unsupported_edition" and result["failed"] is True
+    assert "gvlk_overrides" in result["msg"] and "Core@19045" in result["msg"]
+
+
+def test_unknown_edition_names_the_exact_override_form() -> None:
+    host = make_host(spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator"))
+    result = run_action(host, {})
+    assert result["status"] == "unknown_edition" and result["failed"] is True
+    assert "'ServerFrobnicator@30000': <key>" in result["msg"]
+
+
+@pytest.mark.parametrize("host_spec,refusal", [
+    (spec(key_type="csvlk"), "kms_host"),
+    (spec(edition_id="ServerStandardEval", key_type="eval", os_sku=79,
+          caption="Microsoft Windows Server 2022 Standard Evaluation"), "evaluation_edition"),
+    (spec(edition_id="Core", build=19045, os_sku=101, caption="Microsoft Windows 10 Home",
+          installation_type="Client"), "unsupported_edition"),
+    (spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator"), "unknown_edition"),
+])
+def test_on_unsupported_skip(host_spec: dict[str, Any], refusal: str) -> None:
+    result = run_action(make_host(host_spec), {"on_unsupported": "skip"})
+    assert result["status"] == "skipped" and result["failed"] is False and result["changed"] is False
+    assert result["skip_reason"] == refusal and refusal in result["msg"]
+
+
+# ------------------------------------------------------------------------------------------ overrides
+
+def test_override_converts_an_unpublished_edition_and_never_shows_the_key() -> None:
+    secret = make_key(1)
+    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem", partial_key="F6YP2",
+                          caption="Microsoft Windows 10 Home", installation_type="Client", accepts_keys=[secret],
+                          kms={"dns": KMS}))
+    calls: list[dict[str, Any]] = []
+    args = {"gvlk_overrides": {"Core@19045": secret}}
+    checked = run_action(host, args, check_mode=True, diff=True)
+    result = run_action(host, args, diff=True, calls=calls)
+    assert calls[1]["steps"][0]["product_key"] == secret
+    assert result["status"] == "converted" and result["gvlk"] == secret[-5:]
+    assert result["partial_product_key"]["after"] == secret[-5:]
+    for shown in (checked, result, run_action(host, args)):
+        text = json.dumps(shown)
+        assert secret not in text and secret.replace("-", "") not in text and secret[:-5] not in text
+
+
+def test_override_for_a_wrong_key_fails_install_with_mapped_hresult() -> None:
+    secret = make_key(2)
+    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem",
+                          caption="Microsoft Windows 10 Home", installation_type="Client"))
+    result = run_action(host, {"gvlk_overrides": {"Core": secret}})
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
+    assert "0xC004F050 (SL_E_INVALID_PRODUCT_KEY)" in result["msg"]
+    assert result["key_type"]["after"] == "oem"
+    assert secret not in json.dumps(result)
+
+
+def test_invalid_override_key_is_not_echoed() -> None:
+    host = make_host(spec())
+    bad = make_key(3)[:-1] + ("B" if make_key(3)[-1] != "B" else "C")
+    result = run_action(host, {"gvlk_overrides": {"Core": bad}})
+    assert result["status"] == "failed" and "gvlk_overrides['Core']" in result["msg"]
+    assert bad not in json.dumps(result) and executions(host) == 0
+
+
+# ------------------------------------------------------------------------------------------ HRESULTs
+
+ACTIVATION_HRESULTS = [0xC004F074, 0x8007232B, 0xC004F038, 0xC004F06C, 0xC004F042, 0xC004F015, 0xC004F039,
+                       0xC004F041, 0xC004F056, 0xC004F035, 0x80070005, 0xC004F025, 0x8007251D, 0x8007007B]
+
+
+@pytest.mark.parametrize("code", ACTIVATION_HRESULTS, ids=hex)
+def test_activation_failure_is_mapped_and_conversion_kept(code: int) -> None:
+    host = make_host(spec(key_type="mak", faults=[{"operation": "activate", "hresult": code, "times": 1}]))
+    result = run_action(host, {"kms_host": KMS})
+    info = _hresults.lookup(code)
+    assert info.symbol != "unknown"
+    assert result["status"] == "activation_failed" and result["failed"] is True and result["changed"] is True
+    assert result["activation"]["attempted"] is True
+    assert result["activation"]["hresult"] == _hresults.format_hresult(code) and result["activation"]["symbol"] == info.symbol
+    assert info.remedy in result["msg"] and _hresults.format_hresult(code) in result["msg"]
+    assert result["key_type"]["after"] == "gvlk" and "kept" in result["msg"]
+    assert result["steps"][-1]["action"] == "activate" and result["steps"][-1]["symbol"] == info.symbol
+
+
+@pytest.mark.parametrize("code", [0xC004F050, 0xC004F069, 0x80070005, 0xC004F025], ids=hex)
+def test_install_failure_is_failed_with_mapped_hresult(code: int) -> None:
+    host = make_host(spec(key_type="retail", faults=[{"operation": "install_product_key", "hresult": code}]))
+    result = run_action(host, {})
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
+    assert f"{_hresults.format_hresult(code)} ({_hresults.lookup(code).symbol})" in result["msg"]
+    assert result["key_type"]["after"] == "retail" and result["activation"]["attempted"] is False
+
+
+def test_unknown_hresult_is_shown_in_hex() -> None:
+    host = make_host(spec(key_type="mak", faults=[{"operation": "activate", "hresult": 0xC004F0AA}]))
+    result = run_action(host, {"kms_host": KMS})
+    assert result["activation"]["hresult"] == "0xC004F0AA" and result["activation"]["symbol"] == "unknown"
+    assert "0xC004F0AA" in result["msg"]
+
+
+@pytest.mark.parametrize("code", [0x8007274C, 0x8007274D], ids=hex)
+def test_unreachable_kms_host_stops_before_activation(code: int) -> None:
+    host = make_host(spec(key_type="mak", faults=[{"operation": "test_tcp", "hresult": code}]))
+    result = run_action(host, {"kms_host": KMS})
+    assert result["status"] == "activation_failed" and result["activation"]["attempted"] is False
+    assert result["activation"]["symbol"] == _hresults.lookup(code).symbol
+    assert [s["action"] for s in result["steps"]][-1] == "test_tcp"
+    assert result["key_type"]["after"] == "gvlk"
+
+
+def test_no_kms_name_and_no_dns_record() -> None:
+    result = run_action(make_host(spec(key_type="mak")), {})
+    assert result["status"] == "activation_failed"
+    assert result["activation"]["hresult"] == "0x8007232B" and result["activation"]["symbol"] == "DNS_ERROR_RCODE_NAME_ERROR"
+
+
+def test_kms_host_that_does_not_answer_activation() -> None:
+    result = run_action(make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False})), {})
+    assert result["status"] == "activation_failed" and result["activation"]["hresult"] == "0xC004F074"
+
+
+# ----------------------------------------------------------------------------- worker and connection
+
+def test_probe_failure_is_failed_with_the_worker_message() -> None:
+    host = make_host(spec(faults=[{"operation": "probe", "hresult": 0x80041003}]))
+    result = run_action(host, {})
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
+    assert "Access denied" in result["msg"] and "probe" in result["msg"]
+
+
+def test_connection_errors_propagate() -> None:
+    class Unreachable:
+        def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+            raise AnsibleConnectionFailure("winrm: connection refused")
+
+    with pytest.raises(AnsibleConnectionFailure):
+        run_action(Unreachable(), {})
+
+
+def test_step_success_with_a_state_that_does_not_match_is_failed() -> None:
+    class Liar(FakeHost):
+        def _step(self, step: dict[str, Any]) -> int:
+            return 0  # claims success, changes nothing
+
+    result = run_action(Liar(spec(key_type="mak")), {"kms_host": KMS})
+    assert result["status"] == "failed" and "does not match" in result["msg"]
+
+
+# ------------------------------------------------------------------------------------ option checks
+
+INVALID_OPTIONS = [
+    ({"kms_host": "kms_01!.corp"}, ["kms_host", "kms_01!.corp"]),
+    ({"kms_host": "10.0.0.999"}, ["kms_host", "10.0.0.999"]),
+    ({"kms_host": "fd00::5"}, ["kms_host", "brackets"]),
+    ({"kms_host": "[fd00::zz]:1688"}, ["kms_host", "IPv6"]),
+    ({"kms_host": "kms01:0"}, ["kms_host", "1 to 65535"]),
+    ({"kms_host": "kms01:70000"}, ["kms_host", "70000"]),
+    ({"kms_host": "kms01:abc"}, ["kms_host", "abc"]),
+    ({"kms_host": " "}, ["kms_host", "empty"]),
+    ({"kms_port": 0}, ["kms_port", "0", "1 to 65535"]),
+    ({"kms_port": 65536}, ["kms_port", "65536"]),
+    ({"kms_port": "high"}, ["kms_port", "int"]),
+    ({"kms_host": "kms01:1700", "kms_port": 1688}, ["kms_host", "kms_port", "1700", "1688"]),
+    ({"kms_discovery": "auto"}, ["kms_discovery", "auto", "dns", "unchanged"]),
+    ({"kms_discovery": "dns", "kms_host": KMS}, ["kms_discovery", "kms_host"]),
+    ({"kms_discovery": "dns", "kms_port": 1700}, ["kms_discovery", "kms_port"]),
+    ({"kms_lookup_domain": "corp..example.com"}, ["kms_lookup_domain", "corp..example.com"]),
+    ({"kms_lookup_domain": "not a domain"}, ["kms_lookup_domain", "not a domain"]),
+    ({"activate": "perhaps"}, ["activate", "perhaps"]),
+    ({"convert_from": ["csvlk"]}, ["convert_from", "csvlk", "never replaced"]),
+    ({"convert_from": ["eval"]}, ["convert_from", "eval", "DISM"]),
+    ({"convert_from": ["gvlk"]}, ["convert_from", "gvlk"]),
+    ({"convert_from": ["floppy"]}, ["convert_from", "floppy", "retail, oem, mak, avma, none, unknown"]),
+    ({"gvlk_overrides": {"Server Standard": "x"}}, ["gvlk_overrides", "Server Standard", "EditionID@build"]),
+    ({"gvlk_overrides": {"Core": "not-a-key"}}, ["gvlk_overrides['Core']", "not a valid product key"]),
+    ({"gvlk_overrides": ["Core"]}, ["gvlk_overrides", "dict"]),
+    ({"on_unsupported": "ignore"}, ["on_unsupported", "ignore", "fail", "skip"]),
+    ({"tcp_timeout": -1}, ["tcp_timeout", "-1", "120"]),
+    ({"tcp_timeout": 121}, ["tcp_timeout", "121"]),
+    ({"kms_hots": KMS}, ["kms_hots"]),
+]
+
+
+@pytest.mark.parametrize("args,words", INVALID_OPTIONS, ids=[json.dumps(a) for a, _ in INVALID_OPTIONS])
+def test_invalid_option_fails_before_the_host_is_contacted(args: dict[str, Any], words: list[str]) -> None:
+    host = make_host(spec())
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, args, calls=calls, check_mode=True)
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
+    assert calls == [] and executions(host) == 0
+    for word in words:
+        assert word in result["msg"], (word, result["msg"])
+
+
+@pytest.mark.parametrize("kms_host,machine,port", [
+    ("kms01.corp.example.com", "kms01.corp.example.com", None),
+    ("kms01.corp.example.com.:1700", "kms01.corp.example.com", 1700),
+    ("KMS01", "KMS01", None),
+    ("10.0.0.5:1688", "10.0.0.5", 1688),
+    ("[fd00::5]", "[fd00::5]", None),
+    ("[fd00::5]:1700", "[fd00::5]", 1700),
+])
+def test_kms_host_forms(kms_host: str, machine: str, port: int | None) -> None:
+    calls: list[dict[str, Any]] = []
+    run_action(make_host(spec(key_type="retail")), {"kms_host": kms_host}, calls=calls)
+    steps = calls[1]["steps"]
+    assert {"action": "set_kms_machine", "machine": machine} in steps
+    assert ({"action": "set_kms_port", "port": port} in steps) == (port not in (None, 1688))
+    tcp = next(s for s in steps if s["action"] == "test_tcp")
+    assert tcp["host"] == machine.strip("[]") and tcp["port"] == (port or 1688)
+
+
+def test_tcp_timeout_zero_skips_the_tcp_test() -> None:
+    calls: list[dict[str, Any]] = []
+    run_action(make_host(spec(key_type="retail")), {"kms_host": KMS, "tcp_timeout": 0}, calls=calls)
+    assert "test_tcp" not in [s["action"] for s in calls[1]["steps"]]
+
+
+# --------------------------------------------------------------------------- editions and key types
+
+def reference_key(edition_id: str, build: int) -> str:
+    """The GVLK Microsoft publishes for this EditionID and build, read from the reference table."""
+    with REFERENCE_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            ids = [i.strip() for i in row["edition_id"].split(";")]
+            builds = [b.strip() for b in row["builds"].split(";")]
+            if row["gvlk"] and edition_id in ids and str(build) in builds:
+                return row["gvlk"]
+    raise AssertionError(f"no reference key for {edition_id} at {build}")
+
+
+KEYED_EDITIONS = [
+    ("ServerStandard", 6002, {}), ("ServerEnterprise", 7601, {}), ("ServerDatacenter", 9200, {}),
+    ("ServerStandard", 9600, {}), ("ServerStandard", 14393, {}), ("ServerDatacenter", 17763, {}),
+    ("ServerStandardACor", 17763, {}), ("ServerDatacenterACor", 16299, {}), ("ServerStandard", 20348, {}),
+    ("ServerStandard", 20348, {"installation_type": "Server Core", "os_sku": 7}),
+    ("ServerTurbine", 20348, {}), ("ServerTurbine", 26100, {}), ("ServerDatacenter", 26100, {}),
+    ("Professional", 7601, {}), ("Enterprise", 9200, {}), ("Professional", 9600, {}), ("Professional", 19045, {}),
+    ("Professional", 22631, {"product_name": "Windows 10 Pro"}), ("Enterprise", 26100, {}), ("Education", 22621, {}),
+    ("EnterpriseS", 10240, {}), ("EnterpriseS", 14393, {}), ("EnterpriseS", 17763, {}), ("EnterpriseS", 19044, {}),
+    ("EnterpriseS", 26100, {}), ("Core", 9200, {}), ("CoreSingleLanguage", 9200, {}),
+]
+
+
+@pytest.mark.parametrize("edition_id,build,extra", KEYED_EDITIONS, ids=[f"{e}@{b}" for e, b, _ in KEYED_EDITIONS])
+def test_every_published_edition_converts_to_its_reference_key(edition_id: str, build: int, extra: dict[str, Any]) -> None:
+    host = make_host(spec(edition_id, build, "retail", kms={"dns": KMS}, **extra))
+    key = reference_key(edition_id, build)
+    result = run_action(host, {})
+    assert result["status"] == "converted", result["msg"]
+    assert result["gvlk"] == key and result["partial_product_key"]["after"] == key[-5:]
+    assert result["edition"]["id"] == edition_id and result["edition"]["build"] == build
+    calls: list[dict[str, Any]] = []
+    assert run_action(host, {}, calls=calls)["status"] == "compliant" and len(calls) == 1
+
+
+REFUSED_EDITIONS = [
+    ("Core", 19045, 101, "Microsoft Windows 10 Home", "oem", "unsupported_edition"),
+    ("Core", 26100, 101, "Microsoft Windows 11 Home", "oem", "unsupported_edition"),
+    ("ServerRdsh", 22631, 175, "Microsoft Windows 11 Enterprise multi-session", "retail", "unsupported_edition"),
+    ("ServerAzureCor", 20348, 168, "Microsoft Windows Server 2022 Azure Core", "retail", "unsupported_edition"),
+    ("ServerDatacenterEval", 20348, 80, "Microsoft Windows Server 2022 Datacenter Evaluation", "eval",
+     "evaluation_edition"),
+    ("ServerStandardEval", 17763, 79, "Microsoft Windows Server 2019 Standard Evaluation", "eval", "evaluation_edition"),
+    ("EnterpriseEval", 19045, 72, "Microsoft Windows 10 Enterprise Evaluation", "eval", "evaluation_edition"),
+]
+
+
+@pytest.mark.parametrize("edition_id,build,os_sku,caption,key_type,status", REFUSED_EDITIONS,
+                         ids=[f"{r[0]}@{r[1]}" for r in REFUSED_EDITIONS])
+def test_editions_without_a_key_are_refused(edition_id: str, build: int, os_sku: int, caption: str, key_type: str,
+                                            status: str) -> None:
+    server = edition_id.startswith("Server")
+    host = make_host(spec(edition_id, build, key_type, os_sku=os_sku, caption=caption,
+                          installation_type="Server" if server else "Client"))
+    result = run_action(host, {})
+    assert result["status"] == status and result["failed"] is True and executions(host) == 1, result["msg"]
+    assert edition_id in result["msg"]
+
+
+@pytest.mark.parametrize("key_type,expected", [
+    ("gvlk", "compliant"), ("mak", "would_convert"), ("retail", "would_convert"), ("oem", "would_convert"),
+    ("avma", "would_convert"), ("none", "would_convert"), ("csvlk", "kms_host"),
+])
+def test_hosts_of_every_key_type(key_type: str, expected: str) -> None:
+    extra = {"partial_key": gvlk_for("ServerDatacenter", 20348)[-5:]} if key_type == "gvlk" else {}
+    result = run_action(make_host(spec(key_type=key_type, **extra)), {}, check_mode=True)
+    assert result["status"] == expected and result["key_type"]["before"] == key_type
+    assert result["ansible_facts"]["kms_client"]["key_type"] == key_type
