@@ -26,7 +26,7 @@ STATUS_COLOURS = {
     'unknown_edition': ('#6e7781', '#eaeef2'),
     'skipped': ('#57606a', '#f6f8fa'),
     'unreachable': ('#82071e', '#ffd8d3'),
-    'not_run': ('#8c959f', '#f6f8fa'),
+    'not_run': ('#656d76', '#f6f8fa'),
 }
 OTHER_COLOURS = ('#57606a', '#f6f8fa')
 KEY_TYPE_COLOURS = {'gvlk': '#1a7f37', 'unknown': '#8c959f', 'none': '#8c959f'}
@@ -54,7 +54,9 @@ thead { display: table-header-group; }
 tbody tr:nth-child(even) { background: #f6f8fa; }
 tr { break-inside: avoid; }
 td.num { text-align: right; }
-td.msg { max-width: 36em; overflow-wrap: anywhere; }
+td.msg { min-width: 12em; max-width: 40em; overflow-wrap: anywhere; }
+td.pair { white-space: nowrap; }
+th[scope=row] { min-width: 9em; overflow-wrap: anywhere; }
 .badge { display: inline-block; border: 1px solid; border-radius: 4px; padding: 0 6px; font-weight: bold;
          white-space: nowrap; }
 .empty { color: #6e7781; }
@@ -127,9 +129,9 @@ def _host_row(row: t.Mapping[str, t.Any]) -> str:
         f'<td>{badge(row["status"])}</td>',
         f'<td>{edition}</td>',
         f'<td class="num">{_e(row["build"])}</td>',
-        f'<td>{_pair(row["key_type"])}</td>',
-        f'<td>{_pair(row["partial_product_key"])}</td>',
-        f'<td>{_pair(row["license_status"])}</td>',
+        f'<td class="pair">{_pair(row["key_type"])}</td>',
+        f'<td class="pair">{_pair(row["partial_product_key"])}</td>',
+        f'<td class="pair">{_pair(row["license_status"])}</td>',
         f'<td>{_e(kms_text(row["kms"]))}</td>',
         f'<td>{"yes" if row["changed"] else "no"}</td>',
         f'<td class="msg">{_e(row["message"])}</td>',
