@@ -5,8 +5,10 @@ WS-Management that pywinrm uses, recognises executions of the collection's worke
 arguments to a per-host handler; anything else gets a clear error.
 """
 
+from .harness import ServedFleet, serve_fleet
 from .inventory import host_vars, inventory, write_inventory
 from .payload import WORKER_NAME
+from .playbook import PlaybookRun, run_playbook
 from .server import HostBinding, TransportFault, WinRMEndpoint, transport_faults
 from .winrs import Handler
 
@@ -14,10 +16,14 @@ __all__ = [
     "WORKER_NAME",
     "Handler",
     "HostBinding",
+    "PlaybookRun",
+    "ServedFleet",
     "TransportFault",
     "WinRMEndpoint",
     "host_vars",
     "inventory",
+    "run_playbook",
+    "serve_fleet",
     "transport_faults",
     "write_inventory",
 ]
