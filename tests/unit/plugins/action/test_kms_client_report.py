@@ -28,6 +28,7 @@ def run(args: dict, task_vars: dict | None = None, check_mode: bool = False) -> 
     task.check_mode = check_mode
     loader = DataLoader()
     action = ActionModule(task, MagicMock(), PlayContext(), loader, Templar(loader=loader), None)
+    action._load_name = task.action  # set by the plugin loader in a real run
     return action.run(task_vars=task_vars or {})
 
 
