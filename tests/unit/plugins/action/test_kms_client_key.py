@@ -17,18 +17,11 @@ from ansible.playbook.task import Task
 from ansible_collections.volume_activation.kms.plugins.action.kms_client_key import ActionModule
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults
+from winsim.licensing import WindowsHost
 
 REFERENCE_CSV = Path(__file__).resolve().parents[3] / "unit" / "fixtures" / "windows_editions_gvlk.csv"
 
 WORKER = "volume_activation.kms.kms_client_key"
-APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
-STATUS_CODES = {"unlicensed": 0, "licensed": 1, "oob_grace": 2, "oot_grace": 3, "non_genuine_grace": 4,
-                "notification": 5, "extended_grace": 6}
-CHANNELS = {  # key type -> (Description channel word, ProductKeyChannel)
-    "gvlk": ("VOLUME_KMSCLIENT", "Volume:GVLK"), "mak": ("VOLUME_MAK", "Volume:MAK"),
-    "retail": ("RETAIL", "Retail"), "oem": ("OEM_DM", "OEM:DM"), "csvlk": ("VOLUME_KMS_2012-R2_WIN10", "Volume:CSVLK"),
-    "eval": ("TIMEBASED_EVAL", "Retail:TB:Eval"), "avma": ("VIRTUAL_MACHINE_ACTIVATION", "VT:IA"),
-}
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -64,129 +57,12 @@ def gvlk_for(edition_id: str, build: int) -> str:
     return gvlk_catalog.resolve(edition_id=edition_id, build=build).gvlk
 
 
-class FakeHost:
-    """A host that answers the worker contract: enough of Windows' licensing rules for the controller.
-
-    Used until the shared licensing model (winsim) is available; it follows the scenario host spec.
-    """
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.spec = copy.deepcopy(spec)
-        self.edition_id = spec["edition_id"]
-        self.build = int(spec["build"])
-        self.key_type = spec.get("key_type", "retail")
-        self.partial = None if self.key_type == "none" else spec.get("partial_key", "X7Q3M")
-        self.status = STATUS_CODES[spec.get("license_status", "unlicensed" if self.key_type == "none" else "licensed")]
-        kms = spec.get("kms") or {}
-        self.machine = kms.get("machine") or ""
-        self.port = kms.get("port") or 1688
-        self.domain = kms.get("lookup_domain") or ""
-        self.dns = kms.get("dns")
-        self.reachable = kms.get("reachable", True)
-        self.accepts = [k.upper() for k in spec.get("accepts_keys") or []]
-        self.faults = copy.deepcopy(spec.get("faults") or [])
-        self.executions = 0
-        self.writes = 0
-        self.calls: list[dict[str, Any]] = []
-
-    def _fault(self, operation: str) -> int | None:
-        for fault in self.faults:
-            if fault.get("operation") == operation and fault.get("times", 1) > 0:
-                fault["times"] = fault.get("times", 1) - 1
-                return int(fault["hresult"])
-        return None
-
-    def probe(self) -> dict[str, Any]:
-        products = []
-        if self.key_type != "none":
-            word, channel = CHANNELS[self.key_type]
-            products.append({
-                "ID": "00000000-0000-0000-0000-000000000001", "Name": f"Windows(R), {self.edition_id} edition",
-                "Description": f"Windows(R) Operating System, {word} channel", "ApplicationID": APP_ID,
-                "LicenseFamily": self.edition_id, "PartialProductKey": self.partial, "ProductKeyChannel": channel,
-                "LicenseStatus": self.status, "LicenseStatusReason": 0, "GracePeriodRemaining": 0,
-                "LicenseIsAddon": False, "KeyManagementServiceMachine": "", "KeyManagementServicePort": 0,
-                "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0})
-        return {
-            "os": {"Caption": self.spec.get("caption"), "Version": f"10.0.{self.build}", "BuildNumber": str(self.build),
-                   "OperatingSystemSKU": self.spec.get("os_sku"), "ProductType": 3},
-            "registry": {"EditionID": self.edition_id, "ProductName": self.spec.get("caption"),
-                         "InstallationType": self.spec.get("installation_type", "Server"),
-                         "CurrentBuild": str(self.build), "UBR": 1, "DisplayVersion": None},
-            "service": {"Version": f"10.0.{self.build}.1", "KeyManagementServiceMachine": self.machine,
-                        "KeyManagementServicePort": self.port, "KeyManagementServiceLookupDomain": self.domain,
-                        "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0},
-            "products": products,
-        }
-
-    def _accepts(self, key: str) -> bool:
-        return key.upper() in self.accepts or gvlk_catalog.key_fits(key, edition_id=self.edition_id, build=self.build)
-
-    def _step(self, step: dict[str, Any]) -> int:
-        action = step["action"]
-        fault = self._fault(action)
-        if fault is not None:
-            return fault
-        if action == "install_product_key":
-            if self.key_type == "eval":
-                return 0xC004F069
-            if not self._accepts(step["product_key"]):
-                return 0xC004F050
-            self.key_type, self.partial, self.status = "gvlk", step["product_key"][-5:], STATUS_CODES["oob_grace"]
-        elif action == "set_kms_machine":
-            self.machine = step["machine"]
-        elif action == "clear_kms_machine":
-            self.machine = ""
-        elif action == "set_kms_port":
-            self.port = int(step["port"])
-        elif action == "clear_kms_port":
-            self.port = 1688
-        elif action == "set_kms_lookup_domain":
-            self.domain = step["domain"]
-        elif action == "test_tcp":
-            return 0 if self.reachable else 0x8007274C
-        elif action == "activate":
-            if self.key_type == "none":
-                return 0xC004F014
-            if not (self.machine or self.dns):
-                return 0x8007232B
-            if not self.reachable:
-                return 0xC004F074
-            self.status = STATUS_CODES["licensed"]
-        if action not in ("test_tcp", "refresh_license_status"):
-            self.writes += 1
-        return 0
-
-    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
-        self.executions += 1
-        self.calls.append(copy.deepcopy(module_args))
-        if self._fault("probe") is not None:
-            return {"failed": True, "changed": False, "msg": "Get-CimInstance Win32_OperatingSystem: Access denied"}
-        results = []
-        if module_args["operation"] == "apply":
-            for step in module_args["steps"]:
-                code = self._step(step)
-                results.append({"action": step["action"], "hresult": code,
-                                "message": "" if not code else f"HRESULT {code:#010x} from {step['action']}"})
-                if code:
-                    break
-        out = {"changed": False, "probe": self.probe()}
-        if module_args["operation"] == "apply":
-            out["steps"] = results
-        return out
-
-
-def make_host(spec: dict[str, Any]) -> Any:
-    """The shared licensing model when present, else the fake above."""
-    try:
-        from winsim.licensing import WindowsHost  # type: ignore[attr-defined]
-    except ImportError:
-        return FakeHost(spec)
+def make_host(spec: dict[str, Any]) -> WindowsHost:
     return WindowsHost.from_spec(spec)
 
 
-def executions(host: Any) -> int:
-    return host.worker_executions if hasattr(host, "worker_executions") else host.executions
+def executions(host: WindowsHost) -> int:
+    return host.worker_executions
 
 
 def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, diff: bool = False,
@@ -345,7 +221,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
     result = run_action(host, {"kms_host": KMS}, check_mode=True, diff=True, calls=calls)
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert calls == [{"operation": "probe"}]
-    assert getattr(host, "writes", 0) == 0
+    assert host.writes == 0 and host.worker_executions == 1
     assert result["status"] == "would_convert" and result["changed"] is True and result["failed"] is False
     assert result["steps"][0] == {"action": "install_product_key", "partial_product_key": gvlk[-5:], "source": "catalog"}
     assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "test_tcp", "activate"]
@@ -537,11 +413,19 @@ def test_connection_errors_propagate() -> None:
 
 
 def test_step_success_with_a_state_that_does_not_match_is_failed() -> None:
-    class Liar(FakeHost):
-        def _step(self, step: dict[str, Any]) -> int:
-            return 0  # claims success, changes nothing
+    class Liar:
+        """Reports every step as done but changes nothing."""
 
-    result = run_action(Liar(spec(key_type="mak")), {"kms_host": KMS})
+        def __init__(self, host: WindowsHost) -> None:
+            self.host = host
+
+        def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+            out = self.host.run_worker({"operation": "probe"})
+            if module_args["operation"] == "apply":
+                out["steps"] = [{"action": s["action"], "hresult": 0, "message": ""} for s in module_args["steps"]]
+            return out
+
+    result = run_action(Liar(make_host(spec(key_type="mak"))), {"kms_host": KMS})
     assert result["status"] == "failed" and "does not match" in result["msg"]
 
 
