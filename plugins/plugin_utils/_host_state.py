@@ -161,7 +161,8 @@ def parse_probe(probe: Any) -> HostState:
     os_info = _section(probe, "os")
     registry = _section(probe, "registry")
     service = _section(probe, "service")
-    products = probe.get("products") or []
+    products = probe.get("products")
+    products = [] if products is None else products
     if not isinstance(products, list):
         raise ProbeError(f"probe.products is {type(products).__name__}, expected a list")
 

@@ -125,6 +125,11 @@ def _is_ipv4(value: str) -> bool:
     return True
 
 
+def _given(params: dict[str, Any], name: str, default: Any) -> Any:
+    value = params.get(name)
+    return default if value is None else value
+
+
 def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], bool]) -> Options:
     """Check the values the argument spec already typed; raise OptionError with a precise message."""
     machine, host_port = (None, None)
@@ -151,7 +156,7 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
                               "(for example corp.example.com)")
         domain = domain.strip().rstrip(".")
 
-    convert_from = tuple(dict.fromkeys(str(v).strip().lower() for v in params.get("convert_from") or []))
+    convert_from = tuple(dict.fromkeys(str(v).strip().lower() for v in _given(params, "convert_from", DEFAULT_CONVERT_FROM)))
     for key_type in convert_from:
         if key_type == "csvlk":
             raise OptionError("convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
@@ -181,7 +186,7 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
     if len(set(lowered)) != len(lowered):
         raise OptionError("gvlk_overrides names the same edition twice (names are not case-sensitive)")
 
-    timeout = params.get("tcp_timeout", DEFAULT_TCP_TIMEOUT)
+    timeout = _given(params, "tcp_timeout", DEFAULT_TCP_TIMEOUT)
     if not 0 <= timeout <= 120:
         raise OptionError(f"tcp_timeout {timeout} is out of range; expected 0 (no TCP test) to 120 seconds")
 
@@ -190,7 +195,7 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         kms_port=port,
         kms_discovery=discovery,
         kms_lookup_domain=domain,
-        activate=bool(params.get("activate", True)),
+        activate=bool(_given(params, "activate", True)),
         convert_from=convert_from,
         gvlk_overrides=overrides,
         on_unsupported=params.get("on_unsupported") or "fail",
