@@ -42,7 +42,7 @@ def print_state(path: Path) -> None:
             [
                 name,
                 str(licensing.get("key_type", "")),
-                str(licensing.get("partial_key") or ""),
+                str(licensing.get("partial_product_key") or ""),
                 str(licensing.get("license_status", "")),
                 str(host.get("worker_executions", "")),
                 str(host.get("winrs_commands", "")),

@@ -1,0 +1,102 @@
+"""Serve a scenario's simulated Windows hosts over loopback WinRM until interrupted.
+
+    python -m winsim.fleet --scenario S.yml --inventory inventory.yml --state state.json
+
+The inventory (group ``windows``) is written once every host listens; the state file (each host's
+final licensing state and the worker executions and WinRS commands it received) on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import pathlib
+import secrets
+import signal
+import sys
+import threading
+import typing as t
+
+import yaml
+
+from .licensing import WindowsHost, load_scenario
+from .scenario import ScenarioError
+from .wsman import WinRMEndpoint, inventory
+
+
+class Fleet:
+    """The licensing models of a scenario's hosts, served by one WinRM endpoint."""
+
+    def __init__(self, scenario: str | os.PathLike[str] | t.Mapping[str, t.Any]) -> None:
+        self.hosts: dict[str, WindowsHost] = {host.name: host for host in load_scenario(scenario)}
+        self.endpoint = WinRMEndpoint(username="ansible", password=secrets.token_urlsafe(12))
+        for name, host in self.hosts.items():
+            transport = [
+                {key: value for key, value in vars(fault).items() if value is not None}
+                for fault in host.spec.faults
+                if fault.transport
+            ]
+            self.endpoint.add_host(name, host.run_worker, faults=transport)
+
+    def __enter__(self) -> Fleet:
+        self.endpoint.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.endpoint.stop()
+
+    def write_inventory(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Write the YAML inventory atomically, so a reader never sees half of it."""
+        return _write_atomically(path, yaml.safe_dump(inventory(self.endpoint), sort_keys=False))
+
+    def state(self) -> dict[str, t.Any]:
+        """Each host's licensing state and the traffic its endpoint received."""
+        return {
+            "hosts": {
+                name: {"state": host.state(), **self.endpoint.stats(name)}
+                for name, host in self.hosts.items()
+            }
+        }
+
+    def write_state(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Write ``state()`` as JSON, atomically."""
+        return _write_atomically(path, json.dumps(self.state(), indent=2, sort_keys=True) + "\n")
+
+
+def _write_atomically(path: str | os.PathLike[str], text: str) -> pathlib.Path:
+    target = pathlib.Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
+    return target
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m winsim.fleet", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", required=True, help="scenario YAML file")
+    parser.add_argument("--inventory", required=True, help="inventory YAML file to write")
+    parser.add_argument("--state", required=True, help="state JSON file to write on exit")
+    arguments = parser.parse_args(argv)
+    try:
+        fleet = Fleet(arguments.scenario)
+    except (OSError, ScenarioError, yaml.YAMLError) as error:
+        print(f"winsim.fleet: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with fleet:
+        fleet.write_inventory(arguments.inventory)
+        print(f"serving {len(fleet.hosts)} simulated hosts; inventory: {arguments.inventory}; stop with Ctrl-C", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        fleet.write_state(arguments.state)
+    print(f"stopped; state: {arguments.state}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
