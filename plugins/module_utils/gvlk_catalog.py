@@ -448,20 +448,14 @@ def _no_key_only(edition_id: str) -> NoKeyEdition | None:
 def _edition_id_for_sku(os_sku: int, build: int | None) -> tuple[str | None, NoKeyEdition | None]:
     """The EditionID an SKU stands for at a build, or the no-key edition an SKU always is."""
     if os_sku not in _KEYED_SKUS and os_sku not in _CORE_SKUS:
-        no_key = next((n for n in NO_KEY_EDITIONS if os_sku in n.os_skus), None)
-        if no_key is not None and (not no_key.edition_ids or build is None):
-            return None, no_key
-        if no_key is not None:
-            return no_key.edition_ids[min(no_key.os_skus.index(os_sku), len(no_key.edition_ids) - 1)], None
-        return None, None
+        return None, next((n for n in NO_KEY_EDITIONS if os_sku in n.os_skus), None)
     if build is None:
         return None, None
     if os_sku in _CORE_SKUS:
         return _CORE_SKUS[os_sku], None
     ids = {e.edition_id_for_sku(os_sku) for e in ENTRIES if os_sku in e.os_skus and e.covers_build(build)}
-    for n in NO_KEY_EDITIONS:
-        if os_sku in n.os_skus and n.covers_build(build) and n.edition_ids:
-            ids.add(n.edition_ids[min(n.os_skus.index(os_sku), len(n.edition_ids) - 1)])
+    ids |= {n.edition_ids[n.os_skus.index(os_sku)] for n in NO_KEY_EDITIONS
+            if os_sku in n.os_skus and n.covers_build(build) and len(n.edition_ids) == len(n.os_skus)}
     return (ids.pop(), None) if len(ids) == 1 else (None, None)
 
 
@@ -641,7 +635,7 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
         sku_id, sku_no_key = _edition_id_for_sku(sku, number)
         if sku_no_key is not None:
             decided.append(("OperatingSystemSKU", sku_no_key, None))
-        elif sku_id is not None and (match := _select(sku_id, number)) is not None:  # type: ignore[arg-type]
+        elif sku_id is not None and number is not None and (match := _select(sku_id, number)) is not None:
             decided.append(("OperatingSystemSKU", match, sku_id))
         else:
             why_not.append(f"OperatingSystemSKU {sku} is not one the catalog knows"
