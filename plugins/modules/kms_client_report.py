@@ -79,6 +79,7 @@ attributes:
     description: Writes the report in check mode too; the report is the audit's output.
     support: full
   diff_mode:
+    description: Returns no diff.
     support: none
   platform:
     description: Runs on the controller, whatever the target's platform.
