@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write docs/catalog.md from plugins/module_utils/gvlk_catalog.py.
 
 Usage (from the repository root): .venv/bin/python tools/render_catalog_doc.py

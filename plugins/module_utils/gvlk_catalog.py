@@ -640,14 +640,11 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
         else:
             why_not.append(f"OperatingSystemSKU {sku} is not one the catalog knows"
                            + (f" at build {number}" if number is not None else " without the build"))
-    final_build = number
     if text is not None:
         match, caption_id, why = _by_caption(text, number)
         if match is None:
             why_not.append(why)
         else:
-            if number is None and isinstance(match, Entry):
-                final_build = match.builds[0]
             decided.append(("caption", match, caption_id))
 
     if reported_id is not None and canonical is None and not any(isinstance(m, NoKeyEdition) for _, m, _ in decided):
@@ -663,10 +660,11 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
         if base not in match.edition_ids:
             raise unknown(f"EditionID {canonical!r} does not match {match.name}, which {source} points at")
     if isinstance(match, NoKeyEdition):
-        raise _unsupported(match, canonical or found_id, final_build, reported)
-    assert final_build is not None  # every keyed match above was made at a known build
+        raise _unsupported(match, canonical or found_id, number, reported)
+    # Without a build only a caption naming a single-build edition decides a key.
     return Resolution(gvlk=match.gvlk, edition_id=canonical or found_id or match.edition_ids[0],
-                      edition=match.name, family=match.family, build=final_build, entry=match)
+                      edition=match.name, family=match.family,
+                      build=number if number is not None else match.builds[0], entry=match)
 
 
 def key_fits(key: str, *, edition_id: str, build: int | str) -> bool:
