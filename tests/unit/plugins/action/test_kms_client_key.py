@@ -77,6 +77,7 @@ def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, dif
     connection._shell.tmpdir = None
     action = ActionModule(task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(),
                           shared_loader_obj=MagicMock())
+    action._load_name = WORKER  # set by the plugin loader in a real run
     seen = calls if calls is not None else []
 
     def execute_module(module_name=None, module_args=None, task_vars=None, **_: Any) -> dict[str, Any]:
