@@ -555,7 +555,7 @@ def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition |
     fitting = [c for c in keyed if c.covers_build(build)]
     outcomes = {(_select(c.edition_ids[0], build), c.edition_ids[0]) for c in fitting}
     outcomes |= {(n, n.edition_ids[0] if n.edition_ids else None) for n in no_key}
-    if len({match for match, _ in outcomes}) == 1:
+    if len({outcome[0] for outcome in outcomes}) == 1:
         match, edition_id = outcomes.pop()
         if match is not None:
             return match, edition_id, ""
@@ -647,12 +647,12 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
         else:
             decided.append(("caption", match, caption_id))
 
-    if reported_id is not None and canonical is None and not any(isinstance(m, NoKeyEdition) for _, m, _ in decided):
+    if reported_id is not None and canonical is None and not any(isinstance(d[1], NoKeyEdition) for d in decided):
         raise unknown(f"EditionID {reported_id!r} is not in the catalog")
     if not decided:
         raise unknown("; ".join(why_not))
     source, match, found_id = decided[0]
-    for other_source, other, other_id in decided[1:]:
+    for other_source, other, _other_id in decided[1:]:
         if other != match:
             raise unknown(f"{source} points at {match.name} but {other_source} points at {other.name}")
     if canonical is not None and source != "EditionID" and isinstance(match, Entry):
@@ -688,7 +688,7 @@ def _crc32_msb_first(data: bytes) -> int:
     crc = 0xFFFFFFFF
     for byte in data:
         crc ^= byte << 24
-        for _ in range(8):
+        for _bit in range(8):
             crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else (crc << 1)
             crc &= 0xFFFFFFFF
     return crc ^ 0xFFFFFFFF
