@@ -200,7 +200,8 @@ class WinRMEndpoint:
 
     def _serve(self, server: _Server) -> None:
         server.server_activate()
-        thread = threading.Thread(target=server.serve_forever, name=f"winsim-wsman-{server.site.service.host}", daemon=True)
+        name = f"winsim-wsman-{server.site.service.host}"
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
 

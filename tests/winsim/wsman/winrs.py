@@ -138,7 +138,7 @@ class WinRSService:
     def _start_command(self, request: soap.Request) -> str:
         command_node = request.find("rsp:CommandLine/rsp:Command")
         arguments = [node.text or "" for node in request.body.findall("rsp:CommandLine/rsp:Arguments", soap.NS)]
-        line = parse_command_line(command_node.text or "" if command_node is not None else "", " ".join(arguments))
+        line = parse_command_line((command_node.text or "") if command_node is not None else "", " ".join(arguments))
         command = _Command(id=str(uuid.uuid4()).upper(), line=line)
         with self._cond:
             self._commands(request.shell_id)[command.id] = command
