@@ -328,3 +328,78 @@ def test_recorded_probes_follow_the_contract_and_parse() -> None:
         for probe in probes:
             assert probe_shape_problems(probe) == [], path.name
             _probe_parser().parse_probe(probe)
+
+
+# --- the licensing model (tests/winsim/licensing) ------------------------------------------------
+
+MODEL_HOSTS = {
+    "server2022-mak": {"name": "srv2022", "edition_id": "ServerDatacenter", "build": 20348, "ubr": 2113,
+                       "installation_type": "Server", "key_type": "mak"},
+    "win11-retail": {"name": "win11", "edition_id": "Professional", "build": 22631,
+                     "installation_type": "Client", "key_type": "retail"},
+    "win7-no-key": {"name": "win7", "edition_id": "Enterprise", "build": 7601,
+                    "installation_type": "Client", "key_type": "none"},
+}
+
+
+def _model(spec: dict[str, Any]) -> Any:
+    from winsim.licensing import WindowsHost
+
+    return WindowsHost.from_spec(spec)
+
+
+def _step_with_arguments(action: str, spec: dict[str, Any]) -> dict[str, Any]:
+    from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
+
+    values = {"product_key": gvlk_catalog.resolve(edition_id=spec["edition_id"], build=spec["build"]).gvlk,
+              "machine": "kms01.corp.example.com", "port": 1688, "domain": "corp.example.com",
+              "host": "kms01.corp.example.com", "timeout_ms": 2000}
+    return {"action": action, **{name: values[name] for name in step_actions()[action]["arguments"]}}
+
+
+@pytest.mark.parametrize("host", MODEL_HOSTS, ids=MODEL_HOSTS)
+def test_model_probe_has_exactly_the_contract_names(host: str) -> None:
+    answer = _model(MODEL_HOSTS[host]).run_worker({"operation": "probe"})
+    assert not answer.get("failed"), answer
+    assert probe_shape_problems(answer["probe"]) == []
+
+
+@pytest.mark.parametrize("action", sorted(step_actions()))
+def test_model_accepts_every_contract_step(action: str) -> None:
+    spec = MODEL_HOSTS["server2022-mak"]
+    answer = _model(spec).run_worker({"operation": "apply", "steps": [_step_with_arguments(action, spec)]})
+    assert not answer.get("failed"), answer
+    (result,) = answer["steps"]
+    assert list(result) == CONTRACT["step_result"]
+    assert result["action"] == action
+    assert isinstance(result["hresult"], int) and 0 <= result["hresult"] <= 0xFFFFFFFF
+    assert probe_shape_problems(answer["probe"]) == []
+
+
+def test_model_rejects_a_step_the_contract_does_not_define() -> None:
+    answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker(
+        {"operation": "apply", "steps": [{"action": "rearm"}]})
+    assert answer.get("failed") and "steps" not in answer
+
+
+def test_model_accepts_the_step_options_the_worker_declares_and_no_other() -> None:
+    model = _model(MODEL_HOSTS["server2022-mak"])
+    declared = {name: None for name in STEP_OPTIONS if name != "action"}
+    assert not model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", **declared}]})\
+        .get("failed")
+    assert model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", "unknown": 1}]})\
+        .get("failed")
+
+
+def test_model_refuses_apply_in_check_mode_like_the_worker() -> None:
+    answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker(
+        {"operation": "apply", "steps": [{"action": "clear_kms_port"}], "_ansible_check_mode": True})
+    assert answer.get("failed") and "steps" not in answer
+    refusal = next(c for c in _enclosing_ifs_of_check_mode())
+    assert "refuses to apply steps in check mode" in text(refusal)
+    assert "refuses to apply steps in check mode" in answer["msg"]
+
+
+def _enclosing_ifs_of_check_mode() -> list[Node]:
+    check = next(n for n in walk(TREE) if n.type == "member_access" and text(n) == "$module.CheckMode")
+    return _enclosing_ifs(check)[:1]
