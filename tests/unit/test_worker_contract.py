@@ -395,11 +395,7 @@ def test_model_refuses_apply_in_check_mode_like_the_worker() -> None:
     answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker(
         {"operation": "apply", "steps": [{"action": "clear_kms_port"}], "_ansible_check_mode": True})
     assert answer.get("failed") and "steps" not in answer
-    refusal = next(c for c in _enclosing_ifs_of_check_mode())
+    check = next(n for n in walk(TREE) if n.type == "member_access" and text(n) == "$module.CheckMode")
+    refusal = _enclosing_ifs(check)[0]
     assert "refuses to apply steps in check mode" in text(refusal)
     assert "refuses to apply steps in check mode" in answer["msg"]
-
-
-def _enclosing_ifs_of_check_mode() -> list[Node]:
-    check = next(n for n in walk(TREE) if n.type == "member_access" and text(n) == "$module.CheckMode")
-    return _enclosing_ifs(check)[:1]
