@@ -93,7 +93,7 @@ coverage: collection
 
 # Molecule scenario: converge the role on the simulated fleet, idempotence, verify.
 molecule: collection
-	cd extensions && PATH=$(GATE_PATH) $(CURDIR)/$(BIN)/molecule test --scenario-name default
+	PATH=$(GATE_PATH) $(BIN)/molecule test --scenario-name default
 
 # The test suite under every supported ansible-core (2.16 .. 2.19), one cached virtualenv each.
 matrix: venv
