@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+export PYTHONPATH="$PWD/tests:$PWD/.collections" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections"
 SCENARIO=${SCENARIO:-tests/winsim/scenarios/mixed_fleet.yml}
 OUT=demo
 rm -rf "$OUT" && mkdir -p "$OUT"

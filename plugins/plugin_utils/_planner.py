@@ -264,7 +264,7 @@ def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target
         elif action == "test_tcp":
             parts.append(f"test TCP {step['host']}:{step['port']}")
         elif action == "activate":
-            parts.append(f"activate (license status {state.license_status_name})")
+            parts.append(f"activate (license status was {state.license_status_name})")
     return "; ".join(parts)
 
 

@@ -51,10 +51,11 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 4px 6px; text-align: left; vertical-align: top; }
 thead th { background: #eaeef2; }
 thead { display: table-header-group; }
-tbody tr:nth-child(even) { background: #f6f8fa; }
-tr { break-inside: avoid; }
+tbody.host:nth-of-type(even) { background: #f6f8fa; }
+tbody.host { break-inside: avoid; }
+tbody.host tr:first-child > * { border-bottom: none; }
 td.num { text-align: right; }
-td.msg { min-width: 12em; max-width: 40em; overflow-wrap: anywhere; }
+td.msg { border-top: none; padding-left: 18px; color: #3d444d; overflow-wrap: anywhere; }
 td.pair { white-space: nowrap; }
 th[scope=row] { min-width: 9em; overflow-wrap: anywhere; }
 .badge { display: inline-block; border: 1px solid; border-radius: 4px; padding: 0 6px; font-weight: bold;
@@ -134,9 +135,9 @@ def _host_row(row: t.Mapping[str, t.Any]) -> str:
         f'<td class="pair">{_pair(row["license_status"])}</td>',
         f'<td>{_e(kms_text(row["kms"]))}</td>',
         f'<td>{"yes" if row["changed"] else "no"}</td>',
-        f'<td class="msg">{_e(row["message"])}</td>',
     )
-    return '<tr>' + ''.join(cells) + '</tr>'
+    message = f'<tr><td colspan="{len(cells)}" class="msg">{_e(row["message"])}</td></tr>' if row['message'] else ''
+    return '<tbody class="host"><tr>' + ''.join(cells) + '</tr>' + message + '</tbody>'
 
 
 def render_html(report: t.Mapping[str, t.Any]) -> str:
@@ -155,9 +156,9 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
     if mode == 'apply':
         charts.append(bar_chart('Key type after', report['key_types']['after'], key_colour))
     header = ''.join(f'<th scope="col">{name}</th>' for name in (
-        'Host', 'Status', 'Edition', 'Build', 'Key type', 'Partial key', 'License status', 'KMS', 'Changed',
-        'Message'))
-    body = '\n'.join(_host_row(row) for row in rows) or '<tr><td colspan="10" class="empty">No hosts.</td></tr>'
+        'Host', 'Status', 'Edition', 'Build', 'Key type', 'Partial key', 'License status', 'KMS', 'Changed'))
+    body = ('\n'.join(_host_row(row) for row in rows)
+            or '<tbody><tr><td colspan="9" class="empty">No hosts.</td></tr></tbody>')
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -181,9 +182,7 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
 <h2>Hosts</h2>
 <table>
 <thead><tr>{header}</tr></thead>
-<tbody>
 {body}
-</tbody>
 </table>
 </main>
 </body>
