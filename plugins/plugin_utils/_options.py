@@ -130,65 +130,91 @@ def _given(params: dict[str, Any], name: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], bool]) -> Options:
-    """Check the values the argument spec already typed; raise OptionError with a precise message."""
+def _kms_settings(params: dict[str, Any], problems: list[str]) -> tuple[str | None, int | None, str, str | None]:
+    """KMS host, port, discovery mode and lookup domain."""
     machine, host_port = (None, None)
     if params.get("kms_host") is not None:
-        machine, host_port = parse_kms_host(params["kms_host"])
+        try:
+            machine, host_port = parse_kms_host(params["kms_host"])
+        except OptionError as exc:
+            problems.append(str(exc))
 
     port = params.get("kms_port")
     if port is not None and not 1 <= port <= 65535:
-        raise OptionError(f"kms_port {port} is out of range; expected a TCP port from 1 to 65535")
-    if port is not None and host_port is not None and port != host_port:
-        raise OptionError(f"kms_host '{params['kms_host']}' names port {host_port} but kms_port is {port}; "
-                          "give the port once, or the same port in both")
+        problems.append(f"kms_port {port} is out of range; expected a TCP port from 1 to 65535")
+    elif port is not None and host_port is not None and port != host_port:
+        problems.append(f"kms_host '{params['kms_host']}' names port {host_port} but kms_port is {port}; "
+                        "give the port once, or the same port in both")
     port = port if port is not None else host_port
 
     discovery = params.get("kms_discovery") or "unchanged"
     if discovery == "dns" and (params.get("kms_host") is not None or params.get("kms_port") is not None):
-        raise OptionError("kms_discovery 'dns' clears the configured KMS host and port so that the host finds "
-                          "its KMS host through DNS; it cannot be combined with kms_host or kms_port")
+        problems.append("kms_discovery 'dns' clears the configured KMS host and port so that the host finds "
+                        "its KMS host through DNS; it cannot be combined with kms_host or kms_port")
 
     domain = params.get("kms_lookup_domain")
     if domain is not None:
-        if not is_dns_name(domain.strip()):
-            raise OptionError(f"kms_lookup_domain '{domain}' is not a DNS domain name "
-                              "(for example corp.example.com)")
-        domain = domain.strip().rstrip(".")
+        if is_dns_name(domain.strip()):
+            domain = domain.strip().rstrip(".")
+        else:
+            problems.append(f"kms_lookup_domain '{domain}' is not a DNS domain name (for example corp.example.com)")
+    return machine, port, discovery, domain
 
-    convert_from = tuple(dict.fromkeys(str(v).strip().lower() for v in _given(params, "convert_from", DEFAULT_CONVERT_FROM)))
+
+_NOT_CONVERTIBLE = {
+    "csvlk": "convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
+             "remove it from convert_from and leave KMS hosts out of this task",
+    "eval": "convert_from contains 'eval': an evaluation edition accepts no KMS client key; "
+            "it must be converted with DISM /Set-Edition (the module reports the command)",
+    "gvlk": "convert_from contains 'gvlk': a KMS client key of another edition is always "
+            "replaced and the right one is never touched, so 'gvlk' is not needed",
+}
+
+
+def _convert_from(params: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    """The installed key types that may be replaced."""
+    convert_from = tuple(dict.fromkeys(str(v).strip().lower()
+                                       for v in _given(params, "convert_from", DEFAULT_CONVERT_FROM)))
     for key_type in convert_from:
-        if key_type == "csvlk":
-            raise OptionError("convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
-                              "remove it from convert_from and leave KMS hosts out of this task")
-        if key_type == "eval":
-            raise OptionError("convert_from contains 'eval': an evaluation edition accepts no KMS client key; "
-                              "it must be converted with DISM /Set-Edition (the module reports the command)")
-        if key_type == "gvlk":
-            raise OptionError("convert_from contains 'gvlk': a KMS client key of another edition is always "
-                              "replaced and the right one is never touched, so 'gvlk' is not needed")
-        if key_type not in CONVERTIBLE_KEY_TYPES:
-            raise OptionError(f"convert_from contains '{key_type}'; allowed key types are "
-                              f"{', '.join(CONVERTIBLE_KEY_TYPES)}")
+        if key_type in _NOT_CONVERTIBLE:
+            problems.append(_NOT_CONVERTIBLE[key_type])
+        elif key_type not in CONVERTIBLE_KEY_TYPES:
+            problems.append(f"convert_from contains '{key_type}'; allowed key types are "
+                            f"{', '.join(CONVERTIBLE_KEY_TYPES)}")
+    return convert_from
 
+
+def _overrides(params: dict[str, Any], is_valid_product_key: Callable[[str], bool],
+               problems: list[str]) -> dict[str, str]:
+    """Override keys by edition name; a bad key is named by its entry, never shown."""
     overrides: dict[str, str] = {}
-    raw_overrides = params.get("gvlk_overrides") or {}
-    for name, key in raw_overrides.items():
+    for name, key in (params.get("gvlk_overrides") or {}).items():
         name = str(name).strip()
         if not _OVERRIDE_NAME.match(name):
-            raise OptionError(f"gvlk_overrides entry '{name}' is not an edition ID or EditionID@build "
-                              "(for example ServerAzureCor or ServerDatacenter@25398)")
-        if not isinstance(key, str) or not is_valid_product_key(key.strip().upper()):
-            raise OptionError(f"gvlk_overrides['{name}'] is not a valid product key (five groups of five "
-                              "characters with a valid checksum); the value is not shown because it is secret")
-        overrides[name] = key.strip().upper()
+            problems.append(f"gvlk_overrides entry '{name}' is not an edition ID or EditionID@build "
+                            "(for example ServerAzureCor or ServerDatacenter@25398)")
+        elif not isinstance(key, str) or not is_valid_product_key(key.strip().upper()):
+            problems.append(f"gvlk_overrides['{name}'] is not a valid product key (five groups of five "
+                            "characters with a valid checksum); the value is not shown because it is secret")
+        else:
+            overrides[name] = key.strip().upper()
     lowered = [n.lower() for n in overrides]
     if len(set(lowered)) != len(lowered):
-        raise OptionError("gvlk_overrides names the same edition twice (names are not case-sensitive)")
+        problems.append("gvlk_overrides names the same edition twice (names are not case-sensitive)")
+    return overrides
 
+
+def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], bool]) -> Options:
+    """Check the values the argument spec already typed; raise OptionError naming every problem at once."""
+    problems: list[str] = []
+    machine, port, discovery, domain = _kms_settings(params, problems)
+    convert_from = _convert_from(params, problems)
+    overrides = _overrides(params, is_valid_product_key, problems)
     timeout = _given(params, "tcp_timeout", DEFAULT_TCP_TIMEOUT)
     if not 0 <= timeout <= 120:
-        raise OptionError(f"tcp_timeout {timeout} is out of range; expected 0 (no TCP test) to 120 seconds")
+        problems.append(f"tcp_timeout {timeout} is out of range; expected 0 (no TCP test) to 120 seconds")
+    if problems:
+        raise OptionError("; ".join(problems))
 
     return Options(
         kms_machine=machine,

@@ -123,6 +123,16 @@ def test_override_lookup_prefers_the_build_form_and_ignores_case() -> None:
     assert options.override_for("Professional", 19045) is None
 
 
+def test_every_bad_option_is_named_in_one_error() -> None:
+    with pytest.raises(_options.OptionError) as caught:
+        _options.build_options({"kms_host": "kms01..corp", "kms_port": 70000, "convert_from": ["mak", "csvlk"],
+                                "gvlk_overrides": {"Core": "NOT-A-KEY"}, "tcp_timeout": 500}, _valid)
+    message = str(caught.value)
+    for fragment in ("kms_host 'kms01..corp'", "kms_port 70000", "'csvlk'", "gvlk_overrides['Core']", "tcp_timeout 500"):
+        assert fragment in message
+    assert "NOT-A-KEY" not in message
+
+
 def test_duplicate_override_names_are_refused() -> None:
     with pytest.raises(_options.OptionError, match="twice"):
         _options.build_options({"gvlk_overrides": {"Core": "GOOD1-GOOD2-GOOD3-GOOD4-GOOD5",
