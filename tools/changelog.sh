@@ -8,7 +8,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$(dirname "${PYTHON:-$root/.venv/bin/python}")"
+bin="$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)"
 work="$root/build/changelog"
 copy="$work/ansible_collections/volume_activation/kms"
 

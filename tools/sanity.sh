@@ -16,7 +16,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-python="${PYTHON:-$root/.venv/bin/python}"
+python="$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)/$(basename "${PYTHON:-python}")"
 sanity_python="${SANITY_PYTHON:-3.11}"
 dest="$root/build/sanity/ansible_collections/volume_activation/kms"
 ansible_test="$(dirname "$python")/ansible-test"
@@ -52,9 +52,11 @@ if command -v pwsh >/dev/null 2>&1; then
 fi
 
 echo "tools/sanity.sh: pwsh not found: skipping pslint; validate-modules runs on the Python files only" >&2
-"$ansible_test" "${common[@]}" --skip-test pslint --skip-test validate-modules "$@"
+status=0
+"$ansible_test" "${common[@]}" --skip-test pslint --skip-test validate-modules "$@" || status=$?
 
 mapfile -d '' plugin_files < <(find plugins -type f ! -name '*.ps1' ! -name '*.pyc' -print0 | sort -z)
 if [ "${#plugin_files[@]}" -gt 0 ]; then
-    "$ansible_test" "${common[@]}" --test validate-modules "$@" "${plugin_files[@]}"
+    "$ansible_test" "${common[@]}" --test validate-modules "$@" "${plugin_files[@]}" || status=$?
 fi
+exit "$status"

@@ -119,7 +119,7 @@ def test_installed_copy_runs_the_gvlk_filter(work: pathlib.Path, installed: path
     playbook.write_text(json.dumps([{
         "hosts": "localhost",
         "gather_facts": False,
-        "vars": {"cases": [{"edition_id": e, "build": b} for e, b, _ in cases]},
+        "vars": {"cases": [{"edition_id": e, "build": b} for e, b, _key in cases]},
         "tasks": [{
             "name": "Resolve each edition through the installed filter",
             "ansible.builtin.copy": {
@@ -135,7 +135,7 @@ def test_installed_copy_runs_the_gvlk_filter(work: pathlib.Path, installed: path
                   playbook, cwd=work, collections=installed)
     assert result.returncode == 0, result.stdout + result.stderr
     keys = [(out / f"{index}.txt").read_text(encoding="utf-8") for index in range(len(cases))]
-    assert keys == [key for _, _, key in cases]
+    assert keys == [key for _edition, _build, key in cases]
 
 
 def test_checkout_is_not_on_the_installed_copy_path(work: pathlib.Path) -> None:
