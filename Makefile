@@ -7,11 +7,13 @@ COLLECTION  := $(COLLECTIONS)/ansible_collections/volume_activation/kms
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PYTHONPATH := $(CURDIR)/tests:$(CURDIR)/$(COLLECTIONS)
 
-.PHONY: help venv collection test unit demo fleet clean
+.PHONY: help venv collection test unit demo fleet benchmark clean
 
 help:
-	@echo "make demo   run convert-to-kms.yml (audit, convert, audit) against the simulated fleet"
-	@echo "make test   run the test suite"
+	@echo "make demo       run convert-to-kms.yml (audit, convert, audit) against the simulated fleet"
+	@echo "make test       run the test suite with coverage, then every quality gate (make check)"
+	@echo "make unit       run the unit tests only"
+	@echo "make benchmark  time the playbook on a larger simulated fleet"
 
 $(BIN)/.installed: requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,10 @@ $(COLLECTION):
 
 collection: venv $(COLLECTION)
 
+# The whole suite (with coverage) and every quality gate; the browser test needs Debian's chromium.
 test: collection
-	$(BIN)/python -m pytest
+	tools/ensure-chromium
+	$(MAKE) --no-print-directory check
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit
@@ -48,6 +52,9 @@ fleet: collection
 demo: collection
 	tools/demo.sh
 
+benchmark: collection
+	$(BIN)/python tools/benchmark_fleet.py --copies 5 --forks 10
+
 # ----------------------------------------------------------------------------------------------
 # Quality gates (docs/quality_gates.md). `make check` runs them all; each one runs on its own.
 # ----------------------------------------------------------------------------------------------
@@ -58,7 +65,7 @@ DIST      := build/dist
 
 .PHONY: check sanity lint docs-lint changelog build coverage molecule matrix
 
-check: sanity lint docs-lint changelog build coverage molecule matrix
+check: coverage sanity lint docs-lint changelog build molecule matrix
 	@echo "make check: every quality gate passed"
 
 # ansible-test sanity (ansible-core's own rules) on a copy laid out as ansible_collections/volume_activation/kms.
