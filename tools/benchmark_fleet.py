@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Time convert-to-kms.yml against a simulated fleet of N hosts and print the figures.
 
     .venv/bin/python tools/benchmark_fleet.py --copies 5 --forks 10
@@ -43,7 +43,7 @@ def traffic(fleet: Fleet) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--copies", type=int, default=5, help="how many times to repeat the mixed scenario")
     parser.add_argument("--forks", type=int, default=10, help="ansible-playbook --forks")
     arguments = parser.parse_args()

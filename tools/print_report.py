@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Print a KMS audit report (kms_audit.json) or a simulated fleet's state file as a terminal table."""
 from __future__ import annotations
 

@@ -160,7 +160,7 @@ seealso:
     description: The tool whose semantics this module follows.
     link: https://learn.microsoft.com/windows-server/get-started/activation-slmgr-vbs-options
 author:
-  - volume_activation.kms contributors
+  - volume_activation.kms maintainers (@volume-activation)
 """
 
 EXAMPLES = r"""
@@ -215,7 +215,10 @@ msg:
   description: What was found and done, or why not, and for failures the HRESULT, its symbol, cause and fix.
   returned: always
   type: str
-  sample: "Done: install the KMS client key of Windows Server 2022 Datacenter (partial key 6VM33, from catalog) replacing the mak key 3V66T; set the KMS host to kms01.corp.example.com (was DNS discovery); test TCP kms01.corp.example.com:1688; activate (license status licensed)."
+  sample: >-
+    Done: install the KMS client key of Windows Server 2022 Datacenter (partial key 6VM33, from catalog)
+    replacing the mak key 3V66T; set the KMS host to kms01.corp.example.com (was DNS discovery);
+    test TCP kms01.corp.example.com:1688; activate (license status licensed).
 status:
   description: The outcome.
   returned: always

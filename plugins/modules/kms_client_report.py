@@ -101,7 +101,7 @@ notes:
 seealso:
   - module: volume_activation.kms.kms_client_key
 author:
-  - volume_activation.kms maintainers
+  - volume_activation.kms maintainers (@volume-activation)
 """
 
 EXAMPLES = r"""

@@ -100,7 +100,7 @@ def parse_kms_host(value: str) -> tuple[str, int | None]:
         if text.count(":") > 1:
             raise OptionError(f"kms_host '{value}' looks like an IPv6 address without brackets; "
                               f"write it as [address] or [address]:port")
-        machine, _, port_text = text.partition(":") if ":" in text else (text, "", None)
+        machine, _colon, port_text = text.partition(":") if ":" in text else (text, "", None)
         if not _is_ipv4(machine) and not is_dns_name(machine):
             raise OptionError(f"kms_host '{value}': '{machine}' is neither a DNS name nor an IPv4 address; "
                               f"expected {allowed}")

@@ -77,6 +77,10 @@ def _status_colours(status: str) -> tuple[str, str]:
     return STATUS_COLOURS.get(status, OTHER_COLOURS)
 
 
+def _key_type_colour(key_type: str) -> str:
+    return KEY_TYPE_COLOURS.get(key_type, KEY_TYPE_DEFAULT_COLOUR)
+
+
 def badge(status: str) -> str:
     strong, light = _status_colours(status)
     return (f'<span class="badge" style="color:{strong};border-color:{strong};background:{light}">'
@@ -151,10 +155,9 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
     else:
         note = 'Apply mode: the conversion ran; <strong>converted</strong> marks the hosts it changed.'
     charts = [bar_chart('Hosts by status', report['summary'], lambda name: _status_colours(name)[0])]
-    key_colour = lambda name: KEY_TYPE_COLOURS.get(name, KEY_TYPE_DEFAULT_COLOUR)  # noqa: E731
-    charts.append(bar_chart('Key type before', report['key_types']['before'], key_colour))
+    charts.append(bar_chart('Key type before', report['key_types']['before'], _key_type_colour))
     if mode == 'apply':
-        charts.append(bar_chart('Key type after', report['key_types']['after'], key_colour))
+        charts.append(bar_chart('Key type after', report['key_types']['after'], _key_type_colour))
     header = ''.join(f'<th scope="col">{name}</th>' for name in (
         'Host', 'Status', 'Edition', 'Build', 'Key type', 'Partial key', 'License status', 'KMS', 'Changed'))
     body = ('\n'.join(_host_row(row) for row in rows)

@@ -76,7 +76,7 @@ def _pair(pair: t.Mapping[str, t.Any]) -> str:
 
 
 def _table(header: t.Sequence[str], rows: t.Iterable[t.Sequence[str]]) -> list[str]:
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _ in header) + '|']
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _name in header) + '|']
     lines.extend('| ' + ' | '.join(cells) + ' |' for cells in rows)
     return lines
 
@@ -112,4 +112,3 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
         ),
     )
     return '\n'.join(lines) + '\n'
-

@@ -83,8 +83,8 @@ def test_fleet_serves_until_interrupted_and_records_state(tmp_path: pathlib.Path
 
 def test_fleet_rejects_a_bad_scenario_with_the_host_and_field(tmp_path: pathlib.Path) -> None:
     bad = {"hosts": [{"name": "srv-x", "edition_id": "ServerStandard", "build": 20348, "key_type": "volume"}]}
-    process, inventory, _ = _start(tmp_path, bad)
-    _, stderr = process.communicate(timeout=60)
+    process, inventory, _state = _start(tmp_path, bad)
+    stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 2
     assert "srv-x" in stderr and "key_type" in stderr
     assert not inventory.exists()

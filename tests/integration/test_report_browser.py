@@ -79,7 +79,7 @@ EXPECTED_KEY_TYPES = Counter(spec[4] for spec in FLEET)
 def chromium() -> str:
     if not os.access(CHROMIUM, os.X_OK):
         helper = subprocess.run([str(REPO / 'tools' / 'ensure-chromium')], capture_output=True, text=True,
-                                env=os.environ | {'CHROMIUM': CHROMIUM})
+                                env=os.environ | {'CHROMIUM': CHROMIUM}, check=False)
         if helper.returncode != 0 or not os.access(CHROMIUM, os.X_OK):
             pytest.fail(f'{CHROMIUM} is missing and tools/ensure-chromium could not install it '
                         f'(run it as root, or set CHROMIUM):\n{helper.stdout}{helper.stderr}')
@@ -89,7 +89,7 @@ def chromium() -> str:
 @pytest.fixture(scope='module')
 def page(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp('report')
-    _, paths, _ = write_reports(str(dest), ['html'], _results(), 'check', '2025-06-25T14:03:07Z')
+    paths = write_reports(str(dest), ['html'], _results(), 'check', '2025-06-25T14:03:07Z')[1]
     return Path(paths['html'])
 
 
@@ -97,7 +97,7 @@ def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.Complet
     command = [binary, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                '--disable-background-networking', '--disable-component-update', '--disable-sync',
                '--force-color-profile=srgb', '--hide-scrollbars', f'--user-data-dir={profile}', *arguments]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert completed.returncode == 0, f'{" ".join(command)}\n{completed.stdout}\n{completed.stderr}'
     return completed
 
@@ -155,7 +155,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
         elif kind == b'IDAT':
             idat += body
         position += 12 + length
-    width, height, depth, colour_type, _, _, interlace = header
+    width, height, depth, colour_type, _compression, _filter, interlace = header
     assert depth == 8 and colour_type in (2, 6) and interlace == 0, header
     channels = 3 if colour_type == 2 else 4
     raw = zlib.decompress(idat)
@@ -198,5 +198,5 @@ def test_screenshot_is_a_real_picture_with_the_bars(chromium, page, tmp_path):
     assert len(colours) > 50, 'a page with text and charts has many colours (anti-aliasing included)'
     assert share < 0.97 * width * height, 'the page is not blank'
     for status in EXPECTED_STATUS:
-        bar = bytes.fromhex(STATUS_COLOURS[status][0][1:])
-        assert colours[bar] > 100, f'the {status} bar is drawn'
+        bar_colour = bytes.fromhex(STATUS_COLOURS[status][0][1:])
+        assert colours[bar_colour] > 100, f'the {status} bar is drawn'

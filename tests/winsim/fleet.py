@@ -75,7 +75,7 @@ def _write_atomically(path: str | os.PathLike[str], text: str) -> pathlib.Path:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m winsim.fleet", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m winsim.fleet", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--scenario", required=True, help="scenario YAML file")
     parser.add_argument("--inventory", required=True, help="inventory YAML file to write")
     parser.add_argument("--state", required=True, help="state JSON file to write on exit")

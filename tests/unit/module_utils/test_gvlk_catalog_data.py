@@ -49,7 +49,7 @@ def test_catalog_equals_the_reference_rows():
 def test_relabelled_windows_8_entries_carry_microsofts_label():
     for row in keyed_rows():
         if row.edition_ids[0] in WINDOWS_8_HOME:
-            (entry,) = [e for e in gvlk_catalog.entries_for_key(row.gvlk)]
+            (entry,) = list(gvlk_catalog.entries_for_key(row.gvlk))
             assert row.edition in entry.note
             assert not any(i.startswith("Server") for i in entry.edition_ids)
 

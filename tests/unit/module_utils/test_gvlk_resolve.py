@@ -135,8 +135,8 @@ def test_server_evaluation_names_the_conversion(edition_id, target, build):
         resolve(edition_id=edition_id, build=build)
     error = caught.value
     base = target.removesuffix("Cor")
-    assert (error.reason_code, error.target_edition_id, error.target_gvlk) == ("evaluation", target,
-                                                                                csv_key(base, build))
+    assert (error.reason_code, error.target_edition_id, error.target_gvlk) == (
+        "evaluation", target, csv_key(base, build))
     assert f"DISM /online /Set-Edition:{target} /ProductKey:{csv_key(base, build)} /AcceptEula" in error.message
     assert "domain controller" in error.message
     if base == "ServerDatacenter":
@@ -260,8 +260,8 @@ def test_english_caption_without_year_needs_the_build():
     with pytest.raises(UnknownEdition, match="build"):
         resolve(caption="Microsoft Windows Server Standard")
     assert resolve(caption="Microsoft Windows Server Standard", build=20348).gvlk == csv_key("ServerStandard", 20348)
-    assert resolve(caption="Microsoft Windows Server Datacenter", build=17134).gvlk == csv_key("ServerDatacenterACor",
-                                                                                                 17134)
+    assert resolve(caption="Microsoft Windows Server Datacenter", build=17134).gvlk == csv_key(
+        "ServerDatacenterACor", 17134)
 
 
 def test_caption_with_year_and_single_build_needs_no_build():

@@ -49,7 +49,7 @@ def test_first_run_writes_every_format(tmp_path):
 def test_rerun_with_the_same_results_changes_nothing(tmp_path):
     files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', FIRST)
     before = _contents(tmp_path)
-    report, _, changed = files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', LATER)
+    report, _paths, changed = files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', LATER)
     assert changed == []
     assert _contents(tmp_path) == before
     assert report['generated'] == LATER
@@ -62,7 +62,7 @@ def test_rerun_with_the_same_results_changes_nothing(tmp_path):
 ])
 def test_any_other_difference_rewrites_the_files(tmp_path, mode, results, rewritten):
     files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', FIRST)
-    _, _, changed = files.write_reports(str(tmp_path), files.FORMATS, results, mode, LATER)
+    _report, _paths, changed = files.write_reports(str(tmp_path), files.FORMATS, results, mode, LATER)
     assert changed == list(rewritten)
     data = json.loads((tmp_path / 'kms_audit.json').read_text(encoding='utf-8'))
     assert data['generated'] == LATER and data['mode'] == mode
@@ -72,12 +72,12 @@ def test_a_file_edited_by_hand_is_rewritten(tmp_path):
     files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', FIRST)
     (tmp_path / 'kms_audit.md').write_text('edited\n', encoding='utf-8')
     (tmp_path / 'kms_audit.csv').write_bytes(b'\xff\xfe not utf-8')
-    _, _, changed = files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', FIRST)
+    _report, _paths, changed = files.write_reports(str(tmp_path), files.FORMATS, RESULTS, 'check', FIRST)
     assert changed == ['csv', 'markdown']
 
 
 def test_only_the_requested_formats_are_written(tmp_path):
-    _, paths, changed = files.write_reports(str(tmp_path), ['csv', 'json'], RESULTS, 'check', FIRST)
+    _report, paths, changed = files.write_reports(str(tmp_path), ['csv', 'json'], RESULTS, 'check', FIRST)
     assert changed == ['json', 'csv'] and list(paths) == ['json', 'csv']
     assert sorted(os.listdir(tmp_path)) == ['kms_audit.csv', 'kms_audit.json']
 

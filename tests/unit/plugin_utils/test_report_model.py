@@ -128,7 +128,7 @@ def test_summary_counts_each_status_in_vocabulary_order(report):
 def test_module_result_fields_are_carried_over(report):
     results = fleet_results()
     rows = {row['host']: row for row in report['hosts']}
-    for host, *_ in FLEET:
+    for host, *_fields in FLEET:
         result, row = results[host], rows[host]
         assert row['edition_id'] == result['edition']['id']
         assert row['edition'] == result['edition']['name']
@@ -185,7 +185,7 @@ def test_summary_line_lists_counts_largest_first(report):
     assert line.endswith(' \N{EM DASH} reports in /srv/reports')
     listed = re.findall(r'(\d+) ([a-z_]+)', line.split(': ', 2)[2])
     assert {name: int(count) for count, name in listed} == counts
-    assert [int(count) for count, _ in listed] == sorted(counts.values(), reverse=True)
+    assert [int(count) for count, _name in listed] == sorted(counts.values(), reverse=True)
 
 
 def test_unknown_mode_is_refused():
@@ -225,7 +225,7 @@ def test_csv_reads_back_one_row_per_host(report):
     rows = {row['host']: row for row in _csv_rows(text)}
     assert {host: row['status'] for host, row in rows.items()} == EXPECTED_STATUS
     results = fleet_results()
-    for host, *_ in FLEET:
+    for host, *_fields in FLEET:
         result, row = results[host], rows[host]
         assert row['edition_id'] == result['edition']['id']
         assert row['build'] == str(result['edition']['build'])
@@ -385,7 +385,7 @@ def test_html_escapes_everything_from_hosts():
     html = render_html(report)
     page = _page(report)
     assert 'script' not in page.tags and 'img' not in page.tags
-    assert not [name for name, _ in page.attributes if name.startswith('on')]
+    assert not [name for name, _value in page.attributes if name.startswith('on')]
     assert '&lt;script&gt;alert(1)&lt;/script&gt;' in html
     rows = _host_rows(page)
     assert rows[hostile][9] == '<img src=x onerror=alert(3)>'

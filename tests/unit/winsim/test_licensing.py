@@ -67,7 +67,6 @@ def test_probe_has_the_contract_shape_and_makes_no_write():
     assert (h.worker_executions, h.writes) == (1, 0)
 
 
-
 def test_defaults_come_from_the_key_table():
     h = WindowsHost.from_spec({"name": "d", "edition_id": "ServerStandard", "build": 17763, "key_type": "gvlk"})
     probe = h.run_worker({"operation": "probe"})["probe"]
@@ -335,7 +334,7 @@ def test_step_faults_with_times():
 
 def test_fault_without_times_is_permanent_and_changes_nothing():
     h = host(faults=[{"operation": "install_product_key", "hresult": "0xC004F025"}])
-    for _ in range(3):
+    for _attempt in range(3):
         out = apply(h, {"action": "install_product_key", "product_key": SRV2022_DC})
         assert out["steps"][0]["hresult"] == 0xC004F025
     assert primary(out)["ProductKeyChannel"] == "Volume:MAK" and h.writes == 0

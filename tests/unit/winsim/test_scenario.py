@@ -53,8 +53,9 @@ def test_caption_and_sku_are_required_when_the_table_cannot_supply_them():
 
 
 def test_transport_faults_are_accepted_and_ignored_by_the_model():
-    h = WindowsHost.from_spec({**BASE, "faults": [{"transport": "refused"}, {"transport": "http_500", "times": 2},
-                                                   {"transport": "slow", "seconds": 3, "times": 1}]})
+    faults = [{"transport": "refused"}, {"transport": "http_500", "times": 2},
+              {"transport": "slow", "seconds": 3, "times": 1}]
+    h = WindowsHost.from_spec({**BASE, "faults": faults})
     assert "probe" in h.run_worker({"operation": "probe"})
 
 

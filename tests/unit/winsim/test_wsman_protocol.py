@@ -106,9 +106,9 @@ def test_failed_result_exits_1_and_handler_exceptions_become_module_failures(end
     urls = [endpoint.add_host("a", failing).url, endpoint.add_host("b", crashing).url]
     endpoint.start()
 
-    stdout, _, rc = run_worker(protocol(urls[0]), worker_payload({"operation": "probe"}))
+    stdout, _stderr, rc = run_worker(protocol(urls[0]), worker_payload({"operation": "probe"}))
     assert (json.loads(stdout), rc) == (failing.answer, 1)
-    stdout, _, rc = run_worker(protocol(urls[1]), worker_payload({"operation": "probe"}))
+    stdout, _stderr, rc = run_worker(protocol(urls[1]), worker_payload({"operation": "probe"}))
     assert rc == 1
     assert json.loads(stdout)["failed"] is True
     assert "model broke" in json.loads(stdout)["msg"]
@@ -215,7 +215,7 @@ def test_transport_faults(endpoint):
 
     with pytest.raises(requests.exceptions.ConnectionError):
         protocol(down.url).open_shell()
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(WinRMTransportError) as error:
             protocol(flaky.url).open_shell()
         assert error.value.code == 500

@@ -23,7 +23,7 @@ def _crc32_msb(data: bytes) -> int:
     crc = 0xFFFFFFFF
     for byte in data:
         crc ^= byte << 24
-        for _ in range(8):
+        for _bit in range(8):
             crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
             crc &= 0xFFFFFFFF
     return crc ^ 0xFFFFFFFF

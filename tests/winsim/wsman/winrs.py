@@ -148,7 +148,7 @@ class WinRSService:
         return command.id
 
     def _send(self, request: soap.Request) -> None:
-        _, command = self._command(request, "rsp:Send/rsp:Stream")
+        command = self._command(request, "rsp:Send/rsp:Stream")[1]
         stream = request.find("rsp:Send/rsp:Stream")
         assert stream is not None  # _command found it
         data = base64.b64decode((stream.text or "").strip() or b"")

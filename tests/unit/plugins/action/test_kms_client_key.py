@@ -30,7 +30,7 @@ def _crc32_msb_first(data: bytes) -> int:
     crc = 0xFFFFFFFF
     for byte in data:
         crc ^= byte << 24
-        for _ in range(8):
+        for _bit in range(8):
             crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
     return crc ^ 0xFFFFFFFF
 
@@ -43,7 +43,7 @@ def make_key(seed: int) -> str:
     value = payload | (crc << 103)
     position, rest = divmod(value, 24 ** 24)
     digits = []
-    for _ in range(24):
+    for _position in range(24):
         rest, digit = divmod(rest, 24)
         digits.append(alphabet[digit])
     chars = "".join(reversed(digits))
@@ -465,7 +465,7 @@ INVALID_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("args,words", INVALID_OPTIONS, ids=[json.dumps(a) for a, _ in INVALID_OPTIONS])
+@pytest.mark.parametrize("args,words", INVALID_OPTIONS, ids=[json.dumps(a) for a, _words in INVALID_OPTIONS])
 def test_invalid_option_fails_before_the_host_is_contacted(args: dict[str, Any], words: list[str]) -> None:
     host = make_host(spec())
     calls: list[dict[str, Any]] = []
@@ -526,7 +526,7 @@ KEYED_EDITIONS = [
 ]
 
 
-@pytest.mark.parametrize("edition_id,build,extra", KEYED_EDITIONS, ids=[f"{e}@{b}" for e, b, _ in KEYED_EDITIONS])
+@pytest.mark.parametrize("edition_id,build,extra", KEYED_EDITIONS, ids=[f"{e}@{b}" for e, b, _extra in KEYED_EDITIONS])
 def test_every_published_edition_converts_to_its_reference_key(edition_id: str, build: int, extra: dict[str, Any]) -> None:
     host = make_host(spec(edition_id, build, "retail", kms={"dns": KMS}, **extra))
     key = reference_key(edition_id, build)
