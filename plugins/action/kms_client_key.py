@@ -58,15 +58,15 @@ class ActionModule(ActionBase):
 
         applied = self._worker({"operation": "apply", "steps": plan.steps}, task_vars)
         if applied.get("failed") or applied.get("unreachable"):
-            failure = self._worker_failure("apply", applied)
-            failure.update(edition=dict(plan.target.edition), gvlk=plan.target.shown_key)
-            failure["msg"] += f" Planned: {_planner.describe_steps(plan.steps, before, plan.target)}."
+            failure = self._after_apply(self._worker_failure("apply", applied), plan, before, applied)
             return self._masked(self._with_warnings(failure, warnings), secrets)
         try:
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
-            return self._masked(_result.skeleton(
-                "failed", f"The steps ran but the worker's probe afterwards is not usable: {exc}", True), secrets)
+            failure = self._after_apply(_result.skeleton(
+                "failed", f"The steps ran but the worker's probe afterwards is not usable: {exc}", True),
+                plan, before, applied)
+            return self._masked(self._with_warnings(failure, warnings), secrets)
         outcome = _planner.assess(plan, before, list(applied.get("steps") or []), after, _hresults)
         result = _result.build(before, plan, check_mode=False, diff=bool(self._task.diff), outcome=outcome, after=after)
         return self._masked(self._with_warnings(result, warnings), secrets)
@@ -81,6 +81,17 @@ class ActionModule(ActionBase):
         if raw.get("unreachable"):
             result["unreachable"] = True
         return result
+
+    @staticmethod
+    def _after_apply(failure: dict[str, Any], plan: _planner.Plan, before: HostState,
+                     applied: dict[str, Any]) -> dict[str, Any]:
+        """A failure after the apply request: keep the target, the steps that ran and the plan."""
+        shown, _failed_step, _code, changed = _planner.ran_steps(list(applied.get("steps") or []), _hresults)
+        failure.update(edition=dict(plan.target.edition), gvlk=plan.target.shown_key, steps=shown, changed=changed)
+        said = failure["msg"].rstrip()
+        failure["msg"] = (said if said.endswith((".", "!", "?")) else said + ".") + (
+            f" Planned: {_planner.describe_steps(plan.steps, before, plan.target)}.")
+        return failure
 
     def _secret_values(self) -> set[str]:
         """Override keys as given in the task, to mask them even in messages about invalid options."""

@@ -306,9 +306,13 @@ def _verify(plan_: Plan, after: HostState) -> list[str]:
     return problems
 
 
-def assess(plan_: Plan, before: HostState, results: list[dict[str, Any]], after: HostState,
-           hresults: ModuleType) -> Outcome:
-    """Turn the worker's step results and the state it read afterwards into the task's outcome."""
+def ran_steps(results: list[dict[str, Any]], hresults: ModuleType
+              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int, bool]:
+    """The worker's step results as the task shows them, up to the first failure.
+
+    Returns the shown steps, the failed step (or None), its HRESULT (0 when none failed), and whether a
+    state-changing step succeeded.
+    """
     shown: list[dict[str, Any]] = []
     failed_step: dict[str, Any] | None = None
     code = 0
@@ -323,6 +327,13 @@ def assess(plan_: Plan, before: HostState, results: list[dict[str, Any]], after:
             break
         if result.get("action") in STATE_CHANGING:
             changed = True
+    return shown, failed_step, code, changed
+
+
+def assess(plan_: Plan, before: HostState, results: list[dict[str, Any]], after: HostState,
+           hresults: ModuleType) -> Outcome:
+    """Turn the worker's step results and the state it read afterwards into the task's outcome."""
+    shown, failed_step, code, changed = ran_steps(results, hresults)
 
     activation: dict[str, Any] = {"attempted": False, "hresult": None, "symbol": None, "message": None}
     planned_actions = [s["action"] for s in plan_.steps]

@@ -6,7 +6,7 @@ import csv
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from unittest.mock import MagicMock
 
 import pytest
@@ -428,6 +428,151 @@ def test_step_success_with_a_state_that_does_not_match_is_failed() -> None:
 
     result = run_action(Liar(make_host(spec(key_type="mak"))), {"kms_host": KMS})
     assert result["status"] == "failed" and "does not match" in result["msg"]
+
+
+class Rewritten:
+    """A modelled host whose worker answers pass through ``rewrite(operation, answer)``: the shapes a real
+    worker returns when something goes wrong outside the steps."""
+
+    def __init__(self, host: WindowsHost, rewrite: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+        self.host, self.rewrite = host, rewrite
+
+    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+        return self.rewrite(module_args["operation"], self.host.run_worker(module_args))
+
+
+def unwrap_products(answer: dict[str, Any]) -> dict[str, Any]:
+    """ConvertTo-Json turns a one-element array not wrapped in @() into the bare object."""
+    (only,) = answer["probe"]["products"]
+    answer["probe"]["products"] = only
+    return answer
+
+
+def planned_words(gvlk: str) -> list[str]:
+    """What the failure message says was planned for the MAK ServerDatacenter host with kms_host KMS."""
+    return ["Planned: install the KMS client key of Windows Server 2022 Datacenter "
+            f"(partial key {gvlk[-5:]}, from catalog) replacing the mak key 3V66T",
+            f"set the KMS host to {KMS} (was DNS discovery)", f"test TCP {KMS}:1688",
+            "activate (license status was licensed)"]
+
+
+def test_unusable_probe_is_failed_and_nothing_is_applied() -> None:
+    host = make_host(spec(key_type="mak"))
+    calls: list[dict[str, Any]] = []
+    result = run_action(Rewritten(host, lambda op, answer: unwrap_products(answer)), {"kms_host": KMS}, calls=calls)
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
+    assert result["msg"] == "The worker's probe is not usable: probe.products is dict, expected a list"
+    assert [c["operation"] for c in calls] == ["probe"] and host.writes == 0
+
+
+def test_worker_failure_before_any_step_keeps_the_target_and_names_the_plan() -> None:
+    class CrashesOnApply:
+        """Probes as the model does; the apply request fails before any step runs."""
+
+        def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+            if module_args["operation"] == "apply":
+                return {"changed": False, "failed": True, "msg": "Cannot load CIM session: RPC server unavailable"}
+            return host.run_worker(module_args)
+
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+    result = run_action(CrashesOnApply(), {"kms_host": KMS})
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "failed" and result["failed"] is True and "unreachable" not in result
+    assert result["msg"].startswith("The worker failed during apply: Cannot load CIM session: "
+                                    "RPC server unavailable. Planned: ")
+    assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
+    assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
+    assert result["gvlk"] == gvlk
+    assert result["changed"] is False and result["steps"] == [] and host.writes == 0
+
+
+def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> None:
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+    probe_error = "volume_activation.kms.kms_client_key cannot read SoftwareLicensingService (0x80041003): denied"
+
+    def probe_fails_after_apply(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        if operation == "probe":
+            return answer
+        return {"changed": False, "failed": True, "msg": probe_error, "steps": answer["steps"]}
+
+    result = run_action(Rewritten(host, probe_fails_after_apply), {"kms_host": KMS})
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "failed" and result["failed"] is True
+    assert result["msg"].startswith(f"The worker failed during apply: {probe_error}. Planned: ")
+    assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
+    assert result["changed"] is True and host.writes > 0
+    assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
+        (a, "0x00000000") for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp",
+                                    "activate")]
+    assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
+
+
+def test_unusable_probe_after_apply_keeps_the_steps_that_ran() -> None:
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+    worker_warning = "SoftwareLicensingService answered slowly"
+
+    def broken_probe_after_apply(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        answer["warnings"] = [worker_warning]
+        return unwrap_products(answer) if operation == "apply" else answer
+
+    result = run_action(Rewritten(host, broken_probe_after_apply), {"kms_host": KMS})
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "failed" and result["failed"] is True
+    assert result["msg"].startswith("The steps ran but the worker's probe afterwards is not usable: "
+                                    "probe.products is dict, expected a list. Planned: ")
+    assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
+    assert result["changed"] is True and len(result["steps"]) == 5 and host.writes > 0
+    assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
+    assert result["warnings"] == [worker_warning]
+
+
+@pytest.mark.parametrize("operation", ["probe", "apply"])
+def test_worker_failure_that_says_unreachable_is_reported_unreachable(operation: str) -> None:
+    host = make_host(spec(key_type="mak"))
+    lost = {"unreachable": True, "msg": "winrm: the connection to host1 was reset"}
+
+    def lost_at(op: str, answer: dict[str, Any]) -> dict[str, Any]:
+        return lost if op == operation else answer
+
+    result = run_action(Rewritten(host, lost_at), {"kms_host": KMS})
+    assert result["unreachable"] is True and result["failed"] is True and result["status"] == "failed"
+    assert result["msg"].startswith(f"The worker failed during {operation}: winrm: the connection to host1 was reset")
+    assert result["changed"] is False
+    if operation == "apply":
+        assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk_for("ServerDatacenter", 20348)
+        assert "Planned: install the KMS client key" in result["msg"]
+    else:
+        assert result["edition"] is None and result["gvlk"] is None
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_worker_warnings_are_passed_through(check_mode: bool) -> None:
+    host = make_host(spec(key_type="mak"))
+    said = "Get-CimInstance SoftwareLicensingProduct took 41 s"
+
+    def with_warnings(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        answer["warnings"] = [said, 42, None] if operation == "probe" else ["only the probe's are kept"]
+        return answer
+
+    result = run_action(Rewritten(host, with_warnings), {"kms_host": KMS}, check_mode=check_mode)
+    assert result["status"] == ("would_convert" if check_mode else "converted") and result["failed"] is False
+    assert result["warnings"] == [said]
+
+
+def test_description_and_channel_disagreement_is_warned_and_description_wins() -> None:
+    host = make_host(spec(key_type="mak", partial_key="3V66T"))
+
+    def retail_channel(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        if operation == "probe":
+            answer["probe"]["products"][0]["ProductKeyChannel"] = "Retail"
+        return answer
+
+    result = run_action(Rewritten(host, retail_channel), {"kms_host": KMS})
+    assert result["status"] == "converted" and result["key_type"] == {"before": "mak", "after": "gvlk"}
+    assert result["warnings"] == [
+        "Description 'Windows(R) Operating System, VOLUME_MAK channel' and ProductKeyChannel 'Retail' name "
+        "different key types; using the description (mak) as slmgr does."]
+    assert "warnings" not in run_action(host, {"kms_host": KMS})
 
 
 # ------------------------------------------------------------------------------------ option checks
