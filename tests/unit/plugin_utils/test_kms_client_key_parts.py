@@ -97,6 +97,11 @@ def test_key_type_disagreement_is_noticed() -> None:
     assert state.key_type == "mak" and state.key_type_disagreement
 
 
+def test_license_status_outside_the_known_values_is_named_not_guessed() -> None:
+    state = parse_probe(probe([product(LicenseStatus=7)]))
+    assert state.license_status_name == "unknown(7)" and not state.is_licensed
+
+
 @pytest.mark.parametrize("broken", [None, [], {"os": [], "products": []}, {"products": {}}])
 def test_malformed_probe_is_rejected(broken: Any) -> None:
     with pytest.raises(ProbeError):

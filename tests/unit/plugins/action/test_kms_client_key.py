@@ -575,6 +575,81 @@ def test_description_and_channel_disagreement_is_warned_and_description_wins() -
     assert "warnings" not in run_action(host, {"kms_host": KMS})
 
 
+def test_worker_that_stops_early_without_an_error_is_failed_as_incomplete() -> None:
+    class StopsAfterTwo:
+        """Runs only the first two steps it is given and reports no error."""
+
+        def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+            if module_args["operation"] == "apply":
+                module_args = {**module_args, "steps": module_args["steps"][:2]}
+            return host.run_worker(module_args)
+
+    host = make_host(spec(key_type="mak"))
+    result = run_action(StopsAfterTwo(), {"kms_host": KMS})
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
+    assert result["msg"] == (
+        "The worker ran ['install_product_key', 'refresh_license_status'] of the planned steps "
+        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'test_tcp', 'activate'] "
+        "and reported no error; the result is incomplete.")
+    assert [s["action"] for s in result["steps"]] == ["install_product_key", "refresh_license_status"]
+    assert result["activation"]["attempted"] is False
+
+
+def test_activate_success_without_a_licensed_status_is_activation_failed() -> None:
+    def still_notification(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        if operation == "apply":
+            answer["probe"]["products"][0]["LicenseStatus"] = 5
+        return answer
+
+    host = make_host(spec(key_type="mak"))
+    result = run_action(Rewritten(host, still_notification), {"kms_host": KMS})
+    message = "Activate() returned success but the license status is notification."
+    assert result["status"] == "activation_failed" and result["failed"] is True and result["changed"] is True
+    assert result["msg"] == message and result["activation"]["message"] == message
+    assert result["activation"]["attempted"] is True and result["activation"]["hresult"] == "0x00000000"
+    assert result["license_status"] == {"before": "licensed", "after": "notification"}
+
+
+def test_kms_port_and_lookup_domain_that_did_not_stick_are_named() -> None:
+    def settings_lost(operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        if operation == "apply":
+            answer["probe"]["service"].update(KeyManagementServicePort=0, KeyManagementServiceLookupDomain="")
+        return answer
+
+    host = make_host(spec(key_type="gvlk"))
+    args = {"kms_host": KMS, "kms_port": 1700, "kms_lookup_domain": "corp.example.com", "activate": False}
+    calls: list[dict[str, Any]] = []
+    result = run_action(Rewritten(host, settings_lost), args, calls=calls)
+    assert {"action": "set_kms_port", "port": 1700} in calls[1]["steps"]
+    assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
+    assert result["msg"] == ("The steps reported success but the host state does not match: KMS port is 1688, "
+                             "expected 1700; KMS lookup domain is not set, expected corp.example.com.")
+
+
+def test_override_replaces_the_catalog_key_of_a_known_edition() -> None:
+    secret = make_key(2)
+    host = make_host(spec(key_type="mak", partial_key="3V66T", accepts_keys=[secret]))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_host": KMS, "gvlk_overrides": {"ServerDatacenter": secret}}, calls=calls)
+    assert calls[1]["steps"][0]["product_key"] == secret != gvlk_for("ServerDatacenter", 20348)
+    assert result["status"] == "converted" and result["gvlk"] == secret[-5:]
+    assert result["edition"]["name"] == "Windows Server 2022 Datacenter"
+    assert f"(partial key {secret[-5:]}, from override)" in result["msg"]
+    assert secret not in json.dumps(result)
+
+
+def test_override_converts_an_edition_the_catalog_cannot_identify() -> None:
+    secret = make_key(3)
+    host = make_host(spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, accepts_keys=[secret],
+                          caption="Microsoft Windows Server Frobnicator", kms={"dns": KMS}))
+    result = run_action(host, {"gvlk_overrides": {"ServerFrobnicator@30000": secret}})
+    assert result["status"] == "converted" and result["failed"] is False
+    assert result["edition"]["id"] == "ServerFrobnicator" and result["gvlk"] == secret[-5:]
+    assert result["key_type"] == {"before": "mak", "after": "gvlk"}
+    assert result["partial_product_key"]["after"] == secret[-5:]
+    assert secret not in json.dumps(result)
+
+
 # ------------------------------------------------------------------------------------ option checks
 
 INVALID_OPTIONS = [
