@@ -271,6 +271,16 @@ def test_evaluation_edition_gets_the_dism_command() -> None:
     assert executions(host) == 1
 
 
+def test_unknown_evaluation_edition_is_refused_without_a_guessed_target_even_with_an_override() -> None:
+    host = make_host(spec(edition_id="EnterpriseSEval", build=19044, key_type="eval", os_sku=129,
+                          caption="Microsoft Windows 10 Enterprise LTSC 2021 Evaluation", installation_type="Client"))
+    result = run_action(host, {"gvlk_overrides": {"EnterpriseSEval": make_key(4)}})
+    assert result["status"] == "evaluation_edition" and result["failed"] is True and result["changed"] is False
+    assert "evaluation edition EnterpriseSEval (build 19044, channel Retail:TB:Eval)" in result["msg"]
+    assert "DISM /online /Set-Edition:<edition> /ProductKey:<GVLK of that edition> /AcceptEula" in result["msg"]
+    assert executions(host) == 1 and host.writes == 0
+
+
 def test_unsupported_edition_suggests_overrides() -> None:
     host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem",
                           caption="Microsoft Windows 10 Home", installation_type="Client"))
