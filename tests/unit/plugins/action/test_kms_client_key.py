@@ -271,7 +271,7 @@ def test_evaluation_edition_gets_the_dism_command() -> None:
     assert executions(host) == 1
 
 
-def test_unknown_evaluation_edition_is_refused_without_a_guessed_target_even_with_an_override() -> None:
+def test_evaluation_edition_without_a_conversion_target_gets_no_guessed_one_even_with_an_override() -> None:
     host = make_host(spec(edition_id="EnterpriseSEval", build=19044, key_type="eval", os_sku=129,
                           caption="Microsoft Windows 10 Enterprise LTSC 2021 Evaluation", installation_type="Client"))
     result = run_action(host, {"gvlk_overrides": {"EnterpriseSEval": make_key(4)}})
