@@ -7,7 +7,6 @@ may name another binary).
 
 from __future__ import annotations
 
-import csv
 import os
 import struct
 import subprocess
@@ -20,11 +19,11 @@ import pytest
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import write_reports
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
+from unit.module_utils.reference import reference_gvlk
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-KEY_TABLE = REPO / 'tests' / 'unit' / 'fixtures' / 'windows_editions_gvlk.csv'
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 WIDTH, HEIGHT = 1280, 2000
 HOSTILE = '<script>document.body.remove()</script>'
@@ -44,18 +43,12 @@ FLEET = [
 ]
 
 
-def _gvlk(edition_id: str, build: int) -> str:
-    with KEY_TABLE.open(newline='', encoding='utf-8') as handle:
-        for row in csv.DictReader(handle):
-            if row['edition_id'] == edition_id and str(build) in row['builds'].split(';') and row['gvlk']:
-                return row['gvlk']
-    raise LookupError(f'no published key for {edition_id} {build}')
 
 
 def _results() -> dict:
     results: dict = {}
     for host, status, edition_id, build, before in FLEET:
-        gvlk = _gvlk(edition_id, build)
+        gvlk = reference_gvlk(edition_id, build)
         results[host] = {
             'changed': status == 'would_convert', 'failed': status == 'failed', 'status': status,
             'msg': f'{status}: {edition_id} on build {build}',

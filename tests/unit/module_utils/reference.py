@@ -51,3 +51,11 @@ def keyed_rows() -> tuple[Row, ...]:
 def no_key_rows() -> dict[int, dict[str, str]]:
     """The rows without a key, by line number (free-text columns)."""
     return {number: raw for number, raw in enumerate(raw_rows(), start=2) if not raw["gvlk"]}
+
+
+def reference_gvlk(edition_id: str, build: int) -> str:
+    """The key the reference table publishes for an edition ID at a build (taken from the CSV, not the catalog)."""
+    for row in keyed_rows():
+        if edition_id in row.edition_ids and build in row.builds:
+            return row.gvlk
+    raise LookupError(f"the reference table publishes no key for {edition_id} at build {build}")

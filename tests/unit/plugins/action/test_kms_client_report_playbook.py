@@ -7,7 +7,6 @@ ansible-playbook (e.g. one of an older ansible-core in another virtualenv).
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -17,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from unit.module_utils.reference import reference_gvlk
+
 REPO = Path(__file__).resolve().parents[4]
-KEY_TABLE = REPO / 'tests' / 'unit' / 'fixtures' / 'windows_editions_gvlk.csv'
 ANSIBLE_PLAYBOOK = os.environ.get('ANSIBLE_PLAYBOOK', str(Path(sys.executable).parent / 'ansible-playbook'))
 
 PLAYBOOK = """
@@ -80,16 +80,10 @@ PLAYBOOK = """
 """
 
 
-def _gvlk(edition_id: str, build: int) -> str:
-    with KEY_TABLE.open(newline='', encoding='utf-8') as handle:
-        for row in csv.DictReader(handle):
-            if row['edition_id'] == edition_id and str(build) in row['builds'].split(';') and row['gvlk']:
-                return row['gvlk']
-    raise LookupError(f'no published key for {edition_id} {build}')
 
 
 def _fake(status: str, edition_id: str, build: int, before: str, partial_before: str | None) -> dict:
-    gvlk = _gvlk(edition_id, build)
+    gvlk = reference_gvlk(edition_id, build)
     after = gvlk[-5:] if status in ('compliant', 'converted', 'would_convert') else partial_before
     return {
         'changed': status in ('converted', 'would_convert'), 'failed': False, 'status': status,
@@ -164,8 +158,8 @@ def test_report_reads_registered_results_through_hostvars(playbook: Path):
     assert result['summary'] == data['summary']
     assert rows['srv-early-fail']['message'] == 'kms_port must be between 1 and 65535'
     assert rows['srv-down']['message'], 'Ansible gives the reason a host was unreachable'
-    assert rows['srv2019-std-01']['gvlk'] == _gvlk('ServerStandard', 17763)
-    assert rows['srv2019-std-01']['partial_product_key'] == {'before': 'Q7X3B', 'after': _gvlk(
+    assert rows['srv2019-std-01']['gvlk'] == reference_gvlk('ServerStandard', 17763)
+    assert rows['srv2019-std-01']['partial_product_key'] == {'before': 'Q7X3B', 'after': reference_gvlk(
         'ServerStandard', 17763)[-5:]}
     assert sorted(result['files']) == ['csv', 'html', 'json', 'markdown']
     assert all(Path(path).parent == dest for path in result['files'].values())
