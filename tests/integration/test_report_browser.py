@@ -43,8 +43,6 @@ FLEET = [
 ]
 
 
-
-
 def _results() -> dict:
     results: dict = {}
     for host, status, edition_id, build, before in FLEET:

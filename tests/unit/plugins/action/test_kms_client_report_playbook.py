@@ -80,8 +80,6 @@ PLAYBOOK = """
 """
 
 
-
-
 def _fake(status: str, edition_id: str, build: int, before: str, partial_before: str | None) -> dict:
     gvlk = reference_gvlk(edition_id, build)
     after = gvlk[-5:] if status in ('compliant', 'converted', 'would_convert') else partial_before
