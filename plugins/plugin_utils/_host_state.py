@@ -114,8 +114,6 @@ class HostState:
 def _as_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        return int(value)
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -196,8 +196,6 @@ TABLE: dict[int, HResultInfo] = dict([
        "Add an A/AAAA record for the KMS host, or use its IP address."),
 ])
 
-SUCCESS = 0
-
 
 def format_hresult(code: int) -> str:
     """Format an HRESULT the way Windows prints it: ``0xC004F074``."""

@@ -97,34 +97,51 @@ def _evaluation_reason(state: HostState, target_edition: str | None, target_gvlk
             "a domain controller cannot be converted (demote it first).")
 
 
+def _resolve(state: HostState, catalog: ModuleType) -> Any:
+    """The catalog entry for what the host reports; raises the catalog's errors."""
+    return catalog.resolve(edition_id=state.lookup_edition_id, build=state.build, os_sku=state.os_sku,
+                           caption=state.caption, installation_type=state.installation_type)
+
+
+def _evaluation_refusal(state: HostState, exc: Exception | None = None) -> Target:
+    """The evaluation refusal, with the DISM target edition and key when the catalog's error names them."""
+    return Target(_edition(state), refusal="evaluation_edition", reason=_evaluation_reason(
+        state, getattr(exc, "target_edition_id", None), getattr(exc, "target_gvlk", None)))
+
+
+def _is_evaluation(exc: Exception) -> bool:
+    return getattr(exc, "reason_code", None) == "evaluation"
+
+
+def _override_target(state: HostState, override: tuple[str, str], entry: Any = None) -> Target:
+    return Target(_edition(state, entry), key=override[1], source="override", override_name=override[0])
+
+
 def identify(state: HostState, options: Options, catalog: ModuleType) -> Target:
     """Resolve the edition through the catalog and the overrides; return the key or the refusal."""
     edition_id = state.lookup_edition_id
     override = options.override_for(edition_id, state.build)
     try:
-        entry = catalog.resolve(edition_id=edition_id, build=state.build, os_sku=state.os_sku,
-                                caption=state.caption, installation_type=state.installation_type)
+        entry = _resolve(state, catalog)
     except catalog.UnsupportedEdition as exc:
-        if getattr(exc, "reason_code", None) == "evaluation":
-            return Target(_edition(state), refusal="evaluation_edition",
-                          reason=_evaluation_reason(state, getattr(exc, "target_edition_id", None),
-                                                    getattr(exc, "target_gvlk", None)))
+        if _is_evaluation(exc):
+            return _evaluation_refusal(state, exc)
         if override:
-            return Target(_edition(state), key=override[1], source="override", override_name=override[0])
+            return _override_target(state, override)
         return Target(_edition(state), refusal="unsupported_edition", reason=(
             f"Microsoft publishes no KMS client setup key for edition {edition_id} (build {state.build}, "
             f"'{state.caption}'): {exc}. If you have a volume key for it, give it with "
             f"gvlk_overrides: {{'{edition_id}': <key>}} (or '{edition_id}@{state.build}' for this build only)."))
     except catalog.CatalogError as exc:
         if override:
-            return Target(_edition(state), key=override[1], source="override", override_name=override[0])
+            return _override_target(state, override)
         return Target(_edition(state), refusal="unknown_edition", reason=(
             f"The catalog cannot identify the edition the host reports: EditionID/LicenseFamily "
             f"{edition_id!r}, build {state.build}, OperatingSystemSKU {state.os_sku}, caption "
             f"'{state.caption}', installation type {state.installation_type!r} ({exc}). If you know its "
             f"KMS client key, give it with gvlk_overrides: {{'{edition_id}@{state.build}': <key>}}."))
     if override:
-        return Target(_edition(state, entry), key=override[1], source="override", override_name=override[0])
+        return _override_target(state, override, entry)
     return Target(_edition(state, entry), key=entry.gvlk, source="catalog")
 
 
@@ -190,17 +207,14 @@ def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
             "Leave it out of this task (for example a group without KMS hosts)."))
         return _refuse(target, options)
     if state.key_type == "eval":
-        target = Target(_edition(state), refusal="evaluation_edition", reason=_evaluation_reason(state, None, None))
         try:
-            catalog.resolve(edition_id=state.lookup_edition_id, build=state.build, os_sku=state.os_sku,
-                            caption=state.caption, installation_type=state.installation_type)
+            _resolve(state, catalog)
         except catalog.UnsupportedEdition as exc:
-            if getattr(exc, "reason_code", None) == "evaluation":
-                target = Target(_edition(state), refusal="evaluation_edition", reason=_evaluation_reason(
-                    state, getattr(exc, "target_edition_id", None), getattr(exc, "target_gvlk", None)))
+            if _is_evaluation(exc):
+                return _refuse(_evaluation_refusal(state, exc), options)
         except catalog.CatalogError:
             pass
-        return _refuse(target, options)
+        return _refuse(_evaluation_refusal(state), options)
 
     target = identify(state, options, catalog)
     if target.refusal:
@@ -277,6 +291,11 @@ def public_step(step: dict[str, Any], target: Target) -> dict[str, Any]:
     return shown
 
 
+def not_attempted() -> dict[str, Any]:
+    """The ``activation`` result of a run that did not call Activate()."""
+    return {"attempted": False, "hresult": None, "symbol": None, "message": None}
+
+
 @dataclass
 class Outcome:
     """What the applied steps did, decided from their HRESULTs and the state read afterwards."""
@@ -335,7 +354,7 @@ def assess(plan_: Plan, before: HostState, results: list[dict[str, Any]], after:
     """Turn the worker's step results and the state it read afterwards into the task's outcome."""
     shown, failed_step, code, changed = ran_steps(results, hresults)
 
-    activation: dict[str, Any] = {"attempted": False, "hresult": None, "symbol": None, "message": None}
+    activation = not_attempted()
     planned_actions = [s["action"] for s in plan_.steps]
     if "activate" in [r.get("action") for r in results]:
         activation["attempted"] = True

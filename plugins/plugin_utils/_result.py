@@ -7,7 +7,7 @@ from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
-    Outcome, Plan, public_step)
+    Outcome, Plan, not_attempted, public_step)
 
 
 def skeleton(status: str, msg: str, failed: bool) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def skeleton(status: str, msg: str, failed: bool) -> dict[str, Any]:
         "partial_product_key": {"before": None, "after": None},
         "license_status": {"before": None, "after": None},
         "kms": None,
-        "activation": {"attempted": False, "hresult": None, "symbol": None, "message": None},
+        "activation": not_attempted(),
         "steps": [],
     }
 
@@ -51,20 +51,17 @@ def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
     }
 
 
-def facts(state: HostState, plan: Plan | None, status: str) -> dict[str, Any]:
+def facts(state: HostState, plan: Plan, status: str) -> dict[str, Any]:
     """``ansible_facts.kms_client``: what the host reports now, for fact caching and the report."""
-    edition = dict(plan.target.edition) if plan else {
-        "id": state.lookup_edition_id, "name": None, "family": None, "build": state.build,
-        "caption": state.caption, "installation_type": state.installation_type}
     return {
         "status": status,
-        "edition": edition,
+        "edition": dict(plan.target.edition),
         "build": state.build,
         "key_type": state.key_type,
         "partial_product_key": state.partial_product_key,
         "license_status": state.license_status_name,
         "kms": state.kms.as_dict(),
-        "gvlk": plan.target.shown_key if plan else None,
+        "gvlk": plan.target.shown_key,
     }
 
 
@@ -78,12 +75,12 @@ def build(before: HostState, plan: Plan, *, check_mode: bool, diff: bool,
         after_view = _snapshot(real_after)
     elif plan.steps:  # check mode: the prediction
         status, failed, changed, msg = "would_convert", False, plan.changes, plan.msg
-        activation = {"attempted": False, "hresult": None, "symbol": None, "message": None}
+        activation = not_attempted()
         steps = [public_step(s, plan.target) for s in plan.steps]
         after_view = _predicted(before, plan)
     else:
         status, failed, changed, msg = plan.status, plan.failed, False, plan.msg
-        activation = {"attempted": False, "hresult": None, "symbol": None, "message": None}
+        activation = not_attempted()
         steps = []
         after_view = _snapshot(before)
 
