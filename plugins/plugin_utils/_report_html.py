@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 from html import escape
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import kms_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import change_text, kms_text
 
 # status -> (strong colour for bars and badge borders, light colour for badge backgrounds)
 STATUS_COLOURS = {
@@ -31,7 +31,6 @@ STATUS_COLOURS = {
 OTHER_COLOURS = ('#57606a', '#f6f8fa')
 KEY_TYPE_COLOURS = {'gvlk': '#1a7f37', 'unknown': '#8c959f', 'none': '#8c959f'}
 KEY_TYPE_DEFAULT_COLOUR = '#4c6a92'
-ARROW = '\N{RIGHTWARDS ARROW}'
 
 CSS = """
 :root { color-scheme: light; }
@@ -118,13 +117,6 @@ def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str
     return ''.join(parts)
 
 
-def _pair(pair: t.Mapping[str, t.Any]) -> str:
-    before, after = pair['before'], pair['after']
-    if after is None or before == after:
-        return _e(before)
-    return f'{_e(before if before is not None else "?")} {ARROW} {_e(after)}'
-
-
 def _host_row(row: t.Mapping[str, t.Any]) -> str:
     edition = _e(row['edition'])
     if row['edition_id']:
@@ -134,9 +126,9 @@ def _host_row(row: t.Mapping[str, t.Any]) -> str:
         f'<td>{badge(row["status"])}</td>',
         f'<td>{edition}</td>',
         f'<td class="num">{_e(row["build"])}</td>',
-        f'<td class="pair">{_pair(row["key_type"])}</td>',
-        f'<td class="pair">{_pair(row["partial_product_key"])}</td>',
-        f'<td class="pair">{_pair(row["license_status"])}</td>',
+        f'<td class="pair">{change_text(row["key_type"], _e)}</td>',
+        f'<td class="pair">{change_text(row["partial_product_key"], _e)}</td>',
+        f'<td class="pair">{change_text(row["license_status"], _e)}</td>',
         f'<td>{_e(kms_text(row["kms"]))}</td>',
         f'<td>{"yes" if row["changed"] else "no"}</td>',
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import typing as t
 from collections import Counter
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._key_type import KEY_TYPES
+
 # Statuses of kms_client_key, then the two the report adds; this order is used for tables and charts.
 MODULE_STATUSES = (
     'compliant', 'converted', 'would_convert', 'activation_failed', 'failed', 'unsupported_edition',
     'evaluation_edition', 'kms_host', 'unknown_edition', 'skipped',
 )
 STATUSES = MODULE_STATUSES + ('unreachable', 'not_run')
-KEY_TYPES = ('gvlk', 'mak', 'retail', 'oem', 'csvlk', 'eval', 'avma', 'none', 'unknown')
 KMS_FIELDS = ('machine', 'port', 'lookup_domain', 'discovered_machine', 'discovered_port')
 MODES = ('check', 'apply')
 PARTIAL_KEY_LENGTH = 5
@@ -140,6 +141,14 @@ def summary_line(report: t.Mapping[str, t.Any], dest: str) -> str:
     total = len(report['hosts'])
     return (f"kms audit ({report['mode']}): {total} host{'' if total == 1 else 's'}: {counts}"
             f" \N{EM DASH} reports in {dest}")
+
+
+def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str]) -> str:
+    """``before → after`` of a before/after pair (each value through ``escape``), or one value when unchanged."""
+    before, after = escape(pair['before']), escape(pair['after'])
+    if not after or before == after:
+        return before
+    return f'{before or "?"} \N{RIGHTWARDS ARROW} {after}'
 
 
 def kms_text(kms: t.Mapping[str, t.Any] | None) -> str:

@@ -9,7 +9,7 @@ import io
 import json
 import typing as t
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import kms_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import change_text, kms_text
 
 CSV_COLUMNS = (
     'host', 'status', 'edition_id', 'edition', 'build', 'key_type_before', 'key_type_after',
@@ -67,14 +67,6 @@ def md_cell(value: t.Any) -> str:
     return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('|', '\\|')
 
 
-def _pair(pair: t.Mapping[str, t.Any]) -> str:
-    """``before → after``, or one value when nothing changed."""
-    before, after = md_cell(pair['before']), md_cell(pair['after'])
-    if before == after or not after:
-        return before
-    return f'{before or "?"} \N{RIGHTWARDS ARROW} {after}'
-
-
 def _table(header: t.Sequence[str], rows: t.Iterable[t.Sequence[str]]) -> list[str]:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _name in header) + '|']
     lines.extend('| ' + ' | '.join(cells) + ' |' for cells in rows)
@@ -104,8 +96,8 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
             (
                 md_cell(row['host']), md_cell(row['status']),
                 md_cell(' / '.join(v for v in (row['edition'], row['edition_id']) if v)),
-                md_cell(row['build']), _pair(row['key_type']), _pair(row['partial_product_key']),
-                _pair(row['license_status']),
+                md_cell(row['build']), change_text(row['key_type'], md_cell),
+                change_text(row['partial_product_key'], md_cell), change_text(row['license_status'], md_cell),
                 md_cell(kms_text(row['kms'])), 'yes' if row['changed'] else 'no', md_cell(row['message']),
             )
             for row in report['hosts']
