@@ -53,7 +53,7 @@ def _install(session: nox.Session, core_version: str) -> None:
     """Install the test requirements with ``core_version``, unless the virtualenv already has them."""
     requirements = [*_pins(ROOT / "requirements-dev.txt", GATE_TOOLS | CORE_DECIDES), f"ansible-core=={core_version}"]
     constraints = _pins(ROOT / "constraints.txt", GATE_TOOLS | CORE_DECIDES)
-    wanted = "\n".join(requirements + ["--"] + constraints) + "\n"
+    wanted = "\n".join([*requirements, "--", *constraints]) + "\n"
     stamp = pathlib.Path(session.virtualenv.location) / ".installed-requirements"
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
         session.log(f"requirements unchanged ({hashlib.sha256(wanted.encode()).hexdigest()[:12]}), not reinstalling")
@@ -80,7 +80,9 @@ def _tests(session: nox.Session, core_version: str) -> None:
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / ".collections")]),
     }
-    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "tests/unit", "tests/integration", *session.posargs, env=env)
+    session.run(
+        "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/unit", "tests/integration", *session.posargs, env=env
+    )
 
 
 def _make_session(series: str, core_version: str) -> None:

@@ -8,6 +8,7 @@ phase (audit, conversion, second run) is one real ansible-playbook run over the 
 plugin; the figures are wall-clock seconds on this machine, and the worker executions and WinRS commands
 the simulated hosts received.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,10 @@ def main() -> None:
     parser.add_argument("--forks", type=int, default=10, help="ansible-playbook --forks")
     arguments = parser.parse_args()
     scenario = repeated_scenario(arguments.copies)
-    print(f"fleet: {len(scenario['hosts'])} simulated hosts, forks {arguments.forks}, "
-          f"ansible-core from {pathlib.Path(sys.executable).parent}, {os.cpu_count()} CPUs")
+    print(
+        f"fleet: {len(scenario['hosts'])} simulated hosts, forks {arguments.forks}, "
+        f"ansible-core from {pathlib.Path(sys.executable).parent}, {os.cpu_count()} CPUs"
+    )
     print(f"{'phase':<12} {'seconds':>8} {'s/host':>7} {'worker runs':>12} {'WinRS cmds':>11}  ansible-playbook rc")
     with tempfile.TemporaryDirectory(prefix="kms-bench-") as tmp, Fleet(scenario) as fleet:
         inventory = fleet.write_inventory(pathlib.Path(tmp) / "inventory.yml")
@@ -57,14 +60,21 @@ def main() -> None:
             runs_before, commands_before = traffic(fleet)
             started = time.perf_counter()
             run = run_playbook(
-                REPO / "convert-to-kms.yml", inventory, "--forks", str(arguments.forks),
-                "-e", f"kms_client_report_dest={tmp}/{phase.replace(' ', '_')}", *extra,
+                REPO / "convert-to-kms.yml",
+                inventory,
+                "--forks",
+                str(arguments.forks),
+                "-e",
+                f"kms_client_report_dest={tmp}/{phase.replace(' ', '_')}",
+                *extra,
                 collections_paths=[REPO / ".collections"],
             )
             elapsed = time.perf_counter() - started
             runs, commands = traffic(fleet)
-            print(f"{phase:<12} {elapsed:>8.1f} {elapsed / len(fleet.hosts):>7.2f} {runs - runs_before:>12} "
-                  f"{commands - commands_before:>11}  {run.returncode}")
+            print(
+                f"{phase:<12} {elapsed:>8.1f} {elapsed / len(fleet.hosts):>7.2f} {runs - runs_before:>12} "
+                f"{commands - commands_before:>11}  {run.returncode}"
+            )
 
 
 if __name__ == "__main__":

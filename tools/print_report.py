@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Print a KMS audit report (kms_audit.json) or a simulated fleet's state file as a terminal table."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,8 +9,10 @@ from pathlib import Path
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [header, *rows]]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in [header, *rows]
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join("   " + line for line in lines)
 

@@ -2,6 +2,7 @@
 
 Usage (from the repository root): .venv/bin/python tools/render_catalog_doc.py
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -47,7 +48,7 @@ def render(catalog) -> str:
         "",
         f"Generated from `plugins/module_utils/gvlk_catalog.py` by `{COMMAND}`; do not edit by hand.",
         "",
-        "Keys are the ones Microsoft publishes on \"Key Management Services (KMS) client activation and product keys\".",
+        'Keys are the ones Microsoft publishes on "Key Management Services (KMS) client activation and product keys".',
         "The edition is matched by EditionID (= `SoftwareLicensingProduct.LicenseFamily`) and build, then by",
         "`OperatingSystemSKU` and build, then by an English caption. Windows 10/11 client editions share their key",
         "across every build from 10240 on; every other edition needs one of its listed builds. Server Core",
@@ -70,8 +71,13 @@ def render(catalog) -> str:
             f"{', '.join(map(str, entry.os_skus))} | {_builds(entry.builds, entry.any_build_from)} | `{entry.gvlk}` |"
         )
     if notes:
-        lines += ["", "¹ Filed under Windows 8 although Microsoft's page lists it under Windows Server 2012 (EditionID",
-                  "`Core*` at build 9200 is Windows 8, never a server):", "", *notes]
+        lines += [
+            "",
+            "¹ Filed under Windows 8 although Microsoft's page lists it under Windows Server 2012 (EditionID",
+            "`Core*` at build 9200 is Windows 8, never a server):",
+            "",
+            *notes,
+        ]
     lines += [
         "",
         "## Editions with no published key",
@@ -82,8 +88,9 @@ def render(catalog) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for edition in catalog.NO_KEY_EDITIONS:
-        reason = edition.reason.format(target=edition.target_edition_id or "<edition>",
-                                       key="<key of the target edition>")
+        reason = edition.reason.format(
+            target=edition.target_edition_id or "<edition>", key="<key of the target edition>"
+        )
         lines.append(
             f"| {_cell(edition.family)} | {_cell(' / '.join(edition.names))} | "
             f"{', '.join(edition.edition_ids) or 'not verified'} | {', '.join(map(str, edition.os_skus))} | "

@@ -5,6 +5,7 @@
 All decisions are made here, on the controller. The PowerShell worker of the same name only reads
 the licensing state and runs the steps it is given (docs/worker_contract.md).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,9 +17,15 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults, _planner, _result
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
-    HostState, ProbeError, parse_probe)
+    HostState,
+    ProbeError,
+    parse_probe,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
-    ARGUMENT_SPEC, OptionError, build_options)
+    ARGUMENT_SPEC,
+    OptionError,
+    build_options,
+)
 
 WORKER = "volume_activation.kms.kms_client_key"
 
@@ -63,9 +70,14 @@ class ActionModule(ActionBase):
         try:
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
-            failure = self._after_apply(_result.skeleton(
-                "failed", f"The steps ran but the worker's probe afterwards is not usable: {exc}", True),
-                plan, before, applied)
+            failure = self._after_apply(
+                _result.skeleton(
+                    "failed", f"The steps ran but the worker's probe afterwards is not usable: {exc}", True
+                ),
+                plan,
+                before,
+                applied,
+            )
             return self._masked(self._with_warnings(failure, warnings), secrets)
         outcome = _planner.assess(plan, before, list(applied.get("steps") or []), after, _hresults)
         result = _result.build(before, plan, check_mode=False, diff=bool(self._task.diff), outcome=outcome, after=after)
@@ -77,20 +89,24 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _worker_failure(operation: str, raw: dict[str, Any]) -> dict[str, Any]:
-        result = _result.skeleton("failed", f"The worker failed during {operation}: {raw.get('msg') or 'no message'}", True)
+        result = _result.skeleton(
+            "failed", f"The worker failed during {operation}: {raw.get('msg') or 'no message'}", True
+        )
         if raw.get("unreachable"):
             result["unreachable"] = True
         return result
 
     @staticmethod
-    def _after_apply(failure: dict[str, Any], plan: _planner.Plan, before: HostState,
-                     applied: dict[str, Any]) -> dict[str, Any]:
+    def _after_apply(
+        failure: dict[str, Any], plan: _planner.Plan, before: HostState, applied: dict[str, Any]
+    ) -> dict[str, Any]:
         """A failure after the apply request: keep the target, the steps that ran and the plan."""
         shown, _failed_step, _code, changed = _planner.ran_steps(list(applied.get("steps") or []), _hresults)
         failure.update(edition=dict(plan.target.edition), gvlk=plan.target.shown_key, steps=shown, changed=changed)
         said = failure["msg"].rstrip()
         failure["msg"] = (said if said.endswith((".", "!", "?")) else said + ".") + (
-            f" Planned: {_planner.describe_steps(plan.steps, before, plan.target)}.")
+            f" Planned: {_planner.describe_steps(plan.steps, before, plan.target)}."
+        )
         return failure
 
     def _secret_values(self) -> set[str]:
@@ -104,9 +120,11 @@ class ActionModule(ActionBase):
     def _warnings(state: HostState, raw: dict[str, Any]) -> list[str]:
         warnings = [w for w in raw.get("warnings") or [] if isinstance(w, str)]
         if state.key_type_disagreement and state.product:
-            warnings.append(f"Description '{state.product.description}' and ProductKeyChannel "
-                            f"'{state.product.channel}' name different key types; using the description "
-                            f"({state.key_type}) as slmgr does.")
+            warnings.append(
+                f"Description '{state.product.description}' and ProductKeyChannel "
+                f"'{state.product.channel}' name different key types; using the description "
+                f"({state.key_type}) as slmgr does."
+            )
         return warnings
 
     @staticmethod

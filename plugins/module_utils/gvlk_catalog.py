@@ -25,17 +25,18 @@ Resolution rules (never guess: a wrong key is worse than no key):
 * Captions are localized and sometimes lack the year; only English captions equal to an edition
   name of the catalog are read, and a year-less server caption needs the build to decide.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 __all__ = [
-    "CatalogError",
     "ENTRIES",
-    "Entry",
     "KEY_ALPHABET",
     "NO_KEY_EDITIONS",
+    "CatalogError",
+    "Entry",
     "NoKeyEdition",
     "Resolution",
     "UnknownEdition",
@@ -270,56 +271,178 @@ _NOT_PUBLISHED = (
 )
 
 NO_KEY_EDITIONS: tuple[NoKeyEdition, ...] = (
-    NoKeyEdition("Windows Server evaluation", ("Windows Server Standard Evaluation",),
-                 ("ServerStandardEval", "ServerStandardEvalCor"), (79,), (14393, 17763, 20348, 26100), "evaluation",
-                 _EVAL_SERVER + ". Standard evaluation converts to Standard (or Datacenter)",
-                 target_edition_id="ServerStandard"),
-    NoKeyEdition("Windows Server evaluation", ("Windows Server Datacenter Evaluation",),
-                 ("ServerDatacenterEval", "ServerDatacenterEvalCor"), (80,), (14393, 17763, 20348, 26100),
-                 "evaluation", _EVAL_SERVER + ". Datacenter evaluation converts only to Datacenter",
-                 target_edition_id="ServerDatacenter"),
-    NoKeyEdition("Windows 10/11 Enterprise Evaluation",
-                 ("Windows 10 Enterprise Evaluation", "Windows 11 Enterprise Evaluation"),
-                 ("EnterpriseEval",), (72,), (), "evaluation", _EVAL_CLIENT, any_build_from=10240),
-    NoKeyEdition("Windows 10/11 Enterprise LTSC Evaluation", ("Windows Enterprise LTSC Evaluation",),
-                 (), (129,), (14393, 17763, 19044, 26100), "evaluation", _EVAL_CLIENT),
-    NoKeyEdition("Windows 10/11 Home", ("Windows 10 Home", "Windows 11 Home"), ("Core",), (101,), (),
-                 "no_volume_key",
-                 "Home editions have no volume license key; upgrade the edition first (for example to Pro),"
-                 " then install that edition's key", any_build_from=10240),
-    NoKeyEdition("Windows 10/11 Home", ("Windows 10 Home N", "Windows 11 Home N"), ("CoreN",), (98,), (),
-                 "no_volume_key",
-                 "Home editions have no volume license key; upgrade the edition first (for example to Pro N),"
-                 " then install that edition's key", any_build_from=10240),
-    NoKeyEdition("Windows 10/11 Home", ("Windows 10 Home Single Language", "Windows 11 Home Single Language"),
-                 ("CoreSingleLanguage",), (100,), (), "no_volume_key",
-                 "Home editions have no volume license key; upgrade the edition first (for example to Pro),"
-                 " then install that edition's key", any_build_from=10240),
-    NoKeyEdition("Windows 10/11 Home", ("Windows 10 Home China", "Windows 11 Home China"),
-                 ("CoreCountrySpecific",), (99,), (), "no_volume_key",
-                 "Home editions have no volume license key; upgrade the edition first, then install that"
-                 " edition's key", any_build_from=10240),
-    NoKeyEdition("Windows 11 SE", ("Windows 11 SE",), ("CloudEdition",), (203,), (), "not_published",
-                 _NOT_PUBLISHED, any_build_from=22000),
-    NoKeyEdition("Windows 11 SE", ("Windows 11 SE N",), ("CloudEditionN",), (202,), (), "not_published",
-                 _NOT_PUBLISHED, any_build_from=22000),
-    NoKeyEdition("Windows 10/11 IoT Enterprise", ("Windows 10 IoT Enterprise", "Windows 11 IoT Enterprise"),
-                 ("IoTEnterprise",), (188,), (), "not_published", _NOT_PUBLISHED),
-    NoKeyEdition("Windows 10/11 Enterprise multi-session", ("Windows 10 Enterprise multi-session",
-                 "Windows 11 Enterprise multi-session"), ("ServerRdsh",), (175,), (), "not_published",
-                 _NOT_PUBLISHED),
-    NoKeyEdition("Windows Server Azure Core", ("Windows Server Azure Core",), ("ServerAzureCor",), (168,),
-                 (14393, 17763, 20348, 26100), "not_published", _NOT_PUBLISHED),
-    NoKeyEdition("Windows Server, version 23H2", ("Windows Server, version 23H2",),
-                 ("ServerStandard", "ServerDatacenter", "ServerStandardACor", "ServerDatacenterACor",
-                  "ServerStandardCor", "ServerDatacenterCor"), (7, 8, 146, 145, 148, 147), (25398,),
-                 "not_published", _NOT_PUBLISHED),
-    NoKeyEdition("Azure Stack HCI / Azure Local", ("Azure Stack HCI",), (), (406,), (), "not_published",
-                 "Azure Stack HCI is licensed through its Azure registration, not KMS; " + _NOT_PUBLISHED),
-    NoKeyEdition("Windows Server 2016/2019", ("Windows Server ARM64",), ("ServerARM64",), (120,),
-                 (14393, 17763), "not_published", _NOT_PUBLISHED),
-    NoKeyEdition("Windows Server 2016/2019", ("Windows Server Cloud Storage",), ("ServerCloudStorage",), (110,),
-                 (14393, 17763), "not_published", _NOT_PUBLISHED),
+    NoKeyEdition(
+        "Windows Server evaluation",
+        ("Windows Server Standard Evaluation",),
+        ("ServerStandardEval", "ServerStandardEvalCor"),
+        (79,),
+        (14393, 17763, 20348, 26100),
+        "evaluation",
+        _EVAL_SERVER + ". Standard evaluation converts to Standard (or Datacenter)",
+        target_edition_id="ServerStandard",
+    ),
+    NoKeyEdition(
+        "Windows Server evaluation",
+        ("Windows Server Datacenter Evaluation",),
+        ("ServerDatacenterEval", "ServerDatacenterEvalCor"),
+        (80,),
+        (14393, 17763, 20348, 26100),
+        "evaluation",
+        _EVAL_SERVER + ". Datacenter evaluation converts only to Datacenter",
+        target_edition_id="ServerDatacenter",
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Enterprise Evaluation",
+        ("Windows 10 Enterprise Evaluation", "Windows 11 Enterprise Evaluation"),
+        ("EnterpriseEval",),
+        (72,),
+        (),
+        "evaluation",
+        _EVAL_CLIENT,
+        any_build_from=10240,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Enterprise LTSC Evaluation",
+        ("Windows Enterprise LTSC Evaluation",),
+        (),
+        (129,),
+        (14393, 17763, 19044, 26100),
+        "evaluation",
+        _EVAL_CLIENT,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Home",
+        ("Windows 10 Home", "Windows 11 Home"),
+        ("Core",),
+        (101,),
+        (),
+        "no_volume_key",
+        "Home editions have no volume license key; upgrade the edition first (for example to Pro),"
+        " then install that edition's key",
+        any_build_from=10240,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Home",
+        ("Windows 10 Home N", "Windows 11 Home N"),
+        ("CoreN",),
+        (98,),
+        (),
+        "no_volume_key",
+        "Home editions have no volume license key; upgrade the edition first (for example to Pro N),"
+        " then install that edition's key",
+        any_build_from=10240,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Home",
+        ("Windows 10 Home Single Language", "Windows 11 Home Single Language"),
+        ("CoreSingleLanguage",),
+        (100,),
+        (),
+        "no_volume_key",
+        "Home editions have no volume license key; upgrade the edition first (for example to Pro),"
+        " then install that edition's key",
+        any_build_from=10240,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Home",
+        ("Windows 10 Home China", "Windows 11 Home China"),
+        ("CoreCountrySpecific",),
+        (99,),
+        (),
+        "no_volume_key",
+        "Home editions have no volume license key; upgrade the edition first, then install that edition's key",
+        any_build_from=10240,
+    ),
+    NoKeyEdition(
+        "Windows 11 SE",
+        ("Windows 11 SE",),
+        ("CloudEdition",),
+        (203,),
+        (),
+        "not_published",
+        _NOT_PUBLISHED,
+        any_build_from=22000,
+    ),
+    NoKeyEdition(
+        "Windows 11 SE",
+        ("Windows 11 SE N",),
+        ("CloudEditionN",),
+        (202,),
+        (),
+        "not_published",
+        _NOT_PUBLISHED,
+        any_build_from=22000,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 IoT Enterprise",
+        ("Windows 10 IoT Enterprise", "Windows 11 IoT Enterprise"),
+        ("IoTEnterprise",),
+        (188,),
+        (),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Windows 10/11 Enterprise multi-session",
+        ("Windows 10 Enterprise multi-session", "Windows 11 Enterprise multi-session"),
+        ("ServerRdsh",),
+        (175,),
+        (),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Windows Server Azure Core",
+        ("Windows Server Azure Core",),
+        ("ServerAzureCor",),
+        (168,),
+        (14393, 17763, 20348, 26100),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Windows Server, version 23H2",
+        ("Windows Server, version 23H2",),
+        (
+            "ServerStandard",
+            "ServerDatacenter",
+            "ServerStandardACor",
+            "ServerDatacenterACor",
+            "ServerStandardCor",
+            "ServerDatacenterCor",
+        ),
+        (7, 8, 146, 145, 148, 147),
+        (25398,),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Azure Stack HCI / Azure Local",
+        ("Azure Stack HCI",),
+        (),
+        (406,),
+        (),
+        "not_published",
+        "Azure Stack HCI is licensed through its Azure registration, not KMS; " + _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Windows Server 2016/2019",
+        ("Windows Server ARM64",),
+        ("ServerARM64",),
+        (120,),
+        (14393, 17763),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
+    NoKeyEdition(
+        "Windows Server 2016/2019",
+        ("Windows Server Cloud Storage",),
+        ("ServerCloudStorage",),
+        (110,),
+        (14393, 17763),
+        "not_published",
+        _NOT_PUBLISHED,
+    ),
 )
 
 # Server Core EditionIDs (as DISM names them) and SKUs resolved as the edition without the suffix,
@@ -348,16 +471,18 @@ def _parse_table(text: str) -> tuple[Entry, ...]:
             build_list = tuple(int(b) for b in builds.split())
         label = _MICROSOFT_LABELS.get(name)
         note = f'Microsoft\'s page lists this key as "{label}"' if label else ""
-        entries.append(Entry(
-            gvlk=key,
-            family=family,
-            names=(name,),
-            edition_ids=tuple(ids.split(",")),
-            os_skus=tuple(int(s) for s in skus.split(",")),
-            builds=build_list,
-            any_build_from=any_build_from,
-            note=note,
-        ))
+        entries.append(
+            Entry(
+                gvlk=key,
+                family=family,
+                names=(name,),
+                edition_ids=tuple(ids.split(",")),
+                os_skus=tuple(int(s) for s in skus.split(",")),
+                builds=build_list,
+                any_build_from=any_build_from,
+                note=note,
+            )
+        )
     return tuple(entries)
 
 
@@ -366,12 +491,12 @@ ENTRIES: tuple[Entry, ...] = _parse_table(_KEY_TABLE)
 _KEYED_IDS = frozenset(i for e in ENTRIES for i in e.edition_ids)
 _KEYED_SKUS = frozenset(s for e in ENTRIES for s in e.os_skus)
 _ID_SPELLING = {
-    i.casefold(): i
-    for i in (*_KEYED_IDS, *(i for n in NO_KEY_EDITIONS for i in n.edition_ids), *_CORE_ALIASES)
+    i.casefold(): i for i in (*_KEYED_IDS, *(i for n in NO_KEY_EDITIONS for i in n.edition_ids), *_CORE_ALIASES)
 }
 
 
 # --------------------------------------------------------------------------------------------- errors
+
 
 class CatalogError(Exception):
     """The catalog has no key to offer for what the host reported."""
@@ -393,8 +518,14 @@ class UnsupportedEdition(CatalogError):
     that can be converted carry ``target_edition_id`` and, when the build is known, ``target_gvlk``.
     """
 
-    def __init__(self, message: str, reported: dict[str, object], edition: NoKeyEdition,
-                 target_edition_id: str | None, target_gvlk: str | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        reported: dict[str, object],
+        edition: NoKeyEdition,
+        target_edition_id: str | None,
+        target_gvlk: str | None,
+    ) -> None:
         super().__init__(message, reported)
         self.edition = edition
         self.reason_code = edition.reason_code
@@ -415,6 +546,7 @@ class Resolution:
 
 
 # --------------------------------------------------------------------------------------------- lookups
+
 
 def entries_for_key(key: str) -> tuple[Entry, ...]:
     """Every entry (edition row) that carries this key."""
@@ -454,8 +586,11 @@ def _edition_id_for_sku(os_sku: int, build: int | None) -> tuple[str | None, NoK
     if os_sku in _CORE_SKUS:
         return _CORE_SKUS[os_sku], None
     ids = {e.edition_id_for_sku(os_sku) for e in ENTRIES if os_sku in e.os_skus and e.covers_build(build)}
-    ids |= {n.edition_ids[n.os_skus.index(os_sku)] for n in NO_KEY_EDITIONS
-            if os_sku in n.os_skus and n.covers_build(build) and len(n.edition_ids) == len(n.os_skus)}
+    ids |= {
+        n.edition_ids[n.os_skus.index(os_sku)]
+        for n in NO_KEY_EDITIONS
+        if os_sku in n.os_skus and n.covers_build(build) and len(n.edition_ids) == len(n.os_skus)
+    }
     return (ids.pop(), None) if len(ids) == 1 else (None, None)
 
 
@@ -464,7 +599,7 @@ _NT_VERSIONS: dict[tuple[int, int], tuple[int, int]] = {
     (6, 1): (7600, 7601),
     (6, 2): (9200, 9200),
     (6, 3): (9600, 9600),
-    (10, 0): (10240, 10 ** 6),
+    (10, 0): (10240, 10**6),
 }
 
 
@@ -509,6 +644,7 @@ def _parse_sku(value: object) -> int | None:
 
 # --------------------------------------------------------------------------------------------- captions
 
+
 def _normalize_caption(caption: str) -> str:
     text = re.sub(r"®|™|\(R\)|\(TM\)", " ", caption, flags=re.IGNORECASE)
     text = " ".join(text.split())
@@ -542,10 +678,19 @@ def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition |
         text = f"{evaluation.group(1)} {evaluation.group(2)} evaluation"
     candidates = _CAPTIONS.get(text, [])
     if not candidates:
-        return None, None, (f"caption {caption!r} is not an English edition name the catalog knows"
-                            " (captions are localized; report EditionID and build)")
-    no_key = [c for c in candidates if isinstance(c, NoKeyEdition)
-              and (not (set(c.edition_ids) & _KEYED_IDS) or c.covers_build(build))]
+        return (
+            None,
+            None,
+            (
+                f"caption {caption!r} is not an English edition name the catalog knows"
+                " (captions are localized; report EditionID and build)"
+            ),
+        )
+    no_key = [
+        c
+        for c in candidates
+        if isinstance(c, NoKeyEdition) and (not (set(c.edition_ids) & _KEYED_IDS) or c.covers_build(build))
+    ]
     keyed = [c for c in candidates if isinstance(c, Entry)]
     if build is None:
         builds = {b for c in keyed for b in c.builds}
@@ -566,15 +711,22 @@ def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition |
 
 # --------------------------------------------------------------------------------------------- resolve
 
+
 def _describe(reported: dict[str, object]) -> str:
-    labels = {"edition_id": "EditionID", "build": "build", "os_sku": "OperatingSystemSKU",
-              "caption": "caption", "installation_type": "InstallationType"}
+    labels = {
+        "edition_id": "EditionID",
+        "build": "build",
+        "os_sku": "OperatingSystemSKU",
+        "caption": "caption",
+        "installation_type": "InstallationType",
+    }
     parts = [f"{labels[k]} {v!r}" for k, v in reported.items() if v is not None and v != ""]
     return ", ".join(parts) if parts else "nothing"
 
 
-def _unsupported(edition: NoKeyEdition, edition_id: str | None, build: int | None,
-                 reported: dict[str, object]) -> UnsupportedEdition:
+def _unsupported(
+    edition: NoKeyEdition, edition_id: str | None, build: int | None, reported: dict[str, object]
+) -> UnsupportedEdition:
     target_id = edition.target_edition_id
     if target_id and edition_id and edition_id.endswith("Cor"):
         target_id += "Cor"  # Server Core evaluation converts to the Server Core edition
@@ -582,23 +734,37 @@ def _unsupported(edition: NoKeyEdition, edition_id: str | None, build: int | Non
     if target_id and build is not None:
         target = _select(target_id, build)
         target_gvlk = target.gvlk if isinstance(target, Entry) else None
-    reason = edition.reason.format(target=target_id or "<edition>",
-                                   key=target_gvlk or "<KMS client setup key of the target edition>")
-    message = (f"no KMS client setup key for {edition.name} ({edition.family}); the host reported "
-               f"{_describe(reported)}: {reason}")
+    reason = edition.reason.format(
+        target=target_id or "<edition>", key=target_gvlk or "<KMS client setup key of the target edition>"
+    )
+    message = (
+        f"no KMS client setup key for {edition.name} ({edition.family}); the host reported "
+        f"{_describe(reported)}: {reason}"
+    )
     return UnsupportedEdition(message, reported, edition, target_id, target_gvlk)
 
 
-def resolve(*, edition_id: str | None = None, build: int | str | None = None, os_sku: int | str | None = None,
-            caption: str | None = None, installation_type: str | None = None) -> Resolution:
+def resolve(
+    *,
+    edition_id: str | None = None,
+    build: int | str | None = None,
+    os_sku: int | str | None = None,
+    caption: str | None = None,
+    installation_type: str | None = None,
+) -> Resolution:
     """The GVLK for a host, from its EditionID/LicenseFamily, build, SKU and English caption.
 
     Raises UnsupportedEdition for a known edition without a published key and UnknownEdition when
     the edition or its build cannot be identified with certainty. Both subclass CatalogError and
     name every value the host reported.
     """
-    reported = {"edition_id": edition_id, "build": build, "os_sku": os_sku, "caption": caption,
-                "installation_type": installation_type}
+    reported = {
+        "edition_id": edition_id,
+        "build": build,
+        "os_sku": os_sku,
+        "caption": caption,
+        "installation_type": installation_type,
+    }
 
     def unknown(why: str) -> UnknownEdition:
         return UnknownEdition(f"cannot identify the edition from {_describe(reported)}: {why}", reported)
@@ -628,8 +794,10 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
             match = _select(canonical, number)
             if match is None:
                 builds = sorted({b for e in ENTRIES if canonical in e.edition_ids for b in e.builds})
-                raise unknown(f"build {number} is not a build the catalog knows for EditionID {canonical!r}"
-                              + (f" (known builds: {', '.join(map(str, builds))})" if builds else ""))
+                raise unknown(
+                    f"build {number} is not a build the catalog knows for EditionID {canonical!r}"
+                    + (f" (known builds: {', '.join(map(str, builds))})" if builds else "")
+                )
             decided.append(("EditionID", match, canonical))
     if sku is not None:
         sku_id, sku_no_key = _edition_id_for_sku(sku, number)
@@ -638,8 +806,10 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
         elif sku_id is not None and number is not None and (match := _select(sku_id, number)) is not None:
             decided.append(("OperatingSystemSKU", match, sku_id))
         else:
-            why_not.append(f"OperatingSystemSKU {sku} is not one the catalog knows"
-                           + (f" at build {number}" if number is not None else " without the build"))
+            why_not.append(
+                f"OperatingSystemSKU {sku} is not one the catalog knows"
+                + (f" at build {number}" if number is not None else " without the build")
+            )
     if text is not None:
         match, caption_id, why = _by_caption(text, number)
         if match is None:
@@ -662,9 +832,14 @@ def resolve(*, edition_id: str | None = None, build: int | str | None = None, os
     if isinstance(match, NoKeyEdition):
         raise _unsupported(match, canonical or found_id, number, reported)
     # Without a build only a caption naming a single-build edition decides a key.
-    return Resolution(gvlk=match.gvlk, edition_id=canonical or found_id or match.edition_ids[0],
-                      edition=match.name, family=match.family,
-                      build=number if number is not None else match.builds[0], entry=match)
+    return Resolution(
+        gvlk=match.gvlk,
+        edition_id=canonical or found_id or match.edition_ids[0],
+        edition=match.name,
+        family=match.family,
+        build=number if number is not None else match.builds[0],
+        entry=match,
+    )
 
 
 def key_fits(key: str, *, edition_id: str, build: int | str) -> bool:
@@ -678,7 +853,7 @@ def key_fits(key: str, *, edition_id: str, build: int | str) -> bool:
 # --------------------------------------------------------------------------------------------- key format
 
 KEY_ALPHABET = "BCDFGHJKMPQRTVWXY2346789"
-_KEY_FORMAT = re.compile(r"[%sN]{5}(?:-[%sN]{5}){4}" % (KEY_ALPHABET, KEY_ALPHABET))
+_KEY_FORMAT = re.compile(rf"[{KEY_ALPHABET}N]{{5}}(?:-[{KEY_ALPHABET}N]{{5}}){{4}}")
 _CHECKSUM_SHIFT = 103
 _CHECKSUM_MASK = 0x3FF
 
@@ -698,7 +873,7 @@ def _decode(chars: str) -> int:
     """The integer a Windows 8+ key encodes: the N position, then the other characters, in base 24."""
     position = chars.index("N")
     value = position
-    for char in chars[:position] + chars[position + 1:]:
+    for char in chars[:position] + chars[position + 1 :]:
         value = value * 24 + KEY_ALPHABET.index(char)
     return value
 

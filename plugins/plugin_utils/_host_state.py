@@ -1,6 +1,7 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Turn the worker's ``probe`` JSON (docs/worker_contract.md) into a typed host state."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,8 +12,15 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils import _key_
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 DEFAULT_KMS_PORT = 1688
 
-LICENSE_STATUS_NAMES = ("unlicensed", "licensed", "oob_grace", "oot_grace", "non_genuine_grace",
-                        "notification", "extended_grace")
+LICENSE_STATUS_NAMES = (
+    "unlicensed",
+    "licensed",
+    "oob_grace",
+    "oot_grace",
+    "non_genuine_grace",
+    "notification",
+    "extended_grace",
+)
 
 
 class ProbeError(ValueError):
@@ -44,8 +52,13 @@ class KmsSettings:
         return self.port or DEFAULT_KMS_PORT
 
     def as_dict(self) -> dict[str, Any]:
-        return {"machine": self.machine, "port": self.port, "lookup_domain": self.lookup_domain,
-                "discovered_machine": self.discovered_machine, "discovered_port": self.discovered_port}
+        return {
+            "machine": self.machine,
+            "port": self.port,
+            "lookup_domain": self.lookup_domain,
+            "discovered_machine": self.discovered_machine,
+            "discovered_port": self.discovered_port,
+        }
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,8 @@ def parse_probe(probe: Any) -> HostState:
         display_version=_as_str(registry.get("DisplayVersion")),
         kms=kms,
         product=product,
-        key_type=_key_type.classify(product.description if product else None,
-                                    product.channel if product else None, product is not None),
+        key_type=_key_type.classify(
+            product.description if product else None, product.channel if product else None, product is not None
+        ),
         channel_key_type=_key_type.from_channel(product.channel) if product else None,
     )

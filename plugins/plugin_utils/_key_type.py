@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Classify the installed product key the way slmgr does: substring tests on ``Description``,
 with ``ProductKeyChannel`` as the fallback when the description says nothing known."""
+
 from __future__ import annotations
 
 KEY_TYPES = ("gvlk", "mak", "retail", "oem", "csvlk", "eval", "avma", "none", "unknown")

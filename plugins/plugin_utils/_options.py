@@ -5,12 +5,14 @@
 Everything here runs before the host is contacted. Messages name the option, the value and what
 is allowed, except for product keys, which are never echoed.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 CONVERTIBLE_KEY_TYPES = ("retail", "oem", "mak", "avma", "none", "unknown")
 DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "avma", "none"]
@@ -77,8 +79,10 @@ def is_dns_name(value: str) -> bool:
 def parse_kms_host(value: str) -> tuple[str, int | None]:
     """Split ``kms_host`` into (machine, port). IPv6 addresses keep their brackets, as slmgr passes them."""
     text = value.strip()
-    allowed = ("a DNS name, an IPv4 address or an IPv6 address in brackets, "
-               "optionally followed by :port (for example kms01.corp.example.com:1688 or [2001:db8::10]:1688)")
+    allowed = (
+        "a DNS name, an IPv4 address or an IPv6 address in brackets, "
+        "optionally followed by :port (for example kms01.corp.example.com:1688 or [2001:db8::10]:1688)"
+    )
     if not text:
         raise OptionError(f"kms_host is empty; expected {allowed}")
     port_text: str | None = None
@@ -86,7 +90,7 @@ def parse_kms_host(value: str) -> tuple[str, int | None]:
         end = text.find("]")
         if end < 0:
             raise OptionError(f"kms_host '{value}' has no closing ']'; expected {allowed}")
-        address, rest = text[1:end], text[end + 1:]
+        address, rest = text[1:end], text[end + 1 :]
         try:
             ipaddress.IPv6Address(address)
         except ValueError:
@@ -98,12 +102,15 @@ def parse_kms_host(value: str) -> tuple[str, int | None]:
             port_text = rest[1:]
     else:
         if text.count(":") > 1:
-            raise OptionError(f"kms_host '{value}' looks like an IPv6 address without brackets; "
-                              f"write it as [address] or [address]:port")
+            raise OptionError(
+                f"kms_host '{value}' looks like an IPv6 address without brackets; "
+                f"write it as [address] or [address]:port"
+            )
         machine, _colon, port_text = text.partition(":") if ":" in text else (text, "", None)
         if not _is_ipv4(machine) and not is_dns_name(machine):
-            raise OptionError(f"kms_host '{value}': '{machine}' is neither a DNS name nor an IPv4 address; "
-                              f"expected {allowed}")
+            raise OptionError(
+                f"kms_host '{value}': '{machine}' is neither a DNS name nor an IPv4 address; expected {allowed}"
+            )
         if machine.endswith("."):
             machine = machine[:-1]
     port = None
@@ -143,14 +150,18 @@ def _kms_settings(params: dict[str, Any], problems: list[str]) -> tuple[str | No
     if port is not None and not 1 <= port <= 65535:
         problems.append(f"kms_port {port} is out of range; expected a TCP port from 1 to 65535")
     elif port is not None and host_port is not None and port != host_port:
-        problems.append(f"kms_host '{params['kms_host']}' names port {host_port} but kms_port is {port}; "
-                        "give the port once, or the same port in both")
+        problems.append(
+            f"kms_host '{params['kms_host']}' names port {host_port} but kms_port is {port}; "
+            "give the port once, or the same port in both"
+        )
     port = port if port is not None else host_port
 
     discovery = params.get("kms_discovery") or "unchanged"
     if discovery == "dns" and (params.get("kms_host") is not None or params.get("kms_port") is not None):
-        problems.append("kms_discovery 'dns' clears the configured KMS host and port so that the host finds "
-                        "its KMS host through DNS; it cannot be combined with kms_host or kms_port")
+        problems.append(
+            "kms_discovery 'dns' clears the configured KMS host and port so that the host finds "
+            "its KMS host through DNS; it cannot be combined with kms_host or kms_port"
+        )
 
     domain = params.get("kms_lookup_domain")
     if domain is not None:
@@ -163,39 +174,46 @@ def _kms_settings(params: dict[str, Any], problems: list[str]) -> tuple[str | No
 
 _NOT_CONVERTIBLE = {
     "csvlk": "convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
-             "remove it from convert_from and leave KMS hosts out of this task",
+    "remove it from convert_from and leave KMS hosts out of this task",
     "eval": "convert_from contains 'eval': an evaluation edition accepts no KMS client key; "
-            "it must be converted with DISM /Set-Edition (the module reports the command)",
+    "it must be converted with DISM /Set-Edition (the module reports the command)",
     "gvlk": "convert_from contains 'gvlk': a KMS client key of another edition is always "
-            "replaced and the right one is never touched, so 'gvlk' is not needed",
+    "replaced and the right one is never touched, so 'gvlk' is not needed",
 }
 
 
 def _convert_from(params: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
     """The installed key types that may be replaced."""
-    convert_from = tuple(dict.fromkeys(str(v).strip().lower()
-                                       for v in _given(params, "convert_from", DEFAULT_CONVERT_FROM)))
+    convert_from = tuple(
+        dict.fromkeys(str(v).strip().lower() for v in _given(params, "convert_from", DEFAULT_CONVERT_FROM))
+    )
     for key_type in convert_from:
         if key_type in _NOT_CONVERTIBLE:
             problems.append(_NOT_CONVERTIBLE[key_type])
         elif key_type not in CONVERTIBLE_KEY_TYPES:
-            problems.append(f"convert_from contains '{key_type}'; allowed key types are "
-                            f"{', '.join(CONVERTIBLE_KEY_TYPES)}")
+            problems.append(
+                f"convert_from contains '{key_type}'; allowed key types are {', '.join(CONVERTIBLE_KEY_TYPES)}"
+            )
     return convert_from
 
 
-def _overrides(params: dict[str, Any], is_valid_product_key: Callable[[str], bool],
-               problems: list[str]) -> dict[str, str]:
+def _overrides(
+    params: dict[str, Any], is_valid_product_key: Callable[[str], bool], problems: list[str]
+) -> dict[str, str]:
     """Override keys by edition name; a bad key is named by its entry, never shown."""
     overrides: dict[str, str] = {}
-    for name, key in (params.get("gvlk_overrides") or {}).items():
-        name = str(name).strip()
+    for raw_name, key in (params.get("gvlk_overrides") or {}).items():
+        name = str(raw_name).strip()
         if not _OVERRIDE_NAME.match(name):
-            problems.append(f"gvlk_overrides entry '{name}' is not an edition ID or EditionID@build "
-                            "(for example ServerAzureCor or ServerDatacenter@25398)")
+            problems.append(
+                f"gvlk_overrides entry '{name}' is not an edition ID or EditionID@build "
+                "(for example ServerAzureCor or ServerDatacenter@25398)"
+            )
         elif not isinstance(key, str) or not is_valid_product_key(key.strip().upper()):
-            problems.append(f"gvlk_overrides['{name}'] is not a valid product key (five groups of five "
-                            "characters with a valid checksum); the value is not shown because it is secret")
+            problems.append(
+                f"gvlk_overrides['{name}'] is not a valid product key (five groups of five "
+                "characters with a valid checksum); the value is not shown because it is secret"
+            )
         else:
             overrides[name] = key.strip().upper()
     lowered = [n.lower() for n in overrides]

@@ -9,6 +9,7 @@ counts as unchanged. Anything else that differs (a host, a status, the mode) rew
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
@@ -19,24 +20,26 @@ import typing as t
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import build_report
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
-    render_csv, render_json, render_markdown,
+    render_csv,
+    render_json,
+    render_markdown,
 )
 
 FILES: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any]], str]]] = {
-    'json': ('kms_audit.json', render_json),
-    'csv': ('kms_audit.csv', render_csv),
-    'markdown': ('kms_audit.md', render_markdown),
-    'html': ('kms_audit.html', render_html),
+    "json": ("kms_audit.json", render_json),
+    "csv": ("kms_audit.csv", render_csv),
+    "markdown": ("kms_audit.md", render_markdown),
+    "html": ("kms_audit.html", render_html),
 }
 FORMATS = tuple(FILES)
-TIMESTAMP_PATTERN = r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z'
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
 NEW_FILE_MODE = 0o644
 
 
 def utc_timestamp(now: datetime.datetime | None = None) -> str:
     """ISO-8601 UTC to the second, e.g. ``2025-06-25T14:03:07Z``."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    return now.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    now = now or datetime.datetime.now(datetime.UTC)
+    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def same_but_timestamp(template: str, placeholder: str, existing: str) -> bool:
@@ -47,7 +50,7 @@ def same_but_timestamp(template: str, placeholder: str, existing: str) -> bool:
 
 def _read(path: str) -> str | None:
     try:
-        with open(path, encoding='utf-8', newline='') as handle:
+        with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except (FileNotFoundError, UnicodeDecodeError):
         return None
@@ -64,19 +67,17 @@ def write_atomic(path: str, content: str) -> None:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = NEW_FILE_MODE
-    descriptor, temporary = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=directory)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(descriptor, 'w', encoding='utf-8', newline='') as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -84,18 +85,23 @@ def prepare_dest(dest: str) -> str:
     """The absolute report directory, created when missing; ValueError when it cannot be one."""
     dest = os.path.abspath(os.path.expanduser(dest))
     if os.path.exists(dest) and not os.path.isdir(dest):
-        raise ValueError(f'dest {dest} exists and is not a directory')
+        raise ValueError(f"dest {dest} exists and is not a directory")
     os.makedirs(dest, exist_ok=True)
     return dest
 
 
-def write_reports(dest: str, formats: t.Iterable[str], results: t.Mapping[str, t.Mapping[str, t.Any] | None],
-                  mode: str, generated: str) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
+def write_reports(
+    dest: str,
+    formats: t.Iterable[str],
+    results: t.Mapping[str, t.Mapping[str, t.Any] | None],
+    mode: str,
+    generated: str,
+) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
     """Write the requested formats into the existing directory ``dest``.
 
     Returns the report (with ``generated``), the path of each format, and the formats whose file changed.
     """
-    placeholder = 'generated' + secrets.token_hex(12)
+    placeholder = "generated" + secrets.token_hex(12)
     report = build_report(results, mode, placeholder)
     paths: dict[str, str] = {}
     changed: list[str] = []

@@ -15,22 +15,22 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_mode
 
 # status -> (strong colour for bars and badge borders, light colour for badge backgrounds)
 STATUS_COLOURS = {
-    'compliant': ('#1a7f37', '#dafbe1'),
-    'converted': ('#0969da', '#ddf4ff'),
-    'would_convert': ('#9a6700', '#fff8c5'),
-    'activation_failed': ('#bc4c00', '#fff1e5'),
-    'failed': ('#cf222e', '#ffebe9'),
-    'unsupported_edition': ('#8250df', '#fbefff'),
-    'evaluation_edition': ('#6639ba', '#ece2ff'),
-    'kms_host': ('#1b7c83', '#d8f3f6'),
-    'unknown_edition': ('#6e7781', '#eaeef2'),
-    'skipped': ('#57606a', '#f6f8fa'),
-    'unreachable': ('#82071e', '#ffd8d3'),
-    'not_run': ('#656d76', '#f6f8fa'),
+    "compliant": ("#1a7f37", "#dafbe1"),
+    "converted": ("#0969da", "#ddf4ff"),
+    "would_convert": ("#9a6700", "#fff8c5"),
+    "activation_failed": ("#bc4c00", "#fff1e5"),
+    "failed": ("#cf222e", "#ffebe9"),
+    "unsupported_edition": ("#8250df", "#fbefff"),
+    "evaluation_edition": ("#6639ba", "#ece2ff"),
+    "kms_host": ("#1b7c83", "#d8f3f6"),
+    "unknown_edition": ("#6e7781", "#eaeef2"),
+    "skipped": ("#57606a", "#f6f8fa"),
+    "unreachable": ("#82071e", "#ffd8d3"),
+    "not_run": ("#656d76", "#f6f8fa"),
 }
-OTHER_COLOURS = ('#57606a', '#f6f8fa')
-KEY_TYPE_COLOURS = {'gvlk': '#1a7f37', 'unknown': '#8c959f', 'none': '#8c959f'}
-KEY_TYPE_DEFAULT_COLOUR = '#4c6a92'
+OTHER_COLOURS = ("#57606a", "#f6f8fa")
+KEY_TYPE_COLOURS = {"gvlk": "#1a7f37", "unknown": "#8c959f", "none": "#8c959f"}
+KEY_TYPE_DEFAULT_COLOUR = "#4c6a92"
 
 CSS = """
 :root { color-scheme: light; }
@@ -69,7 +69,7 @@ th[scope=row] { min-width: 9em; overflow-wrap: anywhere; }
 
 
 def _e(value: t.Any) -> str:
-    return '' if value is None else escape(str(value), quote=True)
+    return "" if value is None else escape(str(value), quote=True)
 
 
 def _status_colours(status: str) -> tuple[str, str]:
@@ -82,8 +82,7 @@ def _key_type_colour(key_type: str) -> str:
 
 def badge(status: str) -> str:
     strong, light = _status_colours(status)
-    return (f'<span class="badge" style="color:{strong};border-color:{strong};background:{light}">'
-            f'{_e(status)}</span>')
+    return f'<span class="badge" style="color:{strong};border-color:{strong};background:{light}">{_e(status)}</span>'
 
 
 def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str], str]) -> str:
@@ -94,12 +93,12 @@ def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str
     width = label_width + bar_width + count_width
     height = 2 * pad + row_height * len(counts)
     largest = max(counts.values()) or 1
-    description = ', '.join(f'{name}: {count}' for name, count in counts.items())
+    description = ", ".join(f"{name}: {count}" for name, count in counts.items())
     parts = [
-        f'<figure><figcaption>{_e(caption)}</figcaption>',
+        f"<figure><figcaption>{_e(caption)}</figcaption>",
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(caption)}: {_e(description)}">',
-        f'<title>{_e(caption)}: {_e(description)}</title>',
+        f"<title>{_e(caption)}: {_e(description)}</title>",
     ]
     for index, (name, count) in enumerate(counts.items()):
         top = pad + index * row_height
@@ -113,47 +112,63 @@ def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str
             f'<text class="count" x="{label_width + length + 6}" y="{middle}" '
             f'dominant-baseline="central">{count}</text></g>'
         )
-    parts.append('</svg></figure>')
-    return ''.join(parts)
+    parts.append("</svg></figure>")
+    return "".join(parts)
 
 
 def _host_row(row: t.Mapping[str, t.Any]) -> str:
-    edition = _e(row['edition'])
-    if row['edition_id']:
-        edition += f'<br><small>{_e(row["edition_id"])}</small>'
+    edition = _e(row["edition"])
+    if row["edition_id"]:
+        edition += f"<br><small>{_e(row['edition_id'])}</small>"
     cells = (
         f'<th scope="row">{_e(row["host"])}</th>',
-        f'<td>{badge(row["status"])}</td>',
-        f'<td>{edition}</td>',
+        f"<td>{badge(row['status'])}</td>",
+        f"<td>{edition}</td>",
         f'<td class="num">{_e(row["build"])}</td>',
         f'<td class="pair">{change_text(row["key_type"], _e)}</td>',
         f'<td class="pair">{change_text(row["partial_product_key"], _e)}</td>',
         f'<td class="pair">{change_text(row["license_status"], _e)}</td>',
-        f'<td>{_e(kms_text(row["kms"]))}</td>',
-        f'<td>{"yes" if row["changed"] else "no"}</td>',
+        f"<td>{_e(kms_text(row['kms']))}</td>",
+        f"<td>{'yes' if row['changed'] else 'no'}</td>",
     )
-    message = f'<tr><td colspan="{len(cells)}" class="msg">{_e(row["message"])}</td></tr>' if row['message'] else ''
-    return '<tbody class="host"><tr>' + ''.join(cells) + '</tr>' + message + '</tbody>'
+    message = f'<tr><td colspan="{len(cells)}" class="msg">{_e(row["message"])}</td></tr>' if row["message"] else ""
+    return '<tbody class="host"><tr>' + "".join(cells) + "</tr>" + message + "</tbody>"
 
 
 def render_html(report: t.Mapping[str, t.Any]) -> str:
-    mode = report['mode']
-    rows = report['hosts']
+    mode = report["mode"]
+    rows = report["hosts"]
     total = len(rows)
-    hosts_word = 'host' if total == 1 else 'hosts'
-    if mode == 'check':
-        note = ('Check mode: an audit. Nothing was changed on the hosts; '
-                '<strong>would_convert</strong> marks the hosts a conversion would change.')
+    hosts_word = "host" if total == 1 else "hosts"
+    if mode == "check":
+        note = (
+            "Check mode: an audit. Nothing was changed on the hosts; "
+            "<strong>would_convert</strong> marks the hosts a conversion would change."
+        )
     else:
-        note = 'Apply mode: the conversion ran; <strong>converted</strong> marks the hosts it changed.'
-    charts = [bar_chart('Hosts by status', report['summary'], lambda name: _status_colours(name)[0])]
-    charts.append(bar_chart('Key type before', report['key_types']['before'], _key_type_colour))
-    if mode == 'apply':
-        charts.append(bar_chart('Key type after', report['key_types']['after'], _key_type_colour))
-    header = ''.join(f'<th scope="col">{name}</th>' for name in (
-        'Host', 'Status', 'Edition', 'Build', 'Key type', 'Partial key', 'License status', 'KMS', 'Changed'))
-    body = ('\n'.join(_host_row(row) for row in rows)
-            or '<tbody><tr><td colspan="9" class="empty">No hosts.</td></tr></tbody>')
+        note = "Apply mode: the conversion ran; <strong>converted</strong> marks the hosts it changed."
+    charts = [bar_chart("Hosts by status", report["summary"], lambda name: _status_colours(name)[0])]
+    charts.append(bar_chart("Key type before", report["key_types"]["before"], _key_type_colour))
+    if mode == "apply":
+        charts.append(bar_chart("Key type after", report["key_types"]["after"], _key_type_colour))
+    header = "".join(
+        f'<th scope="col">{name}</th>'
+        for name in (
+            "Host",
+            "Status",
+            "Edition",
+            "Build",
+            "Key type",
+            "Partial key",
+            "License status",
+            "KMS",
+            "Changed",
+        )
+    )
+    body = (
+        "\n".join(_host_row(row) for row in rows)
+        or '<tbody><tr><td colspan="9" class="empty">No hosts.</td></tr></tbody>'
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -166,7 +181,7 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
 <header>
 <h1>KMS client audit</h1>
 <p class="meta">Mode: <strong>{_e(mode)}</strong> \N{MIDDLE DOT} {total} {hosts_word} \N{MIDDLE DOT} generated \
-<time datetime="{_e(report['generated'])}">{_e(report['generated'])}</time></p>
+<time datetime="{_e(report["generated"])}">{_e(report["generated"])}</time></p>
 <p class="note">{note}</p>
 </header>
 <main>

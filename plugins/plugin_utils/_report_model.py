@@ -15,17 +15,25 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._key_type im
 
 # Statuses of kms_client_key, then the two the report adds; this order is used for tables and charts.
 MODULE_STATUSES = (
-    'compliant', 'converted', 'would_convert', 'activation_failed', 'failed', 'unsupported_edition',
-    'evaluation_edition', 'kms_host', 'unknown_edition', 'skipped',
+    "compliant",
+    "converted",
+    "would_convert",
+    "activation_failed",
+    "failed",
+    "unsupported_edition",
+    "evaluation_edition",
+    "kms_host",
+    "unknown_edition",
+    "skipped",
 )
-STATUSES = MODULE_STATUSES + ('unreachable', 'not_run')
-KMS_FIELDS = ('machine', 'port', 'lookup_domain', 'discovered_machine', 'discovered_port')
-MODES = ('check', 'apply')
+STATUSES = (*MODULE_STATUSES, "unreachable", "not_run")
+KMS_FIELDS = ("machine", "port", "lookup_domain", "discovered_machine", "discovered_port")
+MODES = ("check", "apply")
 PARTIAL_KEY_LENGTH = 5
 
-NOT_RUN_MESSAGE = 'no result registered for this host (the task did not run on it)'
-FAILED_MESSAGE = 'the task failed without a message'
-NO_STATUS_MESSAGE = 'the registered result has no status (not a volume_activation.kms.kms_client_key result)'
+NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
+FAILED_MESSAGE = "the task failed without a message"
+NO_STATUS_MESSAGE = "the registered result has no status (not a volume_activation.kms.kms_client_key result)"
 
 
 def _text(value: t.Any) -> str | None:
@@ -55,23 +63,30 @@ def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
 
 def _before_after(value: t.Any, convert: t.Callable[[t.Any], t.Any] = _text) -> dict[str, t.Any]:
     pair = _mapping(value)
-    return {'before': convert(pair.get('before')), 'after': convert(pair.get('after'))}
+    return {"before": convert(pair.get("before")), "after": convert(pair.get("after"))}
 
 
 def _kms(value: t.Any) -> dict[str, t.Any] | None:
     kms = _mapping(value)
     if not kms:
         return None
-    return {field: (_number if field.endswith('port') else _text)(kms.get(field)) for field in KMS_FIELDS}
+    return {field: (_number if field.endswith("port") else _text)(kms.get(field)) for field in KMS_FIELDS}
 
 
 def _empty_row(host: str, status: str, message: str, changed: bool = False) -> dict[str, t.Any]:
     return {
-        'host': host, 'status': status, 'edition_id': None, 'edition': None, 'build': None,
-        'key_type': {'before': None, 'after': None},
-        'partial_product_key': {'before': None, 'after': None},
-        'gvlk': None, 'license_status': {'before': None, 'after': None}, 'kms': None,
-        'changed': changed, 'message': message,
+        "host": host,
+        "status": status,
+        "edition_id": None,
+        "edition": None,
+        "build": None,
+        "key_type": {"before": None, "after": None},
+        "partial_product_key": {"before": None, "after": None},
+        "gvlk": None,
+        "license_status": {"before": None, "after": None},
+        "kms": None,
+        "changed": changed,
+        "message": message,
     }
 
 
@@ -79,31 +94,35 @@ def host_row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
     """One report row for ``host`` from its registered result (None when the host has none)."""
     host = str(host)
     if result is None:
-        return _empty_row(host, 'not_run', NOT_RUN_MESSAGE)
-    message = _text(result.get('msg')) or ''
-    if result.get('unreachable'):
-        return _empty_row(host, 'unreachable', message)
-    status = _text(result.get('status'))
+        return _empty_row(host, "not_run", NOT_RUN_MESSAGE)
+    message = _text(result.get("msg")) or ""
+    if result.get("unreachable"):
+        return _empty_row(host, "unreachable", message)
+    status = _text(result.get("status"))
     if status is None:
-        if result.get('skipped'):
-            return _empty_row(host, 'skipped', _text(result.get('skip_reason')) or message)
-        failed = bool(result.get('failed'))
-        return _empty_row(host, 'failed', (message or FAILED_MESSAGE) if failed else NO_STATUS_MESSAGE,
-                          changed=bool(result.get('changed')))
-    edition = _mapping(result.get('edition'))
+        if result.get("skipped"):
+            return _empty_row(host, "skipped", _text(result.get("skip_reason")) or message)
+        failed = bool(result.get("failed"))
+        return _empty_row(
+            host,
+            "failed",
+            (message or FAILED_MESSAGE) if failed else NO_STATUS_MESSAGE,
+            changed=bool(result.get("changed")),
+        )
+    edition = _mapping(result.get("edition"))
     return {
-        'host': host,
-        'status': status,
-        'edition_id': _text(edition.get('id')),
-        'edition': _text(edition.get('name')),
-        'build': _number(edition.get('build')),
-        'key_type': _before_after(result.get('key_type')),
-        'partial_product_key': _before_after(result.get('partial_product_key'), _partial),
-        'gvlk': _text(result.get('gvlk')),
-        'license_status': _before_after(result.get('license_status')),
-        'kms': _kms(result.get('kms')),
-        'changed': bool(result.get('changed')),
-        'message': message,
+        "host": host,
+        "status": status,
+        "edition_id": _text(edition.get("id")),
+        "edition": _text(edition.get("name")),
+        "build": _number(edition.get("build")),
+        "key_type": _before_after(result.get("key_type")),
+        "partial_product_key": _before_after(result.get("partial_product_key"), _partial),
+        "gvlk": _text(result.get("gvlk")),
+        "license_status": _before_after(result.get("license_status")),
+        "kms": _kms(result.get("kms")),
+        "changed": bool(result.get("changed")),
+        "message": message,
     }
 
 
@@ -114,47 +133,47 @@ def _ordered_counts(values: t.Iterable[str], known: tuple[str, ...]) -> dict[str
     return {name: counts[name] for name in order}
 
 
-def build_report(results: t.Mapping[str, t.Mapping[str, t.Any] | None], mode: str,
-                 generated: str) -> dict[str, t.Any]:
+def build_report(results: t.Mapping[str, t.Mapping[str, t.Any] | None], mode: str, generated: str) -> dict[str, t.Any]:
     """The whole report: every host of ``results`` (None = no result), sorted by host name."""
     if mode not in MODES:
-        raise ValueError(f'mode must be one of {", ".join(MODES)}, not {mode!r}')
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     rows = [host_row(host, results[host]) for host in sorted(results, key=str)]
     return {
-        'generated': generated,
-        'mode': mode,
-        'summary': _ordered_counts((row['status'] for row in rows), STATUSES),
-        'key_types': {
-            side: _ordered_counts((row['key_type'][side] for row in rows if row['key_type'][side]), KEY_TYPES)
-            for side in ('before', 'after')
+        "generated": generated,
+        "mode": mode,
+        "summary": _ordered_counts((row["status"] for row in rows), STATUSES),
+        "key_types": {
+            side: _ordered_counts((row["key_type"][side] for row in rows if row["key_type"][side]), KEY_TYPES)
+            for side in ("before", "after")
         },
-        'hosts': rows,
+        "hosts": rows,
     }
 
 
 def summary_line(report: t.Mapping[str, t.Any], dest: str) -> str:
     """``kms audit (check): 12 hosts: 5 would_convert, 3 compliant, ... — reports in /path``."""
-    summary = report['summary']
+    summary = report["summary"]
     rank = {name: index for index, name in enumerate(STATUSES)}
     ordered = sorted(summary, key=lambda name: (-summary[name], rank.get(name, len(rank)), name))
-    counts = ', '.join(f'{summary[name]} {name}' for name in ordered) or 'nothing to report'
-    total = len(report['hosts'])
-    return (f"kms audit ({report['mode']}): {total} host{'' if total == 1 else 's'}: {counts}"
-            f" \N{EM DASH} reports in {dest}")
+    counts = ", ".join(f"{summary[name]} {name}" for name in ordered) or "nothing to report"
+    total = len(report["hosts"])
+    return (
+        f"kms audit ({report['mode']}): {total} host{'' if total == 1 else 's'}: {counts} \N{EM DASH} reports in {dest}"
+    )
 
 
 def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str]) -> str:
     """``before → after`` of a before/after pair (each value through ``escape``), or one value when unchanged."""
-    before, after = escape(pair['before']), escape(pair['after'])
+    before, after = escape(pair["before"]), escape(pair["after"])
     if not after or before == after:
         return before
-    return f'{before or "?"} \N{RIGHTWARDS ARROW} {after}'
+    return f"{before or '?'} \N{RIGHTWARDS ARROW} {after}"
 
 
 def kms_text(kms: t.Mapping[str, t.Any] | None) -> str:
     """``machine:port`` of the configured KMS host, else of the discovered one, else empty."""
-    for machine, port, label in (('machine', 'port', ''), ('discovered_machine', 'discovered_port', ' (discovered)')):
+    for machine, port, label in (("machine", "port", ""), ("discovered_machine", "discovered_port", " (discovered)")):
         if kms and kms.get(machine):
-            suffix = f':{kms[port]}' if kms.get(port) else ''
-            return f'{kms[machine]}{suffix}{label}'
-    return ''
+            suffix = f":{kms[port]}" if kms.get(port) else ""
+            return f"{kms[machine]}{suffix}{label}"
+    return ""

@@ -1,13 +1,18 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the kms_client_key task result: every documented key, always present, and no secret."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
-    Outcome, Plan, not_attempted, public_step)
+    Outcome,
+    Plan,
+    not_attempted,
+    public_step,
+)
 
 
 def skeleton(status: str, msg: str, failed: bool) -> dict[str, Any]:
@@ -65,8 +70,15 @@ def facts(state: HostState, plan: Plan, status: str) -> dict[str, Any]:
     }
 
 
-def build(before: HostState, plan: Plan, *, check_mode: bool, diff: bool,
-          outcome: Outcome | None = None, after: HostState | None = None) -> dict[str, Any]:
+def build(
+    before: HostState,
+    plan: Plan,
+    *,
+    check_mode: bool,
+    diff: bool,
+    outcome: Outcome | None = None,
+    after: HostState | None = None,
+) -> dict[str, Any]:
     """The task result for a probed host: refusal/skip/compliant, check-mode prediction or applied outcome."""
     real_after = after or before
     if outcome is not None:

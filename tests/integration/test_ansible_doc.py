@@ -26,10 +26,14 @@ def _ansible_doc(*args: str) -> subprocess.CompletedProcess[str]:
 def _on_disk() -> set[tuple[str, str]]:
     """(type, FQCN) of every plugin and role present in the checkout."""
     fqcn = f"{COLLECTION}.{{}}".format
-    found = {("module", fqcn(path.stem)) for path in (ROOT / "plugins/modules").glob("*") if path.suffix in (".py", ".ps1")}
+    found = {
+        ("module", fqcn(path.stem)) for path in (ROOT / "plugins/modules").glob("*") if path.suffix in (".py", ".ps1")
+    }
     for directory in (ROOT / "plugins").iterdir():
         if directory.is_dir() and directory.name not in NOT_DOCUMENTED:
-            found |= {(directory.name, fqcn(path.stem)) for path in directory.glob("*.py") if not path.stem.startswith("_")}
+            found |= {
+                (directory.name, fqcn(path.stem)) for path in directory.glob("*.py") if not path.stem.startswith("_")
+            }
     found |= {("role", fqcn(path.parent.parent.name)) for path in (ROOT / "roles").glob("*/meta/argument_specs.yml")}
     return found
 
@@ -52,7 +56,9 @@ def test_every_plugin_and_role_on_disk_is_documented(metadata: dict[str, dict[st
 
 
 def test_no_documentation_has_errors(metadata: dict[str, dict[str, dict]]) -> None:
-    errors = {name: entry["error"] for entries in metadata.values() for name, entry in entries.items() if "error" in entry}
+    errors = {
+        name: entry["error"] for entries in metadata.values() for name, entry in entries.items() if "error" in entry
+    }
     assert errors == {}
 
 

@@ -12,7 +12,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LINT = pathlib.Path(sys.executable).parent / "antsibull-changelog"
 
-pytestmark = pytest.mark.skipif(not LINT.exists(), reason="antsibull-changelog is a quality-gate tool, not installed here")
+pytestmark = pytest.mark.skipif(
+    not LINT.exists(), reason="antsibull-changelog is a quality-gate tool, not installed here"
+)
 
 
 @pytest.fixture
@@ -32,11 +34,14 @@ def test_current_fragments_pass(project: pathlib.Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("text", [
-    "minor_changes:\n  - an entry under a section the configuration does not define\nnew_stuff:\n  - x\n",
-    "minor_changes: a string instead of a list of entries\n",
-    "minor_changes:\n  - [unclosed\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "minor_changes:\n  - an entry under a section the configuration does not define\nnew_stuff:\n  - x\n",
+        "minor_changes: a string instead of a list of entries\n",
+        "minor_changes:\n  - [unclosed\n",
+    ],
+)
 def test_malformed_fragment_fails(project: pathlib.Path, text: str) -> None:
     (project / "changelogs" / "fragments" / "broken.yml").write_text(text, encoding="utf-8")
     result = _lint(project)

@@ -18,21 +18,45 @@ KEY_TABLE = ROOT / "tests" / "unit" / "fixtures" / "windows_editions_gvlk.csv"
 
 # Development material that must stay out of the artifact.
 NOT_SHIPPED = (
-    "tests/", "tools/", "extensions/", ".ci/", ".collections/", ".venv/", ".nox/", "build/",
-    "Makefile", "noxfile.py", "pyproject.toml", "requirements-dev.txt", "constraints.txt", ".gitignore",
-    ".ansible-lint", "convert-to-kms.yml", "docs/quality_gates.md",
+    "tests/",
+    "tools/",
+    "extensions/",
+    ".ci/",
+    ".collections/",
+    ".venv/",
+    ".nox/",
+    "build/",
+    "Makefile",
+    "noxfile.py",
+    "pyproject.toml",
+    "requirements-dev.txt",
+    "constraints.txt",
+    ".gitignore",
+    ".ansible-lint",
+    "convert-to-kms.yml",
+    "docs/quality_gates.md",
 )
 # Directories whose every file is part of the collection's content.
 SHIPPED_TREES = ("plugins", "roles", "playbooks", "meta")
 # Files the collection cannot work without.
 REQUIRED = (
-    "MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "changelogs/changelog.yaml",
-    "plugins/modules/kms_client_key.ps1", "plugins/modules/kms_client_key.py", "plugins/action/kms_client_key.py",
-    "plugins/module_utils/gvlk_catalog.py", "plugins/filter/gvlk.py",
+    "MANIFEST.json",
+    "FILES.json",
+    "README.md",
+    "LICENSE",
+    "meta/runtime.yml",
+    "changelogs/changelog.yaml",
+    "plugins/modules/kms_client_key.ps1",
+    "plugins/modules/kms_client_key.py",
+    "plugins/action/kms_client_key.py",
+    "plugins/module_utils/gvlk_catalog.py",
+    "plugins/filter/gvlk.py",
 )
 
 
-def _run(*args: str | pathlib.Path, cwd: pathlib.Path, collections: pathlib.Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str | pathlib.Path, cwd: pathlib.Path, collections: pathlib.Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run an ansible command from the test's virtualenv, seeing only ``collections`` (if given)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_") and key != "PYTHONPATH"}
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_LOCAL_TEMP=str(cwd / ".tmp"))
@@ -64,8 +88,17 @@ def members(tarball: pathlib.Path) -> set[str]:
 def installed(work: pathlib.Path, tarball: pathlib.Path) -> pathlib.Path:
     """A fresh collections path holding only the collection installed from the tarball."""
     collections = work / "installed"
-    result = _run("ansible-galaxy", "collection", "install", "--offline", tarball, "-p", collections, cwd=work,
-                  collections=collections)
+    result = _run(
+        "ansible-galaxy",
+        "collection",
+        "install",
+        "--offline",
+        tarball,
+        "-p",
+        collections,
+        cwd=work,
+        collections=collections,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (collections / "ansible_collections" / "volume_activation" / "kms" / "MANIFEST.json").is_file()
     return collections
@@ -73,13 +106,20 @@ def installed(work: pathlib.Path, tarball: pathlib.Path) -> pathlib.Path:
 
 def _content_files() -> set[str]:
     """The checkout's files under the shipped trees (what git tracks or would track)."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *SHIPPED_TREES],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *SHIPPED_TREES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     return {path for path in listed if (ROOT / path).is_file()}
 
 
 def test_artifact_leaves_out_development_material(members: set[str]) -> None:
-    leaked = sorted(name for name in members if name.startswith(NOT_SHIPPED) or "__pycache__" in name or name.endswith(".pyc"))
+    leaked = sorted(
+        name for name in members if name.startswith(NOT_SHIPPED) or "__pycache__" in name or name.endswith(".pyc")
+    )
     assert leaked == []
 
 
@@ -97,8 +137,9 @@ def test_manifest_names_the_collection(tarball: pathlib.Path) -> None:
 
 
 def test_installed_copy_documents_the_module(work: pathlib.Path, installed: pathlib.Path) -> None:
-    result = _run("ansible-doc", "--json", "-t", "module", "volume_activation.kms.kms_client_key", cwd=work,
-                  collections=installed)
+    result = _run(
+        "ansible-doc", "--json", "-t", "module", "volume_activation.kms.kms_client_key", cwd=work, collections=installed
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)["volume_activation.kms.kms_client_key"]["doc"]
     assert pathlib.Path(doc["filename"]).resolve().is_relative_to(installed.resolve())
@@ -111,28 +152,49 @@ def _reference_rows(edition_id: str) -> list[dict[str, str]]:
 
 
 def test_installed_copy_runs_the_gvlk_filter(work: pathlib.Path, installed: pathlib.Path) -> None:
-    cases = [(row["edition_id"], int(row["builds"].split(";")[0]), row["gvlk"])
-             for row in _reference_rows("ServerDatacenter")[:2] + _reference_rows("Professional")[:1]]
+    cases = [
+        (row["edition_id"], int(row["builds"].split(";")[0]), row["gvlk"])
+        for row in _reference_rows("ServerDatacenter")[:2] + _reference_rows("Professional")[:1]
+    ]
     out = work / "keys"
     out.mkdir()
     playbook = work / "gvlk.yml"
-    playbook.write_text(json.dumps([{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "vars": {"cases": [{"edition_id": e, "build": b} for e, b, _key in cases]},
-        "tasks": [{
-            "name": "Resolve each edition through the installed filter",
-            "ansible.builtin.copy": {
-                "dest": f"{out}/{{{{ ansible_loop.index0 }}}}.txt",
-                "content": "{{ item.edition_id | volume_activation.kms.gvlk(build=item.build) }}",
-                "mode": "0644",
-            },
-            "loop": "{{ cases }}",
-            "loop_control": {"extended": True},
-        }],
-    }]), encoding="utf-8")
-    result = _run("ansible-playbook", "-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
-                  playbook, cwd=work, collections=installed)
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "vars": {"cases": [{"edition_id": e, "build": b} for e, b, _key in cases]},
+                    "tasks": [
+                        {
+                            "name": "Resolve each edition through the installed filter",
+                            "ansible.builtin.copy": {
+                                "dest": f"{out}/{{{{ ansible_loop.index0 }}}}.txt",
+                                "content": "{{ item.edition_id | volume_activation.kms.gvlk(build=item.build) }}",
+                                "mode": "0644",
+                            },
+                            "loop": "{{ cases }}",
+                            "loop_control": {"extended": True},
+                        }
+                    ],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = _run(
+        "ansible-playbook",
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        playbook,
+        cwd=work,
+        collections=installed,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     keys = [(out / f"{index}.txt").read_text(encoding="utf-8") for index in range(len(cases))]
     assert keys == [key for _edition, _build, key in cases]

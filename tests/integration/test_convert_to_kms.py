@@ -34,16 +34,25 @@ UNREACHABLE = {"ws-win11-pro-offline-01"}
 KMS_DOWN = "ws-win10-ent-branch-01"  # its KMS host does not answer: the key installs, activation fails
 ALREADY_COMPLIANT = {"srv2019-std-01"}
 TO_CONVERT = {
-    "srv2012r2-std-01", "srv2016-dc-01", "srv2019-std-core-01", "srv2022-dc-01", "srv2022-azure-01",
-    "srv2025-std-core-01", "ws-win7-ent-01", "ws-win10-pro-01", "ws-win10-pro-fr-01", "ws-win11-ent-01",
-    "ws-win11-edu-01", "ws-ltsc2021-01",
+    "srv2012r2-std-01",
+    "srv2016-dc-01",
+    "srv2019-std-core-01",
+    "srv2022-dc-01",
+    "srv2022-azure-01",
+    "srv2025-std-core-01",
+    "ws-win7-ent-01",
+    "ws-win10-pro-01",
+    "ws-win10-pro-fr-01",
+    "ws-win11-ent-01",
+    "ws-win11-edu-01",
+    "ws-ltsc2021-01",
 }
 
 
 def _audit_expectation() -> dict[str, str]:
-    expected = {host: "would_convert" for host in TO_CONVERT | {KMS_DOWN}}
-    expected |= {host: "compliant" for host in ALREADY_COMPLIANT}
-    expected |= REFUSED | {host: "unreachable" for host in UNREACHABLE}
+    expected = dict.fromkeys(TO_CONVERT | {KMS_DOWN}, "would_convert")
+    expected |= dict.fromkeys(ALREADY_COMPLIANT, "compliant")
+    expected |= REFUSED | dict.fromkeys(UNREACHABLE, "unreachable")
     return expected
 
 
@@ -58,7 +67,11 @@ def _run(fleet: Fleet, tmp_path: pathlib.Path, name: str, *args: str) -> tuple[P
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
     report_dir = tmp_path / name
     run = run_playbook(
-        PLAYBOOK, inventory, "-e", f"kms_client_report_dest={report_dir}", *args,
+        PLAYBOOK,
+        inventory,
+        "-e",
+        f"kms_client_report_dest={report_dir}",
+        *args,
         collections_paths=[REPO / ".collections"],
     )
     report_file = report_dir / "kms_audit.json"
@@ -115,7 +128,8 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
     assert statuses[KMS_DOWN] == "activation_failed"
     assert {host: statuses[host] for host in REFUSED} == REFUSED
     assert {host: statuses[host] for host in ALREADY_COMPLIANT | UNREACHABLE} == {
-        **{host: "compliant" for host in ALREADY_COMPLIANT}, **{host: "unreachable" for host in UNREACHABLE}
+        **dict.fromkeys(ALREADY_COMPLIANT, "compliant"),
+        **dict.fromkeys(UNREACHABLE, "unreachable"),
     }
     after = _licensing(fleet)
     for name in TO_CONVERT | {KMS_DOWN}:
@@ -136,9 +150,7 @@ def test_second_run_changes_nothing_and_costs_one_worker_execution(fleet: Fleet,
     run, report = _run(fleet, tmp_path, "again")
 
     settled = TO_CONVERT | ALREADY_COMPLIANT
-    assert {row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled} == {
-        host: ("compliant", False) for host in settled
-    }
+    assert {row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled} == dict.fromkeys(settled, ("compliant", False))
     for name in settled | set(REFUSED):
         assert fleet.hosts[name].worker_executions - executions[name] == 1, name
         assert _task_result(run, name)["changed"] is False
@@ -175,8 +187,13 @@ BATCH_SCENARIO = {
         {"name": "a-kms-host-1", "edition_id": "ServerStandard", "build": 20348, "key_type": "csvlk"},
         {"name": "b-kms-host-2", "edition_id": "ServerStandard", "build": 20348, "key_type": "csvlk"},
         {"name": "c-mak-1", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"},
-        {"name": "d-mak-2", "edition_id": "ServerStandard", "build": 17763, "key_type": "mak",
-         "faults": [{"transport": "slow", "seconds": 1, "times": 2}]},
+        {
+            "name": "d-mak-2",
+            "edition_id": "ServerStandard",
+            "build": 17763,
+            "key_type": "mak",
+            "faults": [{"transport": "slow", "seconds": 1, "times": 2}],
+        },
     ],
 }
 
@@ -186,7 +203,10 @@ def test_a_failed_batch_does_not_stop_the_other_hosts(tmp_path: pathlib.Path) ->
         run, report = _run(fleet, tmp_path, "batches", "-e", "kms_client_serial=2")
 
     assert _statuses(report) == {
-        "a-kms-host-1": "kms_host", "b-kms-host-2": "kms_host", "c-mak-1": "converted", "d-mak-2": "converted",
+        "a-kms-host-1": "kms_host",
+        "b-kms-host-2": "kms_host",
+        "c-mak-1": "converted",
+        "d-mak-2": "converted",
     }
     assert run.returncode == 0, run.stdout  # refusals are reported, not run failures, by default
 
@@ -199,7 +219,10 @@ def test_max_fail_percentage_stops_further_batches_and_reports_them_not_run(tmp_
         executions = _executions(fleet)
 
     assert _statuses(report) == {
-        "a-kms-host-1": "kms_host", "b-kms-host-2": "kms_host", "c-mak-1": "not_run", "d-mak-2": "not_run",
+        "a-kms-host-1": "kms_host",
+        "b-kms-host-2": "kms_host",
+        "c-mak-1": "not_run",
+        "d-mak-2": "not_run",
     }
     assert executions == {"a-kms-host-1": 1, "b-kms-host-2": 1, "c-mak-1": 0, "d-mak-2": 0}
     assert run.returncode == 2, run.stdout

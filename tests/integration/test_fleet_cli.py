@@ -26,8 +26,13 @@ ENV = {
 SCENARIO = {
     "hosts": [
         {"name": "srv2022-dc-01", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"},
-        {"name": "ws-offline", "edition_id": "Professional", "build": 22631, "key_type": "oem",
-         "faults": [{"transport": "refused"}]},
+        {
+            "name": "ws-offline",
+            "edition_id": "Professional",
+            "build": 22631,
+            "key_type": "oem",
+            "faults": [{"transport": "refused"}],
+        },
     ]
 }
 
@@ -37,9 +42,21 @@ def _start(tmp_path: pathlib.Path, scenario: dict) -> tuple[subprocess.Popen[str
     scenario_file.write_text(yaml.safe_dump(scenario), encoding="utf-8")
     inventory, state = tmp_path / "inventory.yml", tmp_path / "state.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "winsim.fleet", "--scenario", str(scenario_file),
-         "--inventory", str(inventory), "--state", str(state)],
-        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "winsim.fleet",
+            "--scenario",
+            str(scenario_file),
+            "--inventory",
+            str(inventory),
+            "--state",
+            str(state),
+        ],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     return process, inventory, state
 
@@ -64,15 +81,26 @@ def test_fleet_serves_until_interrupted_and_records_state(tmp_path: pathlib.Path
             assert variables["ansible_host"] == "127.0.0.1"
             assert (variables["ansible_winrm_transport"], variables["ansible_winrm_scheme"]) == ("basic", "http")
         audit = subprocess.run(
-            [str(pathlib.Path(sys.executable).parent / "ansible"), "srv2022-dc-01", "-i", str(inventory),
-             "-m", "volume_activation.kms.kms_client_key", "--check"],
-            env=ENV, capture_output=True, text=True, timeout=300, check=False,
+            [
+                str(pathlib.Path(sys.executable).parent / "ansible"),
+                "srv2022-dc-01",
+                "-i",
+                str(inventory),
+                "-m",
+                "volume_activation.kms.kms_client_key",
+                "--check",
+            ],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert audit.returncode == 0, audit.stdout + audit.stderr
         assert '"status": "would_convert"' in audit.stdout
     finally:
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=60)
+        _stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     recorded = json.loads(state.read_text(encoding="utf-8"))["hosts"]
     assert recorded["srv2022-dc-01"]["worker_executions"] == 1

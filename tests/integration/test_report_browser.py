@@ -16,30 +16,30 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from unit.module_utils.reference import reference_gvlk
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import write_reports
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
-from unit.module_utils.reference import reference_gvlk
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WIDTH, HEIGHT = 1280, 2000
-HOSTILE = '<script>document.body.remove()</script>'
+HOSTILE = "<script>document.body.remove()</script>"
 
 # host, status, edition_id, build, key type before
 FLEET = [
-    ('srv2022-dc-01', 'compliant', 'ServerDatacenter', 20348, 'gvlk'),
-    ('srv2022-dc-02', 'compliant', 'ServerDatacenter', 20348, 'gvlk'),
-    ('srv2022-std-01', 'compliant', 'ServerStandard', 20348, 'gvlk'),
-    ('srv2019-std-01', 'would_convert', 'ServerStandard', 17763, 'mak'),
-    ('srv2019-std-02', 'would_convert', 'ServerStandard', 17763, 'retail'),
-    ('win11-pro-01', 'would_convert', 'Professional', 22631, 'oem'),
-    ('win11-pro-02', 'would_convert', 'Professional', 22631, 'oem'),
-    ('win10-ent-01', 'would_convert', 'Enterprise', 19045, 'mak'),
-    ('srv2016-kms', 'kms_host', 'ServerStandard', 14393, 'csvlk'),
-    (HOSTILE, 'failed', 'ServerStandard', 17763, 'mak'),
+    ("srv2022-dc-01", "compliant", "ServerDatacenter", 20348, "gvlk"),
+    ("srv2022-dc-02", "compliant", "ServerDatacenter", 20348, "gvlk"),
+    ("srv2022-std-01", "compliant", "ServerStandard", 20348, "gvlk"),
+    ("srv2019-std-01", "would_convert", "ServerStandard", 17763, "mak"),
+    ("srv2019-std-02", "would_convert", "ServerStandard", 17763, "retail"),
+    ("win11-pro-01", "would_convert", "Professional", 22631, "oem"),
+    ("win11-pro-02", "would_convert", "Professional", 22631, "oem"),
+    ("win10-ent-01", "would_convert", "Enterprise", 19045, "mak"),
+    ("srv2016-kms", "kms_host", "ServerStandard", 14393, "csvlk"),
+    (HOSTILE, "failed", "ServerStandard", 17763, "mak"),
 ]
 
 
@@ -48,48 +48,72 @@ def _results() -> dict:
     for host, status, edition_id, build, before in FLEET:
         gvlk = reference_gvlk(edition_id, build)
         results[host] = {
-            'changed': status == 'would_convert', 'failed': status == 'failed', 'status': status,
-            'msg': f'{status}: {edition_id} on build {build}',
-            'edition': {'id': edition_id, 'name': edition_id, 'build': build}, 'gvlk': gvlk,
-            'key_type': {'before': before, 'after': 'gvlk' if status in ('compliant', 'would_convert') else before},
-            'partial_product_key': {'before': 'Q7X3B' if before != 'gvlk' else gvlk[-5:],
-                                    'after': gvlk[-5:] if status in ('compliant', 'would_convert') else 'Q7X3B'},
-            'license_status': {'before': 'licensed', 'after': 'licensed'},
-            'kms': {'machine': 'kms01.corp.example.com', 'port': 1688},
+            "changed": status == "would_convert",
+            "failed": status == "failed",
+            "status": status,
+            "msg": f"{status}: {edition_id} on build {build}",
+            "edition": {"id": edition_id, "name": edition_id, "build": build},
+            "gvlk": gvlk,
+            "key_type": {"before": before, "after": "gvlk" if status in ("compliant", "would_convert") else before},
+            "partial_product_key": {
+                "before": "Q7X3B" if before != "gvlk" else gvlk[-5:],
+                "after": gvlk[-5:] if status in ("compliant", "would_convert") else "Q7X3B",
+            },
+            "license_status": {"before": "licensed", "after": "licensed"},
+            "kms": {"machine": "kms01.corp.example.com", "port": 1688},
         }
-    results['srv-down'] = {'unreachable': True, 'msg': 'winrm: connection refused'}
-    results['srv-never'] = None
+    results["srv-down"] = {"unreachable": True, "msg": "winrm: connection refused"}
+    results["srv-never"] = None
     return results
 
 
-EXPECTED_STATUS = Counter([spec[1] for spec in FLEET] + ['unreachable', 'not_run'])
+EXPECTED_STATUS = Counter([spec[1] for spec in FLEET] + ["unreachable", "not_run"])
 EXPECTED_KEY_TYPES = Counter(spec[4] for spec in FLEET)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def chromium() -> str:
     if not os.access(CHROMIUM, os.X_OK):
-        helper = subprocess.run([str(REPO / 'tools' / 'ensure-chromium')], capture_output=True, text=True,
-                                env=os.environ | {'CHROMIUM': CHROMIUM}, check=False)
+        helper = subprocess.run(
+            [str(REPO / "tools" / "ensure-chromium")],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"CHROMIUM": CHROMIUM},
+            check=False,
+        )
         if helper.returncode != 0 or not os.access(CHROMIUM, os.X_OK):
-            pytest.fail(f'{CHROMIUM} is missing and tools/ensure-chromium could not install it '
-                        f'(run it as root, or set CHROMIUM):\n{helper.stdout}{helper.stderr}')
+            pytest.fail(
+                f"{CHROMIUM} is missing and tools/ensure-chromium could not install it "
+                f"(run it as root, or set CHROMIUM):\n{helper.stdout}{helper.stderr}"
+            )
     return CHROMIUM
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp('report')
-    paths = write_reports(str(dest), ['html'], _results(), 'check', '2025-06-25T14:03:07Z')[1]
-    return Path(paths['html'])
+    dest = tmp_path_factory.mktemp("report")
+    paths = write_reports(str(dest), ["html"], _results(), "check", "2025-06-25T14:03:07Z")[1]
+    return Path(paths["html"])
 
 
 def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess:
-    command = [binary, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync',
-               '--force-color-profile=srgb', '--hide-scrollbars', f'--user-data-dir={profile}', *arguments]
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--force-color-profile=srgb",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *arguments,
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    assert completed.returncode == 0, f'{" ".join(command)}\n{completed.stdout}\n{completed.stderr}'
+    assert completed.returncode == 0, f"{' '.join(command)}\n{completed.stdout}\n{completed.stderr}"
     return completed
 
 
@@ -99,51 +123,51 @@ class _Dom(HTMLParser):
         self.tags: list[str] = []
         self.charts: dict[str, list[str]] = {}
         self.row_headers: list[str] = []
-        self._caption = ''
+        self._caption = ""
         self._in: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self._in.append(tag)
-        if tag == 'th' and ('scope', 'row') in attrs:
-            self.row_headers.append('')
+        if tag == "th" and ("scope", "row") in attrs:
+            self.row_headers.append("")
 
     def handle_endtag(self, tag):
         while self._in and self._in.pop() != tag:
             pass
 
     def handle_data(self, data):
-        if self._in and self._in[-1] == 'figcaption':
+        if self._in and self._in[-1] == "figcaption":
             self._caption = data
             self.charts[data] = []
-        elif self._in and self._in[-1] == 'text' and 'svg' in self._in:
+        elif self._in and self._in[-1] == "text" and "svg" in self._in:
             self.charts[self._caption].append(data)
-        elif self._in and self._in[-1] == 'th' and self.row_headers:
+        elif self._in and self._in[-1] == "th" and self.row_headers:
             self.row_headers[-1] += data
 
 
 def test_rendered_dom_holds_the_counts(chromium, page, tmp_path):
-    completed = _chromium(chromium, tmp_path / 'profile', '--dump-dom', page.as_uri())
+    completed = _chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri())
     dom = _Dom()
     dom.feed(completed.stdout)
-    counts = {caption: {n: int(c) for n, c in zip(texts[::2], texts[1::2])} for caption, texts in dom.charts.items()}
-    assert counts['Hosts by status'] == dict(EXPECTED_STATUS)
-    assert counts['Key type before'] == dict(EXPECTED_KEY_TYPES)
-    assert 'script' not in dom.tags, 'a host name must never become markup'
+    counts = {caption: {n: int(c) for n, c in zip(texts[::2], texts[1::2], strict=False)} for caption, texts in dom.charts.items()}
+    assert counts["Hosts by status"] == dict(EXPECTED_STATUS)
+    assert counts["Key type before"] == dict(EXPECTED_KEY_TYPES)
+    assert "script" not in dom.tags, "a host name must never become markup"
     assert HOSTILE in dom.row_headers
     assert len(dom.row_headers) == len(FLEET) + 2
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
     """Width, height, bytes per pixel and the unfiltered pixel rows of an 8-bit RGB/RGBA PNG."""
-    assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG file'
-    position, idat, header = 8, b'', None
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    position, idat, header = 8, b"", None
     while position < len(data):
-        length, kind = struct.unpack('>I4s', data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
-        if kind == b'IHDR':
-            header = struct.unpack('>IIBBBBB', body)
-        elif kind == b'IDAT':
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
             idat += body
         position += 12 + length
     width, height, depth, colour_type, _compression, _filter, interlace = header
@@ -155,12 +179,12 @@ def _png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
     pixels = bytearray()
     for row in range(height):
         start = row * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         if kind == 1:
             for i in range(channels, stride):
                 line[i] = (line[i] + line[i - channels]) & 0xFF
         elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous))
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=False))
         elif kind == 3:
             for i in range(stride):
                 left = line[i - channels] if i >= channels else 0
@@ -178,16 +202,17 @@ def _png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
 
 
 def test_screenshot_is_a_real_picture_with_the_bars(chromium, page, tmp_path):
-    screenshot = tmp_path / 'report.png'
-    _chromium(chromium, tmp_path / 'profile', f'--screenshot={screenshot}', f'--window-size={WIDTH},{HEIGHT}',
-              page.as_uri())
+    screenshot = tmp_path / "report.png"
+    _chromium(
+        chromium, tmp_path / "profile", f"--screenshot={screenshot}", f"--window-size={WIDTH},{HEIGHT}", page.as_uri()
+    )
     width, height, channels, pixels = _png_pixels(screenshot.read_bytes())
     assert (width, height) == (WIDTH, HEIGHT)
-    colours = Counter(pixels[i:i + 3] for i in range(0, len(pixels), channels))
+    colours = Counter(pixels[i : i + 3] for i in range(0, len(pixels), channels))
     background, share = colours.most_common(1)[0]
-    assert background == b'\xff\xff\xff', 'the page background is white'
-    assert len(colours) > 50, 'a page with text and charts has many colours (anti-aliasing included)'
-    assert share < 0.97 * width * height, 'the page is not blank'
+    assert background == b"\xff\xff\xff", "the page background is white"
+    assert len(colours) > 50, "a page with text and charts has many colours (anti-aliasing included)"
+    assert share < 0.97 * width * height, "the page is not blank"
     for status in EXPECTED_STATUS:
         bar_colour = bytes.fromhex(STATUS_COLOURS[status][0][1:])
-        assert colours[bar_colour] > 100, f'the {status} bar is drawn'
+        assert colours[bar_colour] > 100, f"the {status} bar is drawn"

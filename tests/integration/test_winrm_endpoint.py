@@ -52,7 +52,9 @@ def stub_collections(tmp_path: pathlib.Path, repo_collections: pathlib.Path) -> 
 
 def write_playbook(tmp_path: pathlib.Path, tasks: str) -> pathlib.Path:
     path = tmp_path / "play.yml"
-    path.write_text("- hosts: windows\n  gather_facts: false\n  tasks:\n" + textwrap.indent(textwrap.dedent(tasks), "    "))
+    path.write_text(
+        "- hosts: windows\n  gather_facts: false\n  tasks:\n" + textwrap.indent(textwrap.dedent(tasks), "    ")
+    )
     return path
 
 
@@ -157,7 +159,9 @@ def test_anything_but_the_worker_is_refused(winrm_fleet, stub_collections, tmp_p
 
 
 def test_transport_faults(winrm_fleet, stub_collections, tmp_path):
-    handlers = {name: Recorder({"changed": False, "probe": {"host": name}}) for name in ("down", "flaky", "slow", "stuck")}
+    handlers = {
+        name: Recorder({"changed": False, "probe": {"host": name}}) for name in ("down", "flaky", "slow", "stuck")
+    }
     fleet = winrm_fleet(
         handlers,
         faults={

@@ -51,8 +51,9 @@ def probe_shape_problems(probe: Any) -> list[str]:
     for name in ("os", "registry", "service"):
         value = probe.get(name)
         if not isinstance(value, dict) or set(value) != set(probe_properties(name)):
-            problems.append(f"{name}: {sorted(value) if isinstance(value, dict) else value!r} "
-                            f"!= {sorted(probe_properties(name))}")
+            problems.append(
+                f"{name}: {sorted(value) if isinstance(value, dict) else value!r} != {sorted(probe_properties(name))}"
+            )
     products = probe.get("products")
     if not isinstance(products, list):
         problems.append(f"products is {type(products).__name__}, not a list")

@@ -46,8 +46,7 @@ def syntax_problems(root: Node) -> list[SyntaxProblem]:
     for node in walk(root):
         if node.type == "ERROR" or node.is_missing:
             kind = "MISSING " + node.type if node.is_missing else "ERROR"
-            problems.append(SyntaxProblem(node.start_point[0] + 1, node.start_point[1] + 1, kind,
-                                          text(node)[:40]))
+            problems.append(SyntaxProblem(node.start_point[0] + 1, node.start_point[1] + 1, kind, text(node)[:40]))
     return problems
 
 

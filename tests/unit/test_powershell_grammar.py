@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from unit.contract import ROOT, WORKER
 from unit.pwsh_syntax import parse, syntax_problems
 

@@ -11,12 +11,32 @@ import re
 from typing import Any
 
 import pytest
-
-from unit.contract import (CONTRACT_DOC, ROOT, WORKER, load_contract, probe_properties, probe_shape_problems,
-                           step_actions)
-from unit.pwsh_syntax import (Node, code_words, command_arguments, command_name, commands, functions,
-                              hash_entries, member_accesses, parse, string_list, string_value, text,
-                              variable_references, variables_assigned, walk)
+from unit.contract import (
+    CONTRACT_DOC,
+    ROOT,
+    WORKER,
+    load_contract,
+    probe_properties,
+    probe_shape_problems,
+    step_actions,
+)
+from unit.pwsh_syntax import (
+    Node,
+    code_words,
+    command_arguments,
+    command_name,
+    commands,
+    functions,
+    hash_entries,
+    member_accesses,
+    parse,
+    string_list,
+    string_value,
+    text,
+    variable_references,
+    variables_assigned,
+    walk,
+)
 
 CONTRACT = load_contract()
 TREE = parse(WORKER.read_bytes())
@@ -43,8 +63,7 @@ def _called_functions(node: Node) -> list[Node]:
 
 def _classes_queried(node: Node) -> set[str]:
     """CIM classes a piece of code reads: -ClassName arguments and the FROM of WQL strings."""
-    classes = {text(command_arguments(c)["-classname"]) for c in commands(node)
-               if "-classname" in command_arguments(c)}
+    classes = {text(command_arguments(c)["-classname"]) for c in commands(node) if "-classname" in command_arguments(c)}
     for literal in _walk_strings(node):
         classes.update(re.findall(r"\bFROM\s+(\w+)", literal, re.IGNORECASE))
     return classes
@@ -333,12 +352,28 @@ def test_recorded_probes_follow_the_contract_and_parse() -> None:
 # --- the licensing model (tests/winsim/licensing) ------------------------------------------------
 
 MODEL_HOSTS = {
-    "server2022-mak": {"name": "srv2022", "edition_id": "ServerDatacenter", "build": 20348, "ubr": 2113,
-                       "installation_type": "Server", "key_type": "mak"},
-    "win11-retail": {"name": "win11", "edition_id": "Professional", "build": 22631,
-                     "installation_type": "Client", "key_type": "retail"},
-    "win7-no-key": {"name": "win7", "edition_id": "Enterprise", "build": 7601,
-                    "installation_type": "Client", "key_type": "none"},
+    "server2022-mak": {
+        "name": "srv2022",
+        "edition_id": "ServerDatacenter",
+        "build": 20348,
+        "ubr": 2113,
+        "installation_type": "Server",
+        "key_type": "mak",
+    },
+    "win11-retail": {
+        "name": "win11",
+        "edition_id": "Professional",
+        "build": 22631,
+        "installation_type": "Client",
+        "key_type": "retail",
+    },
+    "win7-no-key": {
+        "name": "win7",
+        "edition_id": "Enterprise",
+        "build": 7601,
+        "installation_type": "Client",
+        "key_type": "none",
+    },
 }
 
 
@@ -351,9 +386,14 @@ def _model(spec: dict[str, Any]) -> Any:
 def _step_with_arguments(action: str, spec: dict[str, Any]) -> dict[str, Any]:
     from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 
-    values = {"product_key": gvlk_catalog.resolve(edition_id=spec["edition_id"], build=spec["build"]).gvlk,
-              "machine": "kms01.corp.example.com", "port": 1688, "domain": "corp.example.com",
-              "host": "kms01.corp.example.com", "timeout_ms": 2000}
+    values = {
+        "product_key": gvlk_catalog.resolve(edition_id=spec["edition_id"], build=spec["build"]).gvlk,
+        "machine": "kms01.corp.example.com",
+        "port": 1688,
+        "domain": "corp.example.com",
+        "host": "kms01.corp.example.com",
+        "timeout_ms": 2000,
+    }
     return {"action": action, **{name: values[name] for name in step_actions()[action]["arguments"]}}
 
 
@@ -377,23 +417,23 @@ def test_model_accepts_every_contract_step(action: str) -> None:
 
 
 def test_model_rejects_a_step_the_contract_does_not_define() -> None:
-    answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker(
-        {"operation": "apply", "steps": [{"action": "rearm"}]})
+    answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker({"operation": "apply", "steps": [{"action": "rearm"}]})
     assert answer.get("failed") and "steps" not in answer
 
 
 def test_model_accepts_the_step_options_the_worker_declares_and_no_other() -> None:
     model = _model(MODEL_HOSTS["server2022-mak"])
     declared = {name: None for name in STEP_OPTIONS if name != "action"}
-    assert not model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", **declared}]})\
-        .get("failed")
-    assert model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", "unknown": 1}]})\
-        .get("failed")
+    assert not model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", **declared}]}).get(
+        "failed"
+    )
+    assert model.run_worker({"operation": "apply", "steps": [{"action": "clear_kms_port", "unknown": 1}]}).get("failed")
 
 
 def test_model_refuses_apply_in_check_mode_like_the_worker() -> None:
     answer = _model(MODEL_HOSTS["server2022-mak"]).run_worker(
-        {"operation": "apply", "steps": [{"action": "clear_kms_port"}], "_ansible_check_mode": True})
+        {"operation": "apply", "steps": [{"action": "clear_kms_port"}], "_ansible_check_mode": True}
+    )
     assert answer.get("failed") and "steps" not in answer
     check = next(n for n in walk(TREE) if n.type == "member_access" and text(n) == "$module.CheckMode")
     refusal = _enclosing_ifs(check)[0]

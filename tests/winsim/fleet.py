@@ -54,10 +54,7 @@ class Fleet:
     def state(self) -> dict[str, t.Any]:
         """Each host's licensing state and the traffic its endpoint received."""
         return {
-            "hosts": {
-                name: {"state": host.state(), **self.endpoint.stats(name)}
-                for name, host in self.hosts.items()
-            }
+            "hosts": {name: {"state": host.state(), **self.endpoint.stats(name)} for name, host in self.hosts.items()}
         }
 
     def write_state(self, path: str | os.PathLike[str]) -> pathlib.Path:
@@ -90,7 +87,10 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with fleet:
         fleet.write_inventory(arguments.inventory)
-        print(f"serving {len(fleet.hosts)} simulated hosts; inventory: {arguments.inventory}; stop with Ctrl-C", flush=True)
+        print(
+            f"serving {len(fleet.hosts)} simulated hosts; inventory: {arguments.inventory}; stop with Ctrl-C",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
         fleet.write_state(arguments.state)

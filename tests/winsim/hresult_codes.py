@@ -82,8 +82,7 @@ _TEXT: dict[int, tuple[str, str]] = {
     ),
     SL_I_TIMEBASED_VALIDITY_PERIOD: (
         "SL_I_TIMEBASED_VALIDITY_PERIOD",
-        "The Software Licensing Service reported that the application is running within the timebased "
-        "validity period.",
+        "The Software Licensing Service reported that the application is running within the timebased validity period.",
     ),
     SL_I_TIMEBASED_EXTENDED_GRACE_PERIOD: (
         "SL_I_TIMEBASED_EXTENDED_GRACE_PERIOD",
@@ -119,8 +118,7 @@ _TEXT: dict[int, tuple[str, str]] = {
     ),
     SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH: (
         "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH",
-        "The Software Licensing Service determined that the specified Key Management Service (KMS) cannot "
-        "be used.",
+        "The Software Licensing Service determined that the specified Key Management Service (KMS) cannot be used.",
     ),
     SL_E_INVALID_PRODUCT_KEY: (
         "SL_E_INVALID_PRODUCT_KEY",

@@ -18,19 +18,46 @@ from winsim.licensing.productkey import ALPHABET, is_well_formed, normalize
 
 KEY_TYPES = ("gvlk", "mak", "retail", "oem", "csvlk", "eval", "avma", "none")
 LICENSE_STATUSES = (
-    "unlicensed", "licensed", "oob_grace", "oot_grace", "non_genuine_grace", "notification", "extended_grace",
+    "unlicensed",
+    "licensed",
+    "oob_grace",
+    "oot_grace",
+    "non_genuine_grace",
+    "notification",
+    "extended_grace",
 )
 INSTALLATION_TYPES = ("Server", "Server Core", "Client")
 STEP_ACTIONS = (
-    "install_product_key", "refresh_license_status", "set_kms_machine", "clear_kms_machine", "set_kms_port",
-    "clear_kms_port", "set_kms_lookup_domain", "clear_kms_lookup_domain", "test_tcp", "activate",
+    "install_product_key",
+    "refresh_license_status",
+    "set_kms_machine",
+    "clear_kms_machine",
+    "set_kms_port",
+    "clear_kms_port",
+    "set_kms_lookup_domain",
+    "clear_kms_lookup_domain",
+    "test_tcp",
+    "activate",
 )
 FAULT_OPERATIONS = ("probe", *STEP_ACTIONS)
 TRANSPORT_FAULTS = ("refused", "http_500", "slow")
 
 _HOST_FIELDS = {
-    "name", "edition_id", "build", "ubr", "os_sku", "caption", "installation_type", "product_name",
-    "display_version", "key_type", "partial_key", "license_status", "kms", "accepts_keys", "faults",
+    "name",
+    "edition_id",
+    "build",
+    "ubr",
+    "os_sku",
+    "caption",
+    "installation_type",
+    "product_name",
+    "display_version",
+    "key_type",
+    "partial_key",
+    "license_status",
+    "kms",
+    "accepts_keys",
+    "faults",
 }
 _KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable"}
 _SCENARIO_FIELDS = {"hosts", "defaults", "description"}
@@ -100,8 +127,9 @@ class _Checker:
         if extra:
             raise self.fail(prefix + extra[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
-    def string(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
-               empty: bool = False) -> str | None:
+    def string(
+        self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False, empty: bool = False
+    ) -> str | None:
         value = data.get(key)
         if value is None:
             if required:
@@ -111,8 +139,16 @@ class _Checker:
             raise self.fail(path, f"must be a non-empty string, got {value!r}")
         return value
 
-    def integer(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
-                low: int = 0, high: int | None = None) -> int | None:
+    def integer(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        low: int = 0,
+        high: int | None = None,
+    ) -> int | None:
         value = data.get(key)
         if value is None:
             if required:
@@ -123,8 +159,9 @@ class _Checker:
             raise self.fail(path, f"must be an integer {bounds}, got {value!r}")
         return value
 
-    def choice(self, data: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...], *,
-               required: bool = False) -> str | None:
+    def choice(
+        self, data: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...], *, required: bool = False
+    ) -> str | None:
         value = data.get(key)
         if value is None:
             if required:
@@ -233,8 +270,9 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
     if spec.evaluation and spec.key_type not in ("eval", "none"):
         raise check.fail("key_type", f"an evaluation edition ({spec.edition_id}) holds an eval key or none")
     if spec.key_type == "eval" and not spec.evaluation:
-        raise check.fail("key_type", f"eval needs an evaluation EditionID (e.g. ServerDatacenterEval), "
-                                     f"not {spec.edition_id}")
+        raise check.fail(
+            "key_type", f"eval needs an evaluation EditionID (e.g. ServerDatacenterEval), not {spec.edition_id}"
+        )
     return spec
 
 
@@ -258,8 +296,9 @@ def load_specs(source: str | Path | Mapping[str, Any]) -> list[HostSpec]:
         raise ScenarioError(f"{where}: a scenario must be a mapping with a 'hosts' list")
     extra = sorted(set(data) - _SCENARIO_FIELDS)
     if extra:
-        raise ScenarioError(f"{where}: unknown top-level field {extra[0]!r} "
-                            f"(allowed: {', '.join(sorted(_SCENARIO_FIELDS))})")
+        raise ScenarioError(
+            f"{where}: unknown top-level field {extra[0]!r} (allowed: {', '.join(sorted(_SCENARIO_FIELDS))})"
+        )
     defaults = data.get("defaults") or {}
     hosts = data.get("hosts")
     if not isinstance(defaults, Mapping):

@@ -39,11 +39,17 @@ def raw_rows() -> tuple[dict[str, str], ...]:
 def keyed_rows() -> tuple[Row, ...]:
     """The rows with a key (their columns are clean: ';'-separated IDs, SKUs and builds)."""
     return tuple(
-        Row(line=number, family=raw["family"], edition=raw["edition"], gvlk=raw["gvlk"],
+        Row(
+            line=number,
+            family=raw["family"],
+            edition=raw["edition"],
+            gvlk=raw["gvlk"],
             edition_ids=tuple(raw["edition_id"].split(";")),
             os_skus=tuple(int(s) for s in raw["os_sku"].split(";")),
-            builds=tuple(sorted(int(b) for b in raw["builds"].split(";"))))
-        for number, raw in enumerate(raw_rows(), start=2) if raw["gvlk"]
+            builds=tuple(sorted(int(b) for b in raw["builds"].split(";"))),
+        )
+        for number, raw in enumerate(raw_rows(), start=2)
+        if raw["gvlk"]
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 
-from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from unit.module_utils.reference import ROOT
+
+from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 
 GENERATOR = ROOT / "tools" / "render_catalog_doc.py"
 

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 
 import pytest
+from unit.module_utils.reference import FIXTURE, SHARED_REFERENCE, keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
-from unit.module_utils.reference import FIXTURE, SHARED_REFERENCE, keyed_rows
 
 # The four keys Microsoft's page prints under "Windows Server 2012" belong to Windows 8 (EditionID Core*,
 # build 9200); the catalog files them under Windows 8 and says so in the entry's note.
@@ -61,9 +61,20 @@ def test_every_key_is_well_formed_and_windows_8_keys_pass_the_checksum():
 
 
 def test_client_rule_covers_exactly_the_windows_10_11_shared_keys():
-    shared = {"Professional", "ProfessionalN", "ProfessionalWorkstation", "ProfessionalWorkstationN",
-              "ProfessionalEducation", "ProfessionalEducationN", "Education", "EducationN", "Enterprise",
-              "EnterpriseN", "EnterpriseG", "EnterpriseGN"}
+    shared = {
+        "Professional",
+        "ProfessionalN",
+        "ProfessionalWorkstation",
+        "ProfessionalWorkstationN",
+        "ProfessionalEducation",
+        "ProfessionalEducationN",
+        "Education",
+        "EducationN",
+        "Enterprise",
+        "EnterpriseN",
+        "EnterpriseG",
+        "EnterpriseGN",
+    }
     open_ended = [e for e in gvlk_catalog.ENTRIES if e.any_build_from is not None]
     assert {i for e in open_ended for i in e.edition_ids} == shared
     assert all(e.any_build_from == min(e.builds) and e.any_build_from >= 10240 for e in open_ended)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import pytest
-
-from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
-from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (
-    CatalogError, UnknownEdition, UnsupportedEdition, resolve)
 from unit.module_utils.reference import keyed_rows, no_key_rows
 from unit.module_utils.test_gvlk_catalog_data import WINDOWS_8_HOME
 
+from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
+from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (
+    CatalogError,
+    UnknownEdition,
+    UnsupportedEdition,
+    resolve,
+)
+
 ROW_BUILDS = [pytest.param(row, build, id=f"{row.test_id}-{build}") for row in keyed_rows() for build in row.builds]
-ROW_SKU_BUILDS = [pytest.param(row, sku, build, id=f"{row.test_id}-sku{sku}-{build}")
-                  for row in keyed_rows() for sku in row.os_skus for build in row.builds]
+ROW_SKU_BUILDS = [
+    pytest.param(row, sku, build, id=f"{row.test_id}-sku{sku}-{build}")
+    for row in keyed_rows()
+    for sku in row.os_skus
+    for build in row.builds
+]
 
 
 def csv_key(edition_id: str, build: int) -> str:
@@ -70,36 +78,71 @@ def _nt(build: int) -> str:
 # CSV line -> (calls that a host of that row could make, expected outcome). Outcome is a reason_code
 # (UnsupportedEdition) or ("key", edition ID whose key applies) for rows that only document an alias.
 NO_KEY_CASES = {
-    101: ([dict(edition_id="ServerDatacenterEval", os_sku=80, build=b) for b in (14393, 17763, 20348, 26100)]
-          + [dict(edition_id="ServerDatacenterEvalCor", build=20348, installation_type="Server Core")],
-          "evaluation"),
-    102: ([dict(edition_id="ServerStandardEval", os_sku=79, build=b) for b in (14393, 17763, 20348, 26100)]
-          + [dict(edition_id="ServerStandardEvalCor", os_sku=79, build=17763, installation_type="Server Core")],
-          "evaluation"),
-    103: ([dict(edition_id=i, os_sku=s, build=b, installation_type="Server Core")
-           for i, s in (("ServerStandardCor", 7), ("ServerDatacenterCor", 8)) for b in (14393, 17763, 20348, 26100)]
-          + [dict(os_sku=s, build=b) for s in (148, 147) for b in (14393, 17763, 20348, 26100)],
-          "key"),
-    104: ([dict(edition_id="ServerTurbineCor", os_sku=408, build=b) for b in (20348, 26100)]
-          + [dict(os_sku=408, build=b) for b in (20348, 26100)], "key"),
-    105: ([dict(edition_id="ServerAzureCor", os_sku=168, build=b) for b in (14393, 17763, 20348, 26100)],
-          "not_published"),
-    106: ([dict(edition_id=i, os_sku=s, build=25398) for i, s in (("ServerDatacenter", 8), ("ServerStandard", 7),
-                                                                  ("ServerDatacenterACor", 145))]
-          + [dict(edition_id="ServerDatacenter", build="10.0.25398.1189")], "not_published"),
+    101: (
+        [dict(edition_id="ServerDatacenterEval", os_sku=80, build=b) for b in (14393, 17763, 20348, 26100)]
+        + [dict(edition_id="ServerDatacenterEvalCor", build=20348, installation_type="Server Core")],
+        "evaluation",
+    ),
+    102: (
+        [dict(edition_id="ServerStandardEval", os_sku=79, build=b) for b in (14393, 17763, 20348, 26100)]
+        + [dict(edition_id="ServerStandardEvalCor", os_sku=79, build=17763, installation_type="Server Core")],
+        "evaluation",
+    ),
+    103: (
+        [
+            dict(edition_id=i, os_sku=s, build=b, installation_type="Server Core")
+            for i, s in (("ServerStandardCor", 7), ("ServerDatacenterCor", 8))
+            for b in (14393, 17763, 20348, 26100)
+        ]
+        + [dict(os_sku=s, build=b) for s in (148, 147) for b in (14393, 17763, 20348, 26100)],
+        "key",
+    ),
+    104: (
+        [dict(edition_id="ServerTurbineCor", os_sku=408, build=b) for b in (20348, 26100)]
+        + [dict(os_sku=408, build=b) for b in (20348, 26100)],
+        "key",
+    ),
+    105: (
+        [dict(edition_id="ServerAzureCor", os_sku=168, build=b) for b in (14393, 17763, 20348, 26100)],
+        "not_published",
+    ),
+    106: (
+        [
+            dict(edition_id=i, os_sku=s, build=25398)
+            for i, s in (("ServerDatacenter", 8), ("ServerStandard", 7), ("ServerDatacenterACor", 145))
+        ]
+        + [dict(edition_id="ServerDatacenter", build="10.0.25398.1189")],
+        "not_published",
+    ),
     107: ([dict(os_sku=406, build=20349), dict(os_sku=406)], "not_published"),
-    108: ([dict(edition_id="ServerRdsh", os_sku=175, build=b) for b in (17134, 17763, 19045, 22631)],
-          "not_published"),
-    109: ([dict(edition_id=i, os_sku=s, build=b) for i, s in (("Core", 101), ("CoreN", 98),
-                                                              ("CoreSingleLanguage", 100), ("CoreCountrySpecific", 99))
-           for b in (10240, 19045, 22631, 26100)], "no_volume_key"),
-    110: ([dict(edition_id=i, os_sku=s, build=b) for i, s in (("CloudEdition", 203), ("CloudEditionN", 202))
-           for b in (22000, 26100)], "not_published"),
+    108: ([dict(edition_id="ServerRdsh", os_sku=175, build=b) for b in (17134, 17763, 19045, 22631)], "not_published"),
+    109: (
+        [
+            dict(edition_id=i, os_sku=s, build=b)
+            for i, s in (("Core", 101), ("CoreN", 98), ("CoreSingleLanguage", 100), ("CoreCountrySpecific", 99))
+            for b in (10240, 19045, 22631, 26100)
+        ],
+        "no_volume_key",
+    ),
+    110: (
+        [
+            dict(edition_id=i, os_sku=s, build=b)
+            for i, s in (("CloudEdition", 203), ("CloudEditionN", 202))
+            for b in (22000, 26100)
+        ],
+        "not_published",
+    ),
     111: ([dict(edition_id="EnterpriseEval", os_sku=72, build=b) for b in (10240, 19045, 26100)], "evaluation"),
     112: ([dict(os_sku=129, build=b) for b in (14393, 17763, 19044, 26100)], "evaluation"),
     113: ([dict(edition_id="IoTEnterprise", os_sku=188, build=b) for b in (19045, 26100)], "not_published"),
-    114: ([dict(edition_id=i, os_sku=s, build=b) for i, s in (("ServerARM64", 120), ("ServerCloudStorage", 110))
-           for b in (14393, 17763)], "not_published"),
+    114: (
+        [
+            dict(edition_id=i, os_sku=s, build=b)
+            for i, s in (("ServerARM64", 120), ("ServerCloudStorage", 110))
+            for b in (14393, 17763)
+        ],
+        "not_published",
+    ),
 }
 
 
@@ -112,9 +155,14 @@ def test_row_without_a_key(line):
     calls, outcome = NO_KEY_CASES[line]
     for call in calls:
         if outcome == "key":
-            base = {"ServerStandardCor": "ServerStandard", "ServerDatacenterCor": "ServerDatacenter",
-                    "ServerTurbineCor": "ServerTurbine", 148: "ServerStandard", 147: "ServerDatacenter",
-                    408: "ServerTurbine"}[call.get("edition_id", call.get("os_sku"))]
+            base = {
+                "ServerStandardCor": "ServerStandard",
+                "ServerDatacenterCor": "ServerDatacenter",
+                "ServerTurbineCor": "ServerTurbine",
+                148: "ServerStandard",
+                147: "ServerDatacenter",
+                408: "ServerTurbine",
+            }[call.get("edition_id", call.get("os_sku"))]
             assert resolve(**call).gvlk == csv_key(base, call["build"]), call
             continue
         with pytest.raises(UnsupportedEdition) as caught:
@@ -124,19 +172,25 @@ def test_row_without_a_key(line):
             assert str(value) in str(caught.value), (value, str(caught.value))
 
 
-@pytest.mark.parametrize(("edition_id", "target", "build"), [
-    ("ServerDatacenterEval", "ServerDatacenter", 20348),
-    ("ServerStandardEval", "ServerStandard", 17763),
-    ("ServerDatacenterEvalCor", "ServerDatacenterCor", 26100),
-    ("ServerStandardEvalCor", "ServerStandardCor", 14393),
-])
+@pytest.mark.parametrize(
+    ("edition_id", "target", "build"),
+    [
+        ("ServerDatacenterEval", "ServerDatacenter", 20348),
+        ("ServerStandardEval", "ServerStandard", 17763),
+        ("ServerDatacenterEvalCor", "ServerDatacenterCor", 26100),
+        ("ServerStandardEvalCor", "ServerStandardCor", 14393),
+    ],
+)
 def test_server_evaluation_names_the_conversion(edition_id, target, build):
     with pytest.raises(UnsupportedEdition) as caught:
         resolve(edition_id=edition_id, build=build)
     error = caught.value
     base = target.removesuffix("Cor")
     assert (error.reason_code, error.target_edition_id, error.target_gvlk) == (
-        "evaluation", target, csv_key(base, build))
+        "evaluation",
+        target,
+        csv_key(base, build),
+    )
     assert f"DISM /online /Set-Edition:{target} /ProductKey:{csv_key(base, build)} /AcceptEula" in error.message
     assert "domain controller" in error.message
     if base == "ServerDatacenter":
@@ -162,6 +216,7 @@ def test_evaluation_caption():
 
 
 # ------------------------------------------------------------------------------ tricky cases
+
 
 @pytest.mark.parametrize("build", [22000, 22621, 26100, 27000, "10.0.27842.1000"])
 def test_windows_11_builds_are_named_windows_11(build):
@@ -234,8 +289,15 @@ def test_server_core_takes_the_desktop_experience_key():
         resolve(edition_id="ServerStandardCor", build=9600)
 
 
-@pytest.mark.parametrize("caption", ["Microsoft Windows 10 Professionnel", "Microsoft Windows 10 Famille",
-                                     "Microsoft Windows Server 2022 Datacenter (ré)", "Windows 10 Pro für Workstations"])
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Microsoft Windows 10 Professionnel",
+        "Microsoft Windows 10 Famille",
+        "Microsoft Windows Server 2022 Datacenter (ré)",
+        "Windows 10 Pro für Workstations",
+    ],
+)
 def test_localized_captions_are_not_guessed(caption):
     with pytest.raises(UnknownEdition) as caught:
         resolve(caption=caption, build=19045)
@@ -243,8 +305,9 @@ def test_localized_captions_are_not_guessed(caption):
 
 
 def test_localized_caption_does_not_hide_the_edition_id():
-    assert resolve(edition_id="Professional", build=19045,
-                   caption="Microsoft Windows 10 Professionnel").gvlk == csv_key("Professional", 19045)
+    assert resolve(
+        edition_id="Professional", build=19045, caption="Microsoft Windows 10 Professionnel"
+    ).gvlk == csv_key("Professional", 19045)
 
 
 def test_windows_7_caption_with_trailing_space():
@@ -261,7 +324,8 @@ def test_english_caption_without_year_needs_the_build():
         resolve(caption="Microsoft Windows Server Standard")
     assert resolve(caption="Microsoft Windows Server Standard", build=20348).gvlk == csv_key("ServerStandard", 20348)
     assert resolve(caption="Microsoft Windows Server Datacenter", build=17134).gvlk == csv_key(
-        "ServerDatacenterACor", 17134)
+        "ServerDatacenterACor", 17134
+    )
 
 
 def test_caption_with_year_and_single_build_needs_no_build():
@@ -340,16 +404,29 @@ def test_errors_are_catalog_errors():
 
 # ------------------------------------------------------------------------------ builds
 
-@pytest.mark.parametrize(("value", "build"), [
-    (17763, 17763), ("17763", 17763), ("10.0.17763", 17763), ("10.0.17763.1234", 17763), ("6.1.7601", 7601),
-    (" 10.0.20348.2113 ", 20348), ("6.0.6002", 6002), ("6.3.9600", 9600), (None, None), ("", None),
-])
+
+@pytest.mark.parametrize(
+    ("value", "build"),
+    [
+        (17763, 17763),
+        ("17763", 17763),
+        ("10.0.17763", 17763),
+        ("10.0.17763.1234", 17763),
+        ("6.1.7601", 7601),
+        (" 10.0.20348.2113 ", 20348),
+        ("6.0.6002", 6002),
+        ("6.3.9600", 9600),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_parse_build(value, build):
     assert gvlk_catalog.parse_build(value) == build
 
 
-@pytest.mark.parametrize("value", ["garbage", "10.0", "10.0.x", "6.1.9600", "10.0.7601", "1.2.3.4.5", -1, 0, True,
-                                   17763.0, "17763a"])
+@pytest.mark.parametrize(
+    "value", ["garbage", "10.0", "10.0.x", "6.1.9600", "10.0.7601", "1.2.3.4.5", -1, 0, True, 17763.0, "17763a"]
+)
 def test_parse_build_rejects(value):
     with pytest.raises(ValueError):
         gvlk_catalog.parse_build(value)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import zlib
 
 import pytest
+from unit.module_utils.reference import keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
-from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (KEY_ALPHABET,
-                                                                                         is_valid_product_key,
-                                                                                         partial_key)
-from unit.module_utils.reference import keyed_rows
+from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (
+    KEY_ALPHABET,
+    is_valid_product_key,
+    partial_key,
+)
 
 KEYS = sorted({row.gvlk for row in keyed_rows()})
 N_KEYS = [k for k in KEYS if "N" in k]
@@ -25,7 +27,7 @@ def reference_checksum_ok(key: str) -> bool:
     """The README's checksum, computed another way: MSB-first CRC-32 via zlib's reflected CRC-32."""
     chars = key.replace("-", "")
     position = chars.index("N")
-    digits = [position] + [KEY_ALPHABET.index(c) for c in chars[:position] + chars[position + 1:]]
+    digits = [position] + [KEY_ALPHABET.index(c) for c in chars[:position] + chars[position + 1 :]]
     value = 0
     for digit in digits:
         value = value * 24 + digit
@@ -42,7 +44,7 @@ def mutations(key: str):
             continue
         for other in KEY_ALPHABET + "N":
             if other != char:
-                yield key[:index] + other + key[index + 1:]
+                yield key[:index] + other + key[index + 1 :]
 
 
 def test_counts():
@@ -95,19 +97,29 @@ def test_moving_the_n_breaks_the_checksum_for_catalog_keys():
     for key in N_KEYS:
         chars = key.replace("-", "")
         position = chars.index("N")
-        others = chars[:position] + chars[position + 1:]
+        others = chars[:position] + chars[position + 1 :]
         for new_position in range(25):
             if new_position != position:
                 moved = others[:new_position] + "N" + others[new_position:]
-                mutant = "-".join(moved[i:i + 5] for i in range(0, 25, 5))
+                mutant = "-".join(moved[i : i + 5] for i in range(0, 25, 5))
                 assert is_valid_product_key(mutant) == reference_checksum_ok(mutant)
 
 
-@pytest.mark.parametrize("text", [
-    "", "W269N-WFGWX-YVC9B-4J6C9", "W269N-WFGWX-YVC9B-4J6C9-T83GXX", "W269NWFGWXYVC9B4J6C9T83GX",
-    "W269N-WFGWX-YVC9B-4J6C9-T83GA", "W269N-WFGWX-YVC9B-4J6C9-T83G0", "W269N_WFGWX_YVC9B_4J6C9_T83GX",
-    "NNNNN-NNNNN-NNNNN-NNNNN-NNNNN", None, 42,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "W269N-WFGWX-YVC9B-4J6C9",
+        "W269N-WFGWX-YVC9B-4J6C9-T83GXX",
+        "W269NWFGWXYVC9B4J6C9T83GX",
+        "W269N-WFGWX-YVC9B-4J6C9-T83GA",
+        "W269N-WFGWX-YVC9B-4J6C9-T83G0",
+        "W269N_WFGWX_YVC9B_4J6C9_T83GX",
+        "NNNNN-NNNNN-NNNNN-NNNNN-NNNNN",
+        None,
+        42,
+    ],
+)
 def test_malformed_keys(text):
     assert not is_valid_product_key(text)
 

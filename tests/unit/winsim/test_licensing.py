@@ -30,9 +30,15 @@ WIN7_ENT = gvlk("Windows 7 Enterprise")
 
 
 def host(**overrides) -> WindowsHost:
-    spec = {"name": "h1", "edition_id": "ServerDatacenter", "build": 20348, "ubr": 2113,
-            "caption": "Microsoft Windows Server 2022 Datacenter", "key_type": "mak",
-            "kms": {"dns": "kms01.corp.example.com"}}
+    spec = {
+        "name": "h1",
+        "edition_id": "ServerDatacenter",
+        "build": 20348,
+        "ubr": 2113,
+        "caption": "Microsoft Windows Server 2022 Datacenter",
+        "key_type": "mak",
+        "kms": {"dns": "kms01.corp.example.com"},
+    }
     spec.update(overrides)
     return WindowsHost.from_spec(spec)
 
@@ -48,13 +54,19 @@ def primary(result: dict) -> dict:
 
 # -- probe shapes -----------------------------------------------------------------------------------
 
+
 def test_probe_has_the_contract_shape_and_makes_no_write():
     h = host()
     out = h.run_worker({"operation": "probe"})
     assert set(out) == {"changed", "probe"} and out["changed"] is False
     probe = out["probe"]
-    assert probe["os"] == {"Caption": "Microsoft Windows Server 2022 Datacenter", "Version": "10.0.20348",
-                           "BuildNumber": "20348", "OperatingSystemSKU": 8, "ProductType": 3}
+    assert probe["os"] == {
+        "Caption": "Microsoft Windows Server 2022 Datacenter",
+        "Version": "10.0.20348",
+        "BuildNumber": "20348",
+        "OperatingSystemSKU": 8,
+        "ProductType": 3,
+    }
     assert probe["registry"]["EditionID"] == "ServerDatacenter"
     assert probe["registry"]["DisplayVersion"] == "21H2"
     assert probe["service"]["Version"] == "10.0.20348.2113"
@@ -78,19 +90,32 @@ def test_defaults_come_from_the_key_table():
 
 
 def test_windows_11_reports_windows_10_in_product_name():
-    h = WindowsHost.from_spec({"name": "w11", "edition_id": "Professional", "build": 22631, "key_type": "oem",
-                               "caption": "Microsoft Windows 11 Pro"})
+    h = WindowsHost.from_spec(
+        {
+            "name": "w11",
+            "edition_id": "Professional",
+            "build": 22631,
+            "key_type": "oem",
+            "caption": "Microsoft Windows 11 Pro",
+        }
+    )
     probe = h.run_worker({"operation": "probe"})["probe"]
     assert probe["registry"]["ProductName"] == "Windows 10 Pro"
     assert probe["os"]["ProductType"] == 1 and probe["registry"]["InstallationType"] == "Client"
     assert primary({"probe": probe})["ProductKeyChannel"] == "OEM:DM"
 
 
-@pytest.mark.parametrize(("key_type", "description", "channel"), [
-    ("gvlk", "VOLUME_KMSCLIENT", "Volume:GVLK"), ("mak", "VOLUME_MAK", "Volume:MAK"),
-    ("retail", "RETAIL", "Retail"), ("oem", "OEM_DM", "OEM:DM"),
-    ("csvlk", "VOLUME_KMS_2012-R2_WIN10", "Volume:CSVLK"), ("avma", "VIRTUAL_MACHINE_ACTIVATION", "VT:IA"),
-])
+@pytest.mark.parametrize(
+    ("key_type", "description", "channel"),
+    [
+        ("gvlk", "VOLUME_KMSCLIENT", "Volume:GVLK"),
+        ("mak", "VOLUME_MAK", "Volume:MAK"),
+        ("retail", "RETAIL", "Retail"),
+        ("oem", "OEM_DM", "OEM:DM"),
+        ("csvlk", "VOLUME_KMS_2012-R2_WIN10", "Volume:CSVLK"),
+        ("avma", "VIRTUAL_MACHINE_ACTIVATION", "VT:IA"),
+    ],
+)
 def test_channels(key_type, description, channel):
     row = primary(host(key_type=key_type).run_worker({"operation": "probe"}))
     assert row["Description"] == f"Windows(R) Operating System, {description} channel"
@@ -98,8 +123,16 @@ def test_channels(key_type, description, channel):
 
 
 def test_evaluation_edition_shape():
-    h = WindowsHost.from_spec({"name": "e", "edition_id": "ServerDatacenterEval", "build": 26100, "os_sku": 80,
-                               "caption": "Microsoft Windows Server 2025 Datacenter Evaluation", "key_type": "eval"})
+    h = WindowsHost.from_spec(
+        {
+            "name": "e",
+            "edition_id": "ServerDatacenterEval",
+            "build": 26100,
+            "os_sku": 80,
+            "caption": "Microsoft Windows Server 2025 Datacenter Evaluation",
+            "key_type": "eval",
+        }
+    )
     row = primary(h.run_worker({"operation": "probe"}))
     assert row["Name"] == "Windows(R), ServerDatacenterEval edition"
     assert "TIMEBASED_EVAL" in row["Description"] and row["ProductKeyChannel"] == "Retail:TB:Eval"
@@ -132,6 +165,7 @@ def test_ids_and_partial_keys_are_deterministic():
 
 
 # -- install_product_key ----------------------------------------------------------------------------
+
 
 def test_installing_the_editions_gvlk_makes_a_kms_client_in_grace():
     h = host()
@@ -174,8 +208,16 @@ def test_missing_product_key_runs_with_an_empty_key():
 
 
 def test_any_gvlk_on_an_evaluation_edition_is_refused():
-    h = WindowsHost.from_spec({"name": "e", "edition_id": "ServerDatacenterEval", "build": 20348, "os_sku": 80,
-                               "caption": "Microsoft Windows Server 2022 Datacenter Evaluation", "key_type": "eval"})
+    h = WindowsHost.from_spec(
+        {
+            "name": "e",
+            "edition_id": "ServerDatacenterEval",
+            "build": 20348,
+            "os_sku": 80,
+            "caption": "Microsoft Windows Server 2022 Datacenter Evaluation",
+            "key_type": "eval",
+        }
+    )
     for key in (SRV2022_DC, SRV2019_STD):
         step = apply(h, {"action": "install_product_key", "product_key": key})["steps"][0]
         assert step["hresult"] == 0xC004F069
@@ -184,9 +226,17 @@ def test_any_gvlk_on_an_evaluation_edition_is_refused():
 
 def test_accepts_keys_install_as_gvlk():
     extra = gvlk("Windows Server 2019 Datacenter")
-    h = WindowsHost.from_spec({"name": "x", "edition_id": "ServerAzureCor", "build": 20348, "os_sku": 168,
-                               "caption": "Microsoft Windows Server 2022 Datacenter", "key_type": "mak",
-                               "accepts_keys": [extra]})
+    h = WindowsHost.from_spec(
+        {
+            "name": "x",
+            "edition_id": "ServerAzureCor",
+            "build": 20348,
+            "os_sku": 168,
+            "caption": "Microsoft Windows Server 2022 Datacenter",
+            "key_type": "mak",
+            "accepts_keys": [extra],
+        }
+    )
     row = primary(apply(h, {"action": "install_product_key", "product_key": extra}))
     assert (row["ProductKeyChannel"], row["PartialProductKey"]) == ("Volume:GVLK", extra[-5:])
 
@@ -199,25 +249,33 @@ def test_a_kms_host_becomes_a_client_when_given_a_gvlk():
 
 # -- KMS settings -----------------------------------------------------------------------------------
 
+
 def test_kms_settings_set_and_clear():
     h = host()
-    out = apply(h, {"action": "set_kms_machine", "machine": "kms02.example.com"},
-                {"action": "set_kms_port", "port": 1700},
-                {"action": "set_kms_lookup_domain", "domain": "example.com"})
+    out = apply(
+        h,
+        {"action": "set_kms_machine", "machine": "kms02.example.com"},
+        {"action": "set_kms_port", "port": 1700},
+        {"action": "set_kms_lookup_domain", "domain": "example.com"},
+    )
     assert [s["hresult"] for s in out["steps"]] == [0, 0, 0]
     service = out["probe"]["service"]
-    assert (service["KeyManagementServiceMachine"], service["KeyManagementServicePort"],
-            service["KeyManagementServiceLookupDomain"]) == ("kms02.example.com", 1700, "example.com")
-    out = apply(h, {"action": "clear_kms_machine"}, {"action": "clear_kms_port"},
-                {"action": "clear_kms_lookup_domain"})
+    assert (
+        service["KeyManagementServiceMachine"],
+        service["KeyManagementServicePort"],
+        service["KeyManagementServiceLookupDomain"],
+    ) == ("kms02.example.com", 1700, "example.com")
+    out = apply(h, {"action": "clear_kms_machine"}, {"action": "clear_kms_port"}, {"action": "clear_kms_lookup_domain"})
     service = out["probe"]["service"]
-    assert (service["KeyManagementServiceMachine"], service["KeyManagementServicePort"],
-            service["KeyManagementServiceLookupDomain"]) == ("", 1688, "")
+    assert (
+        service["KeyManagementServiceMachine"],
+        service["KeyManagementServicePort"],
+        service["KeyManagementServiceLookupDomain"],
+    ) == ("", 1688, "")
     assert h.writes == 6
 
 
-@pytest.mark.parametrize(("port", "code"), [(0, 0x80070057), (65536, 0x80070057), (None, 0x80070057),
-                                            (-1, 0x80004002)])
+@pytest.mark.parametrize(("port", "code"), [(0, 0x80070057), (65536, 0x80070057), (None, 0x80070057), (-1, 0x80004002)])
 def test_bad_ports(port, code):
     h = host()
     step = {"action": "set_kms_port"} if port is None else {"action": "set_kms_port", "port": port}
@@ -234,11 +292,13 @@ def test_refresh_changes_nothing():
     before = h.state()
     out = apply(h, {"action": "refresh_license_status"})
     assert out["steps"][0]["hresult"] == 0 and h.writes == 0
-    assert {k: v for k, v in h.state().items() if k != "worker_executions"} == \
-        {k: v for k, v in before.items() if k != "worker_executions"}
+    assert {k: v for k, v in h.state().items() if k != "worker_executions"} == {
+        k: v for k, v in before.items() if k != "worker_executions"
+    }
 
 
 # -- test_tcp ---------------------------------------------------------------------------------------
+
 
 def test_tcp_follows_reachability():
     ok = apply(host(), {"action": "test_tcp", "host": "kms01", "port": 1688, "timeout_ms": 2000})
@@ -247,11 +307,14 @@ def test_tcp_follows_reachability():
     step = apply(down, {"action": "test_tcp", "host": "kms01", "port": 1688, "timeout_ms": 2000})["steps"][0]
     assert step["hresult"] == 0x8007274C and "did not properly respond" in step["message"]
     assert apply(host(), {"action": "test_tcp", "port": 1688, "timeout_ms": 10})["steps"][0]["hresult"] == hr.E_POINTER
-    assert apply(host(), {"action": "test_tcp", "host": "k", "port": 70000,
-                          "timeout_ms": 10})["steps"][0]["hresult"] == hr.COR_E_ARGUMENTOUTOFRANGE
+    assert (
+        apply(host(), {"action": "test_tcp", "host": "k", "port": 70000, "timeout_ms": 10})["steps"][0]["hresult"]
+        == hr.COR_E_ARGUMENTOUTOFRANGE
+    )
 
 
 # -- activate ---------------------------------------------------------------------------------------
+
 
 def test_activation_through_dns_discovery():
     h = host()
@@ -259,20 +322,28 @@ def test_activation_through_dns_discovery():
     assert [s["hresult"] for s in out["steps"]] == [0, 0]
     row = primary(out)
     assert (row["LicenseStatus"], row["GracePeriodRemaining"], row["LicenseStatusReason"]) == (1, 259200, 0)
-    assert (row["DiscoveredKeyManagementServiceMachineName"],
-            row["DiscoveredKeyManagementServiceMachinePort"]) == ("kms01.corp.example.com", 1688)
+    assert (row["DiscoveredKeyManagementServiceMachineName"], row["DiscoveredKeyManagementServiceMachinePort"]) == (
+        "kms01.corp.example.com",
+        1688,
+    )
     assert out["probe"]["service"]["DiscoveredKeyManagementServiceMachineName"] == "kms01.corp.example.com"
     assert h.writes == 2
 
 
 def test_activation_uses_the_configured_machine_and_port():
     h = host(kms={})
-    out = apply(h, {"action": "install_product_key", "product_key": SRV2022_DC},
-                {"action": "set_kms_machine", "machine": "kms9.example.com"},
-                {"action": "set_kms_port", "port": 1700}, {"action": "activate"})
+    out = apply(
+        h,
+        {"action": "install_product_key", "product_key": SRV2022_DC},
+        {"action": "set_kms_machine", "machine": "kms9.example.com"},
+        {"action": "set_kms_port", "port": 1700},
+        {"action": "activate"},
+    )
     row = primary(out)
-    assert (row["DiscoveredKeyManagementServiceMachineName"],
-            row["DiscoveredKeyManagementServiceMachinePort"]) == ("kms9.example.com", 1700)
+    assert (row["DiscoveredKeyManagementServiceMachineName"], row["DiscoveredKeyManagementServiceMachinePort"]) == (
+        "kms9.example.com",
+        1700,
+    )
 
 
 def test_activation_without_a_kms_name_or_record():
@@ -295,10 +366,14 @@ def test_activation_without_a_key():
     assert out["steps"][0]["hresult"] == 0xC004F014 and out["probe"]["products"] == []
 
 
-@pytest.mark.parametrize(("key_type", "status", "code"), [
-    ("mak", "licensed", hr.WININET_E_NAME_NOT_RESOLVED), ("retail", "oob_grace", hr.WININET_E_NAME_NOT_RESOLVED),
-    ("avma", "licensed", hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED),
-])
+@pytest.mark.parametrize(
+    ("key_type", "status", "code"),
+    [
+        ("mak", "licensed", hr.WININET_E_NAME_NOT_RESOLVED),
+        ("retail", "oob_grace", hr.WININET_E_NAME_NOT_RESOLVED),
+        ("avma", "licensed", hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED),
+    ],
+)
 def test_online_activation_has_no_internet(key_type, status, code):
     h = host(key_type=key_type, license_status=status)
     out = apply(h, {"action": "activate"})
@@ -307,15 +382,24 @@ def test_online_activation_has_no_internet(key_type, status, code):
 
 
 def test_expired_evaluation_reports_its_validity_period():
-    h = WindowsHost.from_spec({"name": "e", "edition_id": "ServerStandardEval", "build": 20348, "os_sku": 79,
-                               "caption": "Microsoft Windows Server 2022 Standard Evaluation",
-                               "key_type": "eval", "license_status": "notification"})
+    h = WindowsHost.from_spec(
+        {
+            "name": "e",
+            "edition_id": "ServerStandardEval",
+            "build": 20348,
+            "os_sku": 79,
+            "caption": "Microsoft Windows Server 2022 Standard Evaluation",
+            "key_type": "eval",
+            "license_status": "notification",
+        }
+    )
     row = primary(h.run_worker({"operation": "probe"}))
     assert (row["LicenseStatus"], row["LicenseStatusReason"]) == (5, 0xC004FC07)
     assert apply(h, {"action": "activate"})["steps"][0]["hresult"] == 0xC004FC07
 
 
 # -- apply mechanics, faults, bad input --------------------------------------------------------------
+
 
 def test_apply_stops_at_the_first_failure():
     out = apply(host(), {"action": "set_kms_port", "port": 0}, {"action": "set_kms_machine", "machine": "k"})
@@ -348,16 +432,19 @@ def test_probe_fault_fails_the_worker_after_its_steps():
     assert h.run_worker({"operation": "probe"})["probe"]["service"]["KeyManagementServiceMachine"] == "kms9"
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    ({"operation": "frobnicate"}, "value of operation must be one of: probe, apply"),
-    ({}, "missing required arguments: operation"),
-    ({"operation": "probe", "extra": 1}, "Unsupported parameters"),
-    ({"operation": "apply", "steps": [{"action": "reboot"}]}, "value of action must be one of"),
-    ({"operation": "apply", "steps": [{"product_key": "x"}]}, "missing required arguments: action found in steps"),
-    ({"operation": "apply", "steps": [{"action": "set_kms_port", "port": "many"}]}, "unable to convert to int"),
-    ({"operation": "apply", "steps": [{"action": "activate", "bogus": 1}]}, "bogus found in steps"),
-    ({"operation": "apply", "steps": [], "_ansible_check_mode": True}, "refuses to apply steps in check mode"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ({"operation": "frobnicate"}, "value of operation must be one of: probe, apply"),
+        ({}, "missing required arguments: operation"),
+        ({"operation": "probe", "extra": 1}, "Unsupported parameters"),
+        ({"operation": "apply", "steps": [{"action": "reboot"}]}, "value of action must be one of"),
+        ({"operation": "apply", "steps": [{"product_key": "x"}]}, "missing required arguments: action found in steps"),
+        ({"operation": "apply", "steps": [{"action": "set_kms_port", "port": "many"}]}, "unable to convert to int"),
+        ({"operation": "apply", "steps": [{"action": "activate", "bogus": 1}]}, "bogus found in steps"),
+        ({"operation": "apply", "steps": [], "_ansible_check_mode": True}, "refuses to apply steps in check mode"),
+    ],
+)
 def test_bad_worker_input_fails_the_module(args, words):
     h = host()
     out = h.run_worker(args)
@@ -409,8 +496,16 @@ def _published_rows():
 
 @pytest.mark.parametrize(("key", "edition_id", "build", "edition"), list(_published_rows()))
 def test_every_published_gvlk_installs_on_its_edition(key, edition_id, build, edition):
-    h = WindowsHost.from_spec({"name": "p", "edition_id": edition_id, "build": build, "key_type": "retail",
-                               "caption": f"Microsoft {edition}", "os_sku": 1})
+    h = WindowsHost.from_spec(
+        {
+            "name": "p",
+            "edition_id": edition_id,
+            "build": build,
+            "key_type": "retail",
+            "caption": f"Microsoft {edition}",
+            "os_sku": 1,
+        }
+    )
     out = apply(h, {"action": "install_product_key", "product_key": key})
     assert out["steps"][0]["hresult"] == 0, edition
     assert primary(out)["PartialProductKey"] == key[-5:]

@@ -10,28 +10,31 @@ from winsim.scenario import ScenarioError, load_specs
 BASE = {"name": "h1", "edition_id": "ServerStandard", "build": 20348, "key_type": "mak"}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"colour": "blue"}, "colour"),
-    ({"build": "20348"}, "build"),
-    ({"key_type": "volume"}, "key_type"),
-    ({"license_status": "activated"}, "license_status"),
-    ({"installation_type": "Nano"}, "installation_type"),
-    ({"partial_key": "ABCDE"}, "partial_key"),
-    ({"kms": {"port": 70000}}, "kms.port"),
-    ({"kms": {"reachable": "yes"}}, "kms.reachable"),
-    ({"kms": {"server": "x"}}, "kms.server"),
-    ({"accepts_keys": ["AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"]}, "accepts_keys[0]"),
-    ({"faults": [{"operation": "reboot", "hresult": 1}]}, "faults[0].operation"),
-    ({"faults": [{"operation": "activate"}]}, "faults[0].hresult"),
-    ({"faults": [{"operation": "activate", "hresult": 0}]}, "faults[0].hresult"),
-    ({"faults": [{"operation": "activate", "hresult": 1, "times": 0}]}, "faults[0].times"),
-    ({"faults": [{"transport": "slow"}]}, "faults[0].seconds"),
-    ({"faults": [{"transport": "teleport"}]}, "faults[0].transport"),
-    ({"key_type": "none", "partial_key": "J464C"}, "partial_key"),
-    ({"key_type": "none", "license_status": "licensed"}, "license_status"),
-    ({"key_type": "eval"}, "key_type"),
-    ({"edition_id": "ServerStandardEval", "key_type": "mak"}, "key_type"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"colour": "blue"}, "colour"),
+        ({"build": "20348"}, "build"),
+        ({"key_type": "volume"}, "key_type"),
+        ({"license_status": "activated"}, "license_status"),
+        ({"installation_type": "Nano"}, "installation_type"),
+        ({"partial_key": "ABCDE"}, "partial_key"),
+        ({"kms": {"port": 70000}}, "kms.port"),
+        ({"kms": {"reachable": "yes"}}, "kms.reachable"),
+        ({"kms": {"server": "x"}}, "kms.server"),
+        ({"accepts_keys": ["AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"]}, "accepts_keys[0]"),
+        ({"faults": [{"operation": "reboot", "hresult": 1}]}, "faults[0].operation"),
+        ({"faults": [{"operation": "activate"}]}, "faults[0].hresult"),
+        ({"faults": [{"operation": "activate", "hresult": 0}]}, "faults[0].hresult"),
+        ({"faults": [{"operation": "activate", "hresult": 1, "times": 0}]}, "faults[0].times"),
+        ({"faults": [{"transport": "slow"}]}, "faults[0].seconds"),
+        ({"faults": [{"transport": "teleport"}]}, "faults[0].transport"),
+        ({"key_type": "none", "partial_key": "J464C"}, "partial_key"),
+        ({"key_type": "none", "license_status": "licensed"}, "license_status"),
+        ({"key_type": "eval"}, "key_type"),
+        ({"edition_id": "ServerStandardEval", "key_type": "mak"}, "key_type"),
+    ],
+)
 def test_bad_fields_are_named(change, field):
     with pytest.raises(ScenarioError) as error:
         WindowsHost.from_spec({**BASE, **change})
@@ -53,15 +56,22 @@ def test_caption_and_sku_are_required_when_the_table_cannot_supply_them():
 
 
 def test_transport_faults_are_accepted_and_ignored_by_the_model():
-    faults = [{"transport": "refused"}, {"transport": "http_500", "times": 2},
-              {"transport": "slow", "seconds": 3, "times": 1}]
+    faults = [
+        {"transport": "refused"},
+        {"transport": "http_500", "times": 2},
+        {"transport": "slow", "seconds": 3, "times": 1},
+    ]
     h = WindowsHost.from_spec({**BASE, "faults": faults})
     assert "probe" in h.run_worker({"operation": "probe"})
 
 
 def test_defaults_merge_and_kms_merges_key_by_key():
-    hosts = load_scenario({"defaults": {"kms": {"dns": "kms01", "reachable": True}, "key_type": "gvlk"},
-                           "hosts": [{**BASE}, {**BASE, "name": "h2", "kms": {"reachable": False}}]})
+    hosts = load_scenario(
+        {
+            "defaults": {"kms": {"dns": "kms01", "reachable": True}, "key_type": "gvlk"},
+            "hosts": [{**BASE}, {**BASE, "name": "h2", "kms": {"reachable": False}}],
+        }
+    )
     assert hosts[0].spec.key_type == "mak"
     assert (hosts[1].spec.kms.dns, hosts[1].spec.kms.reachable) == ("kms01", False)
 
@@ -72,9 +82,12 @@ def test_duplicate_names_and_unknown_top_level_fields(tmp_path):
     with pytest.raises(ScenarioError, match="unknown top-level field 'fleet'"):
         load_specs({"hosts": [BASE], "fleet": {}})
     path = tmp_path / "s.yml"
-    path.write_text("hosts:\n  - {name: a, edition_id: ServerStandard, build: 20348, key_type: retail}\n"
-                    "  - {name: b, edition_id: ServerStandard, build: 20348, key_type: csvlk,\n"
-                    "     faults: [{operation: activate, hresult: 0xC004F038}]}\n", encoding="utf-8")
+    path.write_text(
+        "hosts:\n  - {name: a, edition_id: ServerStandard, build: 20348, key_type: retail}\n"
+        "  - {name: b, edition_id: ServerStandard, build: 20348, key_type: csvlk,\n"
+        "     faults: [{operation: activate, hresult: 0xC004F038}]}\n",
+        encoding="utf-8",
+    )
     hosts = load_scenario(path)
     assert [h.name for h in hosts] == ["a", "b"] and hosts[1].spec.faults[0].hresult == 0xC004F038
     with pytest.raises(ScenarioError, match="'hosts' must be a non-empty list"):

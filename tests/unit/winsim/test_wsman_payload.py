@@ -54,7 +54,9 @@ def test_encoded_command_spellings_are_decoded(flag):
 
 
 def test_the_2_16_bootstrap_double_encoded_by_the_connection_plugin_is_unwrapped():
-    inner = f"PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand {encode(BOOTSTRAP_2_16)}"
+    inner = (
+        f"PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand {encode(BOOTSTRAP_2_16)}"
+    )
     line = parse_command_line("PowerShell", f"-NoProfile -EncodedCommand {encode(inner)}")
     assert line.script == BOOTSTRAP_2_16
     assert line.reads_payload
@@ -82,7 +84,11 @@ def test_long_scripts_are_shortened_in_descriptions():
 
 
 def test_worker_in_the_2_16_shape():
-    args = {"operation": "probe", "_ansible_check_mode": False, "_ansible_module_name": "volume_activation.kms.kms_client_key"}
+    args = {
+        "operation": "probe",
+        "_ansible_check_mode": False,
+        "_ansible_module_name": "volume_activation.kms.kms_client_key",
+    }
     request = decode_exec_payload(payload_v1(WORKER_SOURCE, args))
     assert request.is_worker
     assert request.module_args == {"operation": "probe"}
@@ -92,7 +98,9 @@ def test_worker_in_the_2_16_shape():
 def test_worker_in_the_2_19_shape():
     name = "ansible_collections.volume_activation.kms.plugins.modules.kms_client_key.ps1"
     steps = [{"action": "refresh_license_status"}]
-    request = decode_exec_payload(payload_v2(name, WORKER_SOURCE, {"operation": "apply", "steps": steps, "_ansible_debug": False}))
+    request = decode_exec_payload(
+        payload_v2(name, WORKER_SOURCE, {"operation": "apply", "steps": steps, "_ansible_debug": False})
+    )
     assert request.is_worker
     assert request.module_args == {"operation": "apply", "steps": steps}
     assert request.description() == "the module volume_activation.kms.kms_client_key"

@@ -184,13 +184,19 @@ def test_ctrl_c_ends_a_waiting_command(endpoint):
     p = protocol(binding.url)
     shell = p.open_shell()
     command = p.run_command(shell, "PowerShell", bootstrap_args())
-    message = {"env:Envelope": p.build_wsman_header(
-        action="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal",
-        resource_uri="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
-        shell_id=shell,
-    )}
-    message["env:Envelope"]["env:Body"] = {"rsp:Signal": {
-        "@CommandId": command, "rsp:Code": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c"}}
+    message = {
+        "env:Envelope": p.build_wsman_header(
+            action="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal",
+            resource_uri="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
+            shell_id=shell,
+        )
+    }
+    message["env:Envelope"]["env:Body"] = {
+        "rsp:Signal": {
+            "@CommandId": command,
+            "rsp:Code": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c",
+        }
+    }
     p.send_message(xmltodict.unparse(message))
 
     assert p.get_command_output(shell, command) == (b"", b"", -1073741510)

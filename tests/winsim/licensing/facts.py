@@ -21,8 +21,13 @@ OOT_GRACE = 3 * DAY
 WINDOWS_8_BUILD = 9200  # ProductKeyChannel and LicenseIsAddon exist from here on
 
 LICENSE_STATUS = {
-    "unlicensed": 0, "licensed": 1, "oob_grace": 2, "oot_grace": 3, "non_genuine_grace": 4,
-    "notification": 5, "extended_grace": 6,
+    "unlicensed": 0,
+    "licensed": 1,
+    "oob_grace": 2,
+    "oot_grace": 3,
+    "non_genuine_grace": 4,
+    "notification": 5,
+    "extended_grace": 6,
 }
 
 # key type -> (Description channel on Windows 8+, ProductKeyChannel)
@@ -54,8 +59,16 @@ def os_version(build: int) -> str:
 def display_version(build: int) -> str | None:
     """Registry DisplayVersion, written since 20H2 (19042); absent (null) on older releases."""
     return {
-        19042: "20H2", 19043: "21H1", 19044: "21H2", 19045: "22H2", 20348: "21H2", 22000: "21H2",
-        22621: "22H2", 22631: "23H2", 25398: "23H2", 26100: "24H2",
+        19042: "20H2",
+        19043: "21H1",
+        19044: "21H2",
+        19045: "22H2",
+        20348: "21H2",
+        22000: "21H2",
+        22621: "22H2",
+        22631: "23H2",
+        25398: "23H2",
+        26100: "24H2",
     }.get(build)
 
 
@@ -95,7 +108,12 @@ def status_reason(status: str, key_type: str) -> int:
 def grace_minutes(status: str, key_type: str) -> int:
     """GracePeriodRemaining for a state: validity left when licensed by KMS/AVMA/eval, grace left in grace states."""
     if status == "licensed":
-        return {"gvlk": KMS_ACTIVATION_VALIDITY, "eval": KMS_ACTIVATION_VALIDITY,
-                "avma": AVMA_ACTIVATION_VALIDITY}.get(key_type, 0)
-    return {"oob_grace": INITIAL_GRACE, "oot_grace": OOT_GRACE, "non_genuine_grace": INITIAL_GRACE,
-            "extended_grace": INITIAL_GRACE}.get(status, 0)
+        return {"gvlk": KMS_ACTIVATION_VALIDITY, "eval": KMS_ACTIVATION_VALIDITY, "avma": AVMA_ACTIVATION_VALIDITY}.get(
+            key_type, 0
+        )
+    return {
+        "oob_grace": INITIAL_GRACE,
+        "oot_grace": OOT_GRACE,
+        "non_genuine_grace": INITIAL_GRACE,
+        "extended_grace": INITIAL_GRACE,
+    }.get(status, 0)

@@ -34,17 +34,25 @@ from __future__ import annotations
 import copy
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from winsim import hresult_codes as hr
 from winsim.licensing import catalog_view, facts, productkey, worker_args
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
 _ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")
-_STATE_CHANGING = {"install_product_key", "set_kms_machine", "clear_kms_machine", "set_kms_port",
-                   "clear_kms_port", "set_kms_lookup_domain", "clear_kms_lookup_domain", "activate"}
+_STATE_CHANGING = {
+    "install_product_key",
+    "set_kms_machine",
+    "clear_kms_machine",
+    "set_kms_port",
+    "clear_kms_port",
+    "set_kms_lookup_domain",
+    "clear_kms_lookup_domain",
+    "activate",
+}
 
 
 @dataclass
@@ -79,8 +87,10 @@ class WindowsHost:
         elif entry is not None:
             self.os_sku = catalog_view.os_sku(entry, spec.edition_id)
         else:
-            raise ScenarioError(f"host {spec.name!r}: field 'os_sku': is required (no published edition "
-                                f"{spec.edition_id} on build {spec.build} to take it from)")
+            raise ScenarioError(
+                f"host {spec.name!r}: field 'os_sku': is required (no published edition "
+                f"{spec.edition_id} on build {spec.build} to take it from)"
+            )
         self.installation_type = spec.installation_type or ("Server" if self._server else "Client")
         self.ubr = spec.ubr if spec.ubr is not None else (0 if spec.build >= 10240 else None)
         self.product_name = spec.product_name or self._default_product_name(entry)
@@ -106,18 +116,17 @@ class WindowsHost:
     def _default_caption(self, entry: catalog_view.Entry | None) -> str:
         # The catalog's edition name is the English caption without "Microsoft ".
         if entry is None:
-            raise ScenarioError(f"host {self.spec.name!r}: field 'caption': is required (no published edition "
-                                f"{self.spec.edition_id} on build {self.spec.build} to take it from)")
+            raise ScenarioError(
+                f"host {self.spec.name!r}: field 'caption': is required (no published edition "
+                f"{self.spec.edition_id} on build {self.spec.build} to take it from)"
+            )
         trailing = " " if 7600 <= self.spec.build < 9200 and not self._server else ""
         return f"Microsoft {entry.name}{trailing}"
 
     def _default_product_name(self, entry: catalog_view.Entry | None) -> str:
         # ProductName is English whatever the display language (Caption is localized), so the
         # catalog's edition name is preferred to the caption.
-        if entry is not None:
-            name = entry.name
-        else:
-            name = self.caption.strip().removeprefix("Microsoft ")
+        name = entry.name if entry is not None else self.caption.strip().removeprefix("Microsoft ")
         if self.spec.build >= 22000:
             name = name.replace("Windows 11", "Windows 10")  # Windows 11 keeps "Windows 10" in ProductName
         return name
@@ -155,8 +164,11 @@ class WindowsHost:
         result: dict[str, Any] = {"changed": False}
         if operation == "apply":
             if check_mode:
-                return {"changed": False, "failed": True,
-                        "msg": f"{worker_args.MODULE} refuses to apply steps in check mode"}
+                return {
+                    "changed": False,
+                    "failed": True,
+                    "msg": f"{worker_args.MODULE} refuses to apply steps in check mode",
+                }
             results = []
             for step in steps:
                 results.append(self._run_step(step))
@@ -165,8 +177,10 @@ class WindowsHost:
             result["steps"] = results
         fault = self._take_fault("probe")
         if fault is not None:
-            result.update(failed=True, msg=f"{worker_args.MODULE} cannot read SoftwareLicensingService "
-                                           f"(0x{fault:08X}): {hr.message(fault)}")
+            result.update(
+                failed=True,
+                msg=f"{worker_args.MODULE} cannot read SoftwareLicensingService (0x{fault:08X}): {hr.message(fault)}",
+            )
             return result
         result["probe"] = self._probe()
         return result
@@ -239,8 +253,10 @@ class WindowsHost:
     def _set_port(self, step: dict[str, Any]) -> tuple[int, str | None]:
         port = step["port"] or 0  # the worker passes [uint32]$Step.port: null becomes 0
         if port < 0 or port > 0xFFFFFFFF:
-            return hr.COR_E_INVALIDCAST, (f'Cannot convert value "{port}" to type "System.UInt32". Error: '
-                                          f'"Value was either too large or too small for a UInt32."')
+            return hr.COR_E_INVALIDCAST, (
+                f'Cannot convert value "{port}" to type "System.UInt32". Error: '
+                f'"Value was either too large or too small for a UInt32."'
+            )
         if not 1 <= port <= 65535:
             return hr.E_INVALIDARG, None
         self.kms_port = port
@@ -255,11 +271,14 @@ class WindowsHost:
         if host is None:
             return hr.E_POINTER, "Value cannot be null.\r\nParameter name: hostname"
         if port is None or not 0 <= port <= 65535:
-            return hr.COR_E_ARGUMENTOUTOFRANGE, ("Specified argument was out of the range of valid values."
-                                                 "\r\nParameter name: port")
+            return hr.COR_E_ARGUMENTOUTOFRANGE, (
+                "Specified argument was out of the range of valid values.\r\nParameter name: port"
+            )
         if timeout < -1:
-            return hr.COR_E_ARGUMENTOUTOFRANGE, ("Number must be either non-negative and less than or equal "
-                                                 "to Int32.MaxValue or -1.\r\nParameter name: millisecondsTimeout")
+            return hr.COR_E_ARGUMENTOUTOFRANGE, (
+                "Number must be either non-negative and less than or equal "
+                "to Int32.MaxValue or -1.\r\nParameter name: millisecondsTimeout"
+            )
         if self.spec.kms.reachable and timeout != 0:
             return hr.S_OK, None
         return hr.WSAETIMEDOUT, None
@@ -299,19 +318,29 @@ class WindowsHost:
         spec = self.spec
         version = facts.os_version(spec.build)
         return {
-            "os": {"Caption": self.caption, "Version": version, "BuildNumber": str(spec.build),
-                   "OperatingSystemSKU": self.os_sku,
-                   "ProductType": 1 if self.installation_type == "Client" else 3},
-            "registry": {"EditionID": spec.edition_id, "ProductName": self.product_name,
-                         "InstallationType": self.installation_type, "CurrentBuild": str(spec.build),
-                         "UBR": self.ubr,
-                         "DisplayVersion": spec.display_version or facts.display_version(spec.build)},
-            "service": {"Version": f"{version}.{self.ubr or 0}",
-                        "KeyManagementServiceMachine": self.kms_machine,
-                        "KeyManagementServicePort": self.kms_port or facts.KMS_DEFAULT_PORT,
-                        "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
-                        "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
-                        "DiscoveredKeyManagementServiceMachinePort": self.discovered_port},
+            "os": {
+                "Caption": self.caption,
+                "Version": version,
+                "BuildNumber": str(spec.build),
+                "OperatingSystemSKU": self.os_sku,
+                "ProductType": 1 if self.installation_type == "Client" else 3,
+            },
+            "registry": {
+                "EditionID": spec.edition_id,
+                "ProductName": self.product_name,
+                "InstallationType": self.installation_type,
+                "CurrentBuild": str(spec.build),
+                "UBR": self.ubr,
+                "DisplayVersion": spec.display_version or facts.display_version(spec.build),
+            },
+            "service": {
+                "Version": f"{version}.{self.ubr or 0}",
+                "KeyManagementServiceMachine": self.kms_machine,
+                "KeyManagementServicePort": self.kms_port or facts.KMS_DEFAULT_PORT,
+                "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
+                "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
+                "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
+            },
             "products": [] if self.product is None else [self._product_row(self.product)],
         }
 
@@ -343,21 +372,25 @@ class WindowsHost:
         probe = self._probe()
         row = probe["products"][0] if probe["products"] else None
         service = probe["service"]
-        return copy.deepcopy({
-            "name": self.name,
-            "edition_id": self.spec.edition_id,
-            "build": self.spec.build,
-            "key_type": self.product.key_type if self.product else "none",
-            "partial_product_key": row["PartialProductKey"] if row else None,
-            "channel": row["Description"].rsplit(", ", 1)[1].removesuffix(" channel") if row else None,
-            "product_key_channel": row["ProductKeyChannel"] if row else None,
-            "license_status": self.product.status if self.product else "unlicensed",
-            "grace_period_remaining": row["GracePeriodRemaining"] if row else 0,
-            "kms": {"machine": service["KeyManagementServiceMachine"],
+        return copy.deepcopy(
+            {
+                "name": self.name,
+                "edition_id": self.spec.edition_id,
+                "build": self.spec.build,
+                "key_type": self.product.key_type if self.product else "none",
+                "partial_product_key": row["PartialProductKey"] if row else None,
+                "channel": row["Description"].rsplit(", ", 1)[1].removesuffix(" channel") if row else None,
+                "product_key_channel": row["ProductKeyChannel"] if row else None,
+                "license_status": self.product.status if self.product else "unlicensed",
+                "grace_period_remaining": row["GracePeriodRemaining"] if row else 0,
+                "kms": {
+                    "machine": service["KeyManagementServiceMachine"],
                     "port": service["KeyManagementServicePort"],
                     "lookup_domain": service["KeyManagementServiceLookupDomain"],
                     "discovered_machine": service["DiscoveredKeyManagementServiceMachineName"],
-                    "discovered_port": service["DiscoveredKeyManagementServiceMachinePort"]},
-            "worker_executions": self.worker_executions,
-            "writes": self.writes,
-        })
+                    "discovered_port": service["DiscoveredKeyManagementServiceMachinePort"],
+                },
+                "worker_executions": self.worker_executions,
+                "writes": self.writes,
+            }
+        )

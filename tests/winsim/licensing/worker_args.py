@@ -14,10 +14,23 @@ from typing import Any
 from winsim.scenario import STEP_ACTIONS
 
 MODULE = "volume_activation.kms.kms_client_key"
-_STEP_OPTIONS = {"action": "str", "product_key": "str", "machine": "str", "port": "int", "domain": "str",
-                 "host": "str", "timeout_ms": "int"}
-_PYTHON_TYPES = {str: "System.String", int: "System.Int32", float: "System.Double", bool: "System.Boolean",
-                 list: "System.Collections.ArrayList", dict: "System.Collections.Hashtable"}
+_STEP_OPTIONS = {
+    "action": "str",
+    "product_key": "str",
+    "machine": "str",
+    "port": "int",
+    "domain": "str",
+    "host": "str",
+    "timeout_ms": "int",
+}
+_PYTHON_TYPES = {
+    str: "System.String",
+    int: "System.Int32",
+    float: "System.Double",
+    bool: "System.Boolean",
+    list: "System.Collections.ArrayList",
+    dict: "System.Collections.Hashtable",
+}
 
 
 class ArgumentError(Exception):
@@ -34,27 +47,34 @@ def _convert(name: str, value: Any, kind: str, context: str) -> Any:
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value)
     type_name = _PYTHON_TYPES.get(type(value), type(value).__name__)
-    raise ArgumentError(f"argument for {name} is of type {type_name} and we were unable to convert to int: "
-                        f"Input string was not in a correct format.{context}")
+    raise ArgumentError(
+        f"argument for {name} is of type {type_name} and we were unable to convert to int: "
+        f"Input string was not in a correct format.{context}"
+    )
 
 
 def _step(raw: Any) -> dict[str, Any]:
     context = " found in steps"
     if not isinstance(raw, dict):
-        raise ArgumentError(f"argument for list entry steps is of type "
-                            f"{_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were unable to convert "
-                            f"to dict: {type(raw).__name__} cannot be converted to a dict")
+        raise ArgumentError(
+            f"argument for list entry steps is of type "
+            f"{_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were unable to convert "
+            f"to dict: {type(raw).__name__} cannot be converted to a dict"
+        )
     unknown = [k for k in raw if k not in _STEP_OPTIONS]
     if unknown:
-        raise ArgumentError(f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
-                            f"Supported parameters include: {', '.join(sorted(_STEP_OPTIONS))}")
+        raise ArgumentError(
+            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
+            f"Supported parameters include: {', '.join(sorted(_STEP_OPTIONS))}"
+        )
     if raw.get("action") is None:
         raise ArgumentError(f"missing required arguments: action{context}")
     step = {name: _convert(name, raw.get(name), kind, context) for name, kind in _STEP_OPTIONS.items()}
     matches = [a for a in STEP_ACTIONS if a.lower() == step["action"].lower()]
     if not matches:
-        raise ArgumentError(f"value of action must be one of: {', '.join(STEP_ACTIONS)}. "
-                            f"Got no match for: {step['action']}{context}")
+        raise ArgumentError(
+            f"value of action must be one of: {', '.join(STEP_ACTIONS)}. Got no match for: {step['action']}{context}"
+        )
     step["_handler"] = matches[0]  # PowerShell's hashtable lookup ignores case
     return step
 
@@ -65,8 +85,10 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
     params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
     unknown = [k for k in params if k not in ("operation", "steps")]
     if unknown:
-        raise ArgumentError(f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}. "
-                            f"Supported parameters include: operation, steps")
+        raise ArgumentError(
+            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}. "
+            f"Supported parameters include: operation, steps"
+        )
     if params.get("operation") is None:
         raise ArgumentError("missing required arguments: operation")
     operation = str(params["operation"])
@@ -76,7 +98,9 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
     if steps is None:
         steps = []
     if not isinstance(steps, list):
-        raise ArgumentError(f"argument for steps is of type {_PYTHON_TYPES.get(type(steps), type(steps).__name__)}"
-                            f" and we were unable to convert to list: "
-                            f"{_PYTHON_TYPES.get(type(steps), type(steps).__name__)} cannot be converted to a list")
+        raise ArgumentError(
+            f"argument for steps is of type {_PYTHON_TYPES.get(type(steps), type(steps).__name__)}"
+            f" and we were unable to convert to list: "
+            f"{_PYTHON_TYPES.get(type(steps), type(steps).__name__)} cannot be converted to a list"
+        )
     return operation.lower(), [_step(s) for s in steps], check_mode

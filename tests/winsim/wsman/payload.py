@@ -170,7 +170,9 @@ def _decode_manifest_v1(manifest: dict[str, t.Any]) -> ExecRequest:
     except (binascii.Error, ValueError):
         return ExecRequest(kind="unknown", name="module_entry is not base64")
     if wrapper == "module_powershell_wrapper":
-        return ExecRequest(kind="module", name=name, source=source, module_args=_public_args(args), asynchronous=asynchronous)
+        return ExecRequest(
+            kind="module", name=name, source=source, module_args=_public_args(args), asynchronous=asynchronous
+        )
     if wrapper == "module_script_wrapper":
         return ExecRequest(kind="script", name=_shorten(source), source=source, asynchronous=asynchronous)
     if wrapper == "module_csharp_wrapper":

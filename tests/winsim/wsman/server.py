@@ -112,10 +112,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     timeout = 120
     server: _Server
 
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: t.Any) -> None:
         """Stay quiet; the counters tell what happened."""
 
-    def _reply(self, status: int, body: bytes = b"", content_type: str = "", headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self, status: int, body: bytes = b"", content_type: str = "", headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             if content_type:
@@ -128,7 +130,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up waiting (read timeout)
 
-    def do_POST(self) -> None:  # noqa: N802 - name required by BaseHTTPRequestHandler
+    def do_POST(self) -> None:
         """Handle one WS-Management message."""
         site = self.server.site
         data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -154,11 +156,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             address = f"http://{LOOPBACK}:{self.server.server_address[1]}{site.path}"
             body = site.service.handle(request, address, self.client_address[0])
         except soap.WSManFault as fault:
-            self._reply(500, soap.fault_response(message_id, fault, site.service.host), "application/soap+xml;charset=UTF-8")
+            self._reply(
+                500, soap.fault_response(message_id, fault, site.service.host), "application/soap+xml;charset=UTF-8"
+            )
             return
         self._reply(200, body, "application/soap+xml;charset=UTF-8")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         """WinRM only takes POST."""
         self._reply(405, headers={"Allow": "POST"})
 

@@ -97,11 +97,15 @@ def parse_request(data: bytes) -> Request:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise WSManFault("w:SchemaValidationError", f"The SOAP XML in the message is not valid: {exc}", 2150858817) from exc
+        raise WSManFault(
+            "w:SchemaValidationError", f"The SOAP XML in the message is not valid: {exc}", 2150858817
+        ) from exc
     header = root.find("s:Header", NS)
     body = root.find("s:Body", NS)
     if root.tag != _q("s", "Envelope") or header is None or body is None:
-        raise WSManFault("w:SchemaValidationError", "The message is not a SOAP 1.2 envelope with a header and a body.", 2150858817)
+        raise WSManFault(
+            "w:SchemaValidationError", "The message is not a SOAP 1.2 envelope with a header and a body.", 2150858817
+        )
 
     def text(path: str) -> str:
         node = header.find(path, NS)
@@ -116,7 +120,9 @@ def parse_request(data: bytes) -> Request:
         options[option.get("Name", "")] = (option.text or "").strip()
     action = text("a:Action")
     if not action:
-        raise WSManFault("a:MessageInformationHeaderRequired", "The WS-Addressing Action header is missing.", 2150858770)
+        raise WSManFault(
+            "a:MessageInformationHeaderRequired", "The WS-Addressing Action header is missing.", 2150858770
+        )
     return Request(
         action=action,
         message_id=text("a:MessageID"),

@@ -105,7 +105,9 @@ class WinRSService:
         if action == soap.ACTION_SIGNAL:
             self._signal(request)
             return soap.empty_response(request, "SignalResponse")
-        raise soap.WSManFault("a:ActionNotSupported", f"The action {action} is not supported by the service.", 2150858754)
+        raise soap.WSManFault(
+            "a:ActionNotSupported", f"The action {action} is not supported by the service.", 2150858754
+        )
 
     def _create_shell(self) -> str:
         shell_id = str(uuid.uuid4()).upper()

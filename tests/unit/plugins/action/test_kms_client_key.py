@@ -1,12 +1,14 @@
 """The kms_client_key action plugin, run as Ansible runs it, against modelled Windows hosts."""
+
 from __future__ import annotations
 
 import copy
 import csv
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
@@ -26,6 +28,7 @@ WORKER = "volume_activation.kms.kms_client_key"
 
 # ------------------------------------------------------------------------------------------- helpers
 
+
 def _crc32_msb_first(data: bytes) -> int:
     crc = 0xFFFFFFFF
     for byte in data:
@@ -41,14 +44,14 @@ def make_key(seed: int) -> str:
     payload = random.Random(seed).getrandbits(103)
     crc = _crc32_msb_first(payload.to_bytes(16, "little")) & 0x3FF
     value = payload | (crc << 103)
-    position, rest = divmod(value, 24 ** 24)
+    position, rest = divmod(value, 24**24)
     digits = []
     for _position in range(24):
         rest, digit = divmod(rest, 24)
         digits.append(alphabet[digit])
     chars = "".join(reversed(digits))
     chars = chars[:position] + "N" + chars[position:]
-    key = "-".join(chars[i:i + 5] for i in range(0, 25, 5))
+    key = "-".join(chars[i : i + 5] for i in range(0, 25, 5))
     assert gvlk_catalog.is_valid_product_key(key)
     return key
 
@@ -65,8 +68,14 @@ def executions(host: WindowsHost) -> int:
     return host.worker_executions
 
 
-def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, diff: bool = False,
-               calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def run_action(
+    host: Any,
+    args: dict[str, Any],
+    *,
+    check_mode: bool = False,
+    diff: bool = False,
+    calls: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Run the real action plugin once; its worker executions go to ``host``."""
     task = Task()
     task.action = WORKER
@@ -75,8 +84,9 @@ def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, dif
     task.diff = diff
     connection = MagicMock()
     connection._shell.tmpdir = None
-    action = ActionModule(task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(),
-                          shared_loader_obj=MagicMock())
+    action = ActionModule(
+        task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(), shared_loader_obj=MagicMock()
+    )
     action._load_name = WORKER  # set by the plugin loader in a real run
     seen = calls if calls is not None else []
 
@@ -91,7 +101,9 @@ def run_action(host: Any, args: dict[str, Any], *, check_mode: bool = False, dif
     return result
 
 
-def spec(edition_id: str = "ServerDatacenter", build: int = 20348, key_type: str = "mak", **extra: Any) -> dict[str, Any]:
+def spec(
+    edition_id: str = "ServerDatacenter", build: int = 20348, key_type: str = "mak", **extra: Any
+) -> dict[str, Any]:
     """A scenario host spec; caption, SKU and installation type default to what the edition reports."""
     base = {"name": "host1", "edition_id": edition_id, "build": build, "key_type": key_type}
     if edition_id == "ServerDatacenter" and build == 20348:
@@ -105,6 +117,7 @@ KMS = "kms01.corp.example.com"
 
 # ------------------------------------------------------------------------------------- conversion
 
+
 def test_mak_host_is_converted_activated_and_verified() -> None:
     host = make_host(spec(key_type="mak", partial_key="3V66T"))
     calls: list[dict[str, Any]] = []
@@ -113,7 +126,12 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
     assert result["status"] == "converted" and result["changed"] is True and result["failed"] is False
     assert [c["operation"] for c in calls] == ["probe", "apply"]
     assert [s["action"] for s in calls[1]["steps"]] == [
-        "install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate"]
+        "install_product_key",
+        "refresh_license_status",
+        "set_kms_machine",
+        "test_tcp",
+        "activate",
+    ]
     assert calls[1]["steps"][0]["product_key"] == gvlk
     assert calls[1]["steps"][3] == {"action": "test_tcp", "host": KMS, "port": 1688, "timeout_ms": 3000}
     assert result["key_type"] == {"before": "mak", "after": "gvlk"}
@@ -121,8 +139,12 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
     assert result["license_status"] == {"before": "licensed", "after": "licensed"}
     assert result["gvlk"] == gvlk
     assert result["kms"]["machine"] == KMS
-    assert result["activation"] == {"attempted": True, "hresult": "0x00000000", "symbol": "S_OK",
-                                    "message": "Activated; license status licensed."}
+    assert result["activation"] == {
+        "attempted": True,
+        "hresult": "0x00000000",
+        "symbol": "S_OK",
+        "message": "Activated; license status licensed.",
+    }
     assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 5
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
     facts = result["ansible_facts"]["kms_client"]
@@ -164,10 +186,16 @@ def test_kms_settings_alone_are_a_change() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_host": f"{KMS}:1700", "kms_lookup_domain": "corp.example.com"}, calls=calls)
     assert result["status"] == "converted" and result["changed"] is True
-    assert calls[1]["steps"] == [{"action": "set_kms_machine", "machine": KMS}, {"action": "set_kms_port", "port": 1700},
-                                 {"action": "set_kms_lookup_domain", "domain": "corp.example.com"}]
+    assert calls[1]["steps"] == [
+        {"action": "set_kms_machine", "machine": KMS},
+        {"action": "set_kms_port", "port": 1700},
+        {"action": "set_kms_lookup_domain", "domain": "corp.example.com"},
+    ]
     assert result["kms"]["machine"] == KMS and result["kms"]["port"] == 1700
-    assert run_action(host, {"kms_host": KMS, "kms_port": 1700, "kms_lookup_domain": "CORP.example.com."})["status"] == "compliant"
+    assert (
+        run_action(host, {"kms_host": KMS, "kms_port": 1700, "kms_lookup_domain": "CORP.example.com."})["status"]
+        == "compliant"
+    )
 
 
 def test_dns_discovery_clears_a_configured_kms_host() -> None:
@@ -216,6 +244,7 @@ def test_key_type_outside_convert_from_is_skipped() -> None:
 
 # ----------------------------------------------------------------------------------------- check mode
 
+
 def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
     host = make_host(spec(key_type="mak", partial_key="3V66T"))
     calls: list[dict[str, Any]] = []
@@ -224,13 +253,29 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
     assert calls == [{"operation": "probe"}]
     assert host.writes == 0 and host.worker_executions == 1
     assert result["status"] == "would_convert" and result["changed"] is True and result["failed"] is False
-    assert result["steps"][0] == {"action": "install_product_key", "partial_product_key": gvlk[-5:], "source": "catalog"}
+    assert result["steps"][0] == {
+        "action": "install_product_key",
+        "partial_product_key": gvlk[-5:],
+        "source": "catalog",
+    }
     assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "test_tcp", "activate"]
     assert result["diff"] == {
-        "before": {"key_type": "mak", "partial_product_key": "3V66T", "license_status": "licensed",
-                   "kms_machine": None, "kms_port": 1688, "kms_lookup_domain": None},
-        "after": {"key_type": "gvlk", "partial_product_key": gvlk[-5:], "license_status": "licensed",
-                  "kms_machine": KMS, "kms_port": 1688, "kms_lookup_domain": None},
+        "before": {
+            "key_type": "mak",
+            "partial_product_key": "3V66T",
+            "license_status": "licensed",
+            "kms_machine": None,
+            "kms_port": 1688,
+            "kms_lookup_domain": None,
+        },
+        "after": {
+            "key_type": "gvlk",
+            "partial_product_key": gvlk[-5:],
+            "license_status": "licensed",
+            "kms_machine": KMS,
+            "kms_port": 1688,
+            "kms_lookup_domain": None,
+        },
     }
     assert result["activation"]["attempted"] is False
     assert result["ansible_facts"]["kms_client"]["key_type"] == "mak"  # facts are what the host reports now
@@ -251,6 +296,7 @@ def test_no_diff_without_diff_mode() -> None:
 
 # ------------------------------------------------------------------------------------------- refusals
 
+
 def test_kms_host_is_never_touched() -> None:
     host = make_host(spec(key_type="csvlk", partial_key="2YT43"))
     calls: list[dict[str, Any]] = []
@@ -261,8 +307,14 @@ def test_kms_host_is_never_touched() -> None:
 
 
 def test_evaluation_edition_gets_the_dism_command() -> None:
-    host = make_host(spec(edition_id="ServerDatacenterEval", key_type="eval", os_sku=80,
-                          caption="Microsoft Windows Server 2022 Datacenter Evaluation"))
+    host = make_host(
+        spec(
+            edition_id="ServerDatacenterEval",
+            key_type="eval",
+            os_sku=80,
+            caption="Microsoft Windows Server 2022 Datacenter Evaluation",
+        )
+    )
     result = run_action(host, {})
     target = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "evaluation_edition" and result["failed"] is True
@@ -272,8 +324,16 @@ def test_evaluation_edition_gets_the_dism_command() -> None:
 
 
 def test_evaluation_edition_without_a_conversion_target_gets_no_guessed_one_even_with_an_override() -> None:
-    host = make_host(spec(edition_id="EnterpriseSEval", build=19044, key_type="eval", os_sku=129,
-                          caption="Microsoft Windows 10 Enterprise LTSC 2021 Evaluation", installation_type="Client"))
+    host = make_host(
+        spec(
+            edition_id="EnterpriseSEval",
+            build=19044,
+            key_type="eval",
+            os_sku=129,
+            caption="Microsoft Windows 10 Enterprise LTSC 2021 Evaluation",
+            installation_type="Client",
+        )
+    )
     result = run_action(host, {"gvlk_overrides": {"EnterpriseSEval": make_key(4)}})
     assert result["status"] == "evaluation_edition" and result["failed"] is True and result["changed"] is False
     assert "evaluation edition EnterpriseSEval (build 19044, channel Retail:TB:Eval)" in result["msg"]
@@ -282,28 +342,61 @@ def test_evaluation_edition_without_a_conversion_target_gets_no_guessed_one_even
 
 
 def test_unsupported_edition_suggests_overrides() -> None:
-    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem",
-                          caption="Microsoft Windows 10 Home", installation_type="Client"))
+    host = make_host(
+        spec(
+            edition_id="Core",
+            build=19045,
+            os_sku=101,
+            key_type="oem",
+            caption="Microsoft Windows 10 Home",
+            installation_type="Client",
+        )
+    )
     result = run_action(host, {})
     assert result["status"] == "unsupported_edition" and result["failed"] is True
     assert "gvlk_overrides" in result["msg"] and "Core@19045" in result["msg"]
 
 
 def test_unknown_edition_names_the_exact_override_form() -> None:
-    host = make_host(spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator"))
+    host = make_host(
+        spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator")
+    )
     result = run_action(host, {})
     assert result["status"] == "unknown_edition" and result["failed"] is True
     assert "'ServerFrobnicator@30000': <key>" in result["msg"]
 
 
-@pytest.mark.parametrize("host_spec,refusal", [
-    (spec(key_type="csvlk"), "kms_host"),
-    (spec(edition_id="ServerStandardEval", key_type="eval", os_sku=79,
-          caption="Microsoft Windows Server 2022 Standard Evaluation"), "evaluation_edition"),
-    (spec(edition_id="Core", build=19045, os_sku=101, caption="Microsoft Windows 10 Home",
-          installation_type="Client"), "unsupported_edition"),
-    (spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator"), "unknown_edition"),
-])
+@pytest.mark.parametrize(
+    "host_spec,refusal",
+    [
+        (spec(key_type="csvlk"), "kms_host"),
+        (
+            spec(
+                edition_id="ServerStandardEval",
+                key_type="eval",
+                os_sku=79,
+                caption="Microsoft Windows Server 2022 Standard Evaluation",
+            ),
+            "evaluation_edition",
+        ),
+        (
+            spec(
+                edition_id="Core",
+                build=19045,
+                os_sku=101,
+                caption="Microsoft Windows 10 Home",
+                installation_type="Client",
+            ),
+            "unsupported_edition",
+        ),
+        (
+            spec(
+                edition_id="ServerFrobnicator", build=30000, os_sku=9999, caption="Microsoft Windows Server Frobnicator"
+            ),
+            "unknown_edition",
+        ),
+    ],
+)
 def test_on_unsupported_skip(host_spec: dict[str, Any], refusal: str) -> None:
     result = run_action(make_host(host_spec), {"on_unsupported": "skip"})
     assert result["status"] == "skipped" and result["failed"] is False and result["changed"] is False
@@ -312,11 +405,22 @@ def test_on_unsupported_skip(host_spec: dict[str, Any], refusal: str) -> None:
 
 # ------------------------------------------------------------------------------------------ overrides
 
+
 def test_override_converts_an_unpublished_edition_and_never_shows_the_key() -> None:
     secret = make_key(1)
-    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem", partial_key="F6YP2",
-                          caption="Microsoft Windows 10 Home", installation_type="Client", accepts_keys=[secret],
-                          kms={"dns": KMS}))
+    host = make_host(
+        spec(
+            edition_id="Core",
+            build=19045,
+            os_sku=101,
+            key_type="oem",
+            partial_key="F6YP2",
+            caption="Microsoft Windows 10 Home",
+            installation_type="Client",
+            accepts_keys=[secret],
+            kms={"dns": KMS},
+        )
+    )
     calls: list[dict[str, Any]] = []
     args = {"gvlk_overrides": {"Core@19045": secret}}
     checked = run_action(host, args, check_mode=True, diff=True)
@@ -331,8 +435,16 @@ def test_override_converts_an_unpublished_edition_and_never_shows_the_key() -> N
 
 def test_override_for_a_wrong_key_fails_install_with_mapped_hresult() -> None:
     secret = make_key(2)
-    host = make_host(spec(edition_id="Core", build=19045, os_sku=101, key_type="oem",
-                          caption="Microsoft Windows 10 Home", installation_type="Client"))
+    host = make_host(
+        spec(
+            edition_id="Core",
+            build=19045,
+            os_sku=101,
+            key_type="oem",
+            caption="Microsoft Windows 10 Home",
+            installation_type="Client",
+        )
+    )
     result = run_action(host, {"gvlk_overrides": {"Core": secret}})
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
     assert "0xC004F050 (SL_E_INVALID_PRODUCT_KEY)" in result["msg"]
@@ -350,8 +462,22 @@ def test_invalid_override_key_is_not_echoed() -> None:
 
 # ------------------------------------------------------------------------------------------ HRESULTs
 
-ACTIVATION_HRESULTS = [0xC004F074, 0x8007232B, 0xC004F038, 0xC004F06C, 0xC004F042, 0xC004F015, 0xC004F039,
-                       0xC004F041, 0xC004F056, 0xC004F035, 0x80070005, 0xC004F025, 0x8007251D, 0x8007007B]
+ACTIVATION_HRESULTS = [
+    0xC004F074,
+    0x8007232B,
+    0xC004F038,
+    0xC004F06C,
+    0xC004F042,
+    0xC004F015,
+    0xC004F039,
+    0xC004F041,
+    0xC004F056,
+    0xC004F035,
+    0x80070005,
+    0xC004F025,
+    0x8007251D,
+    0x8007007B,
+]
 
 
 @pytest.mark.parametrize("code", ACTIVATION_HRESULTS, ids=hex)
@@ -362,7 +488,10 @@ def test_activation_failure_is_mapped_and_conversion_kept(code: int) -> None:
     assert info.symbol != "unknown"
     assert result["status"] == "activation_failed" and result["failed"] is True and result["changed"] is True
     assert result["activation"]["attempted"] is True
-    assert result["activation"]["hresult"] == _hresults.format_hresult(code) and result["activation"]["symbol"] == info.symbol
+    assert (
+        result["activation"]["hresult"] == _hresults.format_hresult(code)
+        and result["activation"]["symbol"] == info.symbol
+    )
     assert info.remedy in result["msg"] and _hresults.format_hresult(code) in result["msg"]
     assert result["key_type"]["after"] == "gvlk" and "kept" in result["msg"]
     assert result["steps"][-1]["action"] == "activate" and result["steps"][-1]["symbol"] == info.symbol
@@ -397,7 +526,10 @@ def test_unreachable_kms_host_stops_before_activation(code: int) -> None:
 def test_no_kms_name_and_no_dns_record() -> None:
     result = run_action(make_host(spec(key_type="mak")), {})
     assert result["status"] == "activation_failed"
-    assert result["activation"]["hresult"] == "0x8007232B" and result["activation"]["symbol"] == "DNS_ERROR_RCODE_NAME_ERROR"
+    assert (
+        result["activation"]["hresult"] == "0x8007232B"
+        and result["activation"]["symbol"] == "DNS_ERROR_RCODE_NAME_ERROR"
+    )
 
 
 def test_kms_host_that_does_not_answer_activation() -> None:
@@ -406,6 +538,7 @@ def test_kms_host_that_does_not_answer_activation() -> None:
 
 
 # ----------------------------------------------------------------------------- worker and connection
+
 
 def test_probe_failure_is_failed_with_the_worker_message() -> None:
     host = make_host(spec(faults=[{"operation": "probe", "hresult": 0x80041003}]))
@@ -460,10 +593,13 @@ def unwrap_products(answer: dict[str, Any]) -> dict[str, Any]:
 
 def planned_words(gvlk: str) -> list[str]:
     """What the failure message says was planned for the MAK ServerDatacenter host with kms_host KMS."""
-    return ["Planned: install the KMS client key of Windows Server 2022 Datacenter "
-            f"(partial key {gvlk[-5:]}, from catalog) replacing the mak key 3V66T",
-            f"set the KMS host to {KMS} (was DNS discovery)", f"test TCP {KMS}:1688",
-            "activate (license status was licensed)"]
+    return [
+        "Planned: install the KMS client key of Windows Server 2022 Datacenter "
+        f"(partial key {gvlk[-5:]}, from catalog) replacing the mak key 3V66T",
+        f"set the KMS host to {KMS} (was DNS discovery)",
+        f"test TCP {KMS}:1688",
+        "activate (license status was licensed)",
+    ]
 
 
 def test_unusable_probe_is_failed_and_nothing_is_applied() -> None:
@@ -488,8 +624,9 @@ def test_worker_failure_before_any_step_keeps_the_target_and_names_the_plan() ->
     result = run_action(CrashesOnApply(), {"kms_host": KMS})
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "failed" and result["failed"] is True and "unreachable" not in result
-    assert result["msg"].startswith("The worker failed during apply: Cannot load CIM session: "
-                                    "RPC server unavailable. Planned: ")
+    assert result["msg"].startswith(
+        "The worker failed during apply: Cannot load CIM session: RPC server unavailable. Planned: "
+    )
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
     assert result["gvlk"] == gvlk
@@ -512,8 +649,9 @@ def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> Non
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
     assert result["changed"] is True and host.writes > 0
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
-        (a, "0x00000000") for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp",
-                                    "activate")]
+        (a, "0x00000000")
+        for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate")
+    ]
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
 
@@ -528,8 +666,10 @@ def test_unusable_probe_after_apply_keeps_the_steps_that_ran() -> None:
     result = run_action(Rewritten(host, broken_probe_after_apply), {"kms_host": KMS})
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "failed" and result["failed"] is True
-    assert result["msg"].startswith("The steps ran but the worker's probe afterwards is not usable: "
-                                    "probe.products is dict, expected a list. Planned: ")
+    assert result["msg"].startswith(
+        "The steps ran but the worker's probe afterwards is not usable: "
+        "probe.products is dict, expected a list. Planned: "
+    )
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
     assert result["changed"] is True and len(result["steps"]) == 5 and host.writes > 0
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
@@ -581,7 +721,8 @@ def test_description_and_channel_disagreement_is_warned_and_description_wins() -
     assert result["status"] == "converted" and result["key_type"] == {"before": "mak", "after": "gvlk"}
     assert result["warnings"] == [
         "Description 'Windows(R) Operating System, VOLUME_MAK channel' and ProductKeyChannel 'Retail' name "
-        "different key types; using the description (mak) as slmgr does."]
+        "different key types; using the description (mak) as slmgr does."
+    ]
     assert "warnings" not in run_action(host, {"kms_host": KMS})
 
 
@@ -600,7 +741,8 @@ def test_worker_that_stops_early_without_an_error_is_failed_as_incomplete() -> N
     assert result["msg"] == (
         "The worker ran ['install_product_key', 'refresh_license_status'] of the planned steps "
         "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'test_tcp', 'activate'] "
-        "and reported no error; the result is incomplete.")
+        "and reported no error; the result is incomplete."
+    )
     assert [s["action"] for s in result["steps"]] == ["install_product_key", "refresh_license_status"]
     assert result["activation"]["attempted"] is False
 
@@ -632,8 +774,10 @@ def test_kms_port_and_lookup_domain_that_did_not_stick_are_named() -> None:
     result = run_action(Rewritten(host, settings_lost), args, calls=calls)
     assert {"action": "set_kms_port", "port": 1700} in calls[1]["steps"]
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
-    assert result["msg"] == ("The steps reported success but the host state does not match: KMS port is 1688, "
-                             "expected 1700; KMS lookup domain is not set, expected corp.example.com.")
+    assert result["msg"] == (
+        "The steps reported success but the host state does not match: KMS port is 1688, "
+        "expected 1700; KMS lookup domain is not set, expected corp.example.com."
+    )
 
 
 def test_override_replaces_the_catalog_key_of_a_known_edition() -> None:
@@ -650,8 +794,16 @@ def test_override_replaces_the_catalog_key_of_a_known_edition() -> None:
 
 def test_override_converts_an_edition_the_catalog_cannot_identify() -> None:
     secret = make_key(3)
-    host = make_host(spec(edition_id="ServerFrobnicator", build=30000, os_sku=9999, accepts_keys=[secret],
-                          caption="Microsoft Windows Server Frobnicator", kms={"dns": KMS}))
+    host = make_host(
+        spec(
+            edition_id="ServerFrobnicator",
+            build=30000,
+            os_sku=9999,
+            accepts_keys=[secret],
+            caption="Microsoft Windows Server Frobnicator",
+            kms={"dns": KMS},
+        )
+    )
     result = run_action(host, {"gvlk_overrides": {"ServerFrobnicator@30000": secret}})
     assert result["status"] == "converted" and result["failed"] is False
     assert result["edition"]["id"] == "ServerFrobnicator" and result["gvlk"] == secret[-5:]
@@ -706,14 +858,17 @@ def test_invalid_option_fails_before_the_host_is_contacted(args: dict[str, Any],
         assert word in result["msg"], (word, result["msg"])
 
 
-@pytest.mark.parametrize("kms_host,machine,port", [
-    ("kms01.corp.example.com", "kms01.corp.example.com", None),
-    ("kms01.corp.example.com.:1700", "kms01.corp.example.com", 1700),
-    ("KMS01", "KMS01", None),
-    ("10.0.0.5:1688", "10.0.0.5", 1688),
-    ("[fd00::5]", "[fd00::5]", None),
-    ("[fd00::5]:1700", "[fd00::5]", 1700),
-])
+@pytest.mark.parametrize(
+    "kms_host,machine,port",
+    [
+        ("kms01.corp.example.com", "kms01.corp.example.com", None),
+        ("kms01.corp.example.com.:1700", "kms01.corp.example.com", 1700),
+        ("KMS01", "KMS01", None),
+        ("10.0.0.5:1688", "10.0.0.5", 1688),
+        ("[fd00::5]", "[fd00::5]", None),
+        ("[fd00::5]:1700", "[fd00::5]", 1700),
+    ],
+)
 def test_kms_host_forms(kms_host: str, machine: str, port: int | None) -> None:
     calls: list[dict[str, Any]] = []
     run_action(make_host(spec(key_type="retail")), {"kms_host": kms_host}, calls=calls)
@@ -732,6 +887,7 @@ def test_tcp_timeout_zero_skips_the_tcp_test() -> None:
 
 # --------------------------------------------------------------------------- editions and key types
 
+
 def reference_key(edition_id: str, build: int) -> str:
     """The GVLK Microsoft publishes for this EditionID and build, read from the reference table."""
     with REFERENCE_CSV.open(encoding="utf-8", newline="") as handle:
@@ -744,20 +900,40 @@ def reference_key(edition_id: str, build: int) -> str:
 
 
 KEYED_EDITIONS = [
-    ("ServerStandard", 6002, {}), ("ServerEnterprise", 7601, {}), ("ServerDatacenter", 9200, {}),
-    ("ServerStandard", 9600, {}), ("ServerStandard", 14393, {}), ("ServerDatacenter", 17763, {}),
-    ("ServerStandardACor", 17763, {}), ("ServerDatacenterACor", 16299, {}), ("ServerStandard", 20348, {}),
+    ("ServerStandard", 6002, {}),
+    ("ServerEnterprise", 7601, {}),
+    ("ServerDatacenter", 9200, {}),
+    ("ServerStandard", 9600, {}),
+    ("ServerStandard", 14393, {}),
+    ("ServerDatacenter", 17763, {}),
+    ("ServerStandardACor", 17763, {}),
+    ("ServerDatacenterACor", 16299, {}),
+    ("ServerStandard", 20348, {}),
     ("ServerStandard", 20348, {"installation_type": "Server Core", "os_sku": 7}),
-    ("ServerTurbine", 20348, {}), ("ServerTurbine", 26100, {}), ("ServerDatacenter", 26100, {}),
-    ("Professional", 7601, {}), ("Enterprise", 9200, {}), ("Professional", 9600, {}), ("Professional", 19045, {}),
-    ("Professional", 22631, {"product_name": "Windows 10 Pro"}), ("Enterprise", 26100, {}), ("Education", 22621, {}),
-    ("EnterpriseS", 10240, {}), ("EnterpriseS", 14393, {}), ("EnterpriseS", 17763, {}), ("EnterpriseS", 19044, {}),
-    ("EnterpriseS", 26100, {}), ("Core", 9200, {}), ("CoreSingleLanguage", 9200, {}),
+    ("ServerTurbine", 20348, {}),
+    ("ServerTurbine", 26100, {}),
+    ("ServerDatacenter", 26100, {}),
+    ("Professional", 7601, {}),
+    ("Enterprise", 9200, {}),
+    ("Professional", 9600, {}),
+    ("Professional", 19045, {}),
+    ("Professional", 22631, {"product_name": "Windows 10 Pro"}),
+    ("Enterprise", 26100, {}),
+    ("Education", 22621, {}),
+    ("EnterpriseS", 10240, {}),
+    ("EnterpriseS", 14393, {}),
+    ("EnterpriseS", 17763, {}),
+    ("EnterpriseS", 19044, {}),
+    ("EnterpriseS", 26100, {}),
+    ("Core", 9200, {}),
+    ("CoreSingleLanguage", 9200, {}),
 ]
 
 
 @pytest.mark.parametrize("edition_id,build,extra", KEYED_EDITIONS, ids=[f"{e}@{b}" for e, b, _extra in KEYED_EDITIONS])
-def test_every_published_edition_converts_to_its_reference_key(edition_id: str, build: int, extra: dict[str, Any]) -> None:
+def test_every_published_edition_converts_to_its_reference_key(
+    edition_id: str, build: int, extra: dict[str, Any]
+) -> None:
     host = make_host(spec(edition_id, build, "retail", kms={"dns": KMS}, **extra))
     key = reference_key(edition_id, build)
     result = run_action(host, {})
@@ -773,29 +949,62 @@ REFUSED_EDITIONS = [
     ("Core", 26100, 101, "Microsoft Windows 11 Home", "oem", "unsupported_edition"),
     ("ServerRdsh", 22631, 175, "Microsoft Windows 11 Enterprise multi-session", "retail", "unsupported_edition"),
     ("ServerAzureCor", 20348, 168, "Microsoft Windows Server 2022 Azure Core", "retail", "unsupported_edition"),
-    ("ServerDatacenterEval", 20348, 80, "Microsoft Windows Server 2022 Datacenter Evaluation", "eval",
-     "evaluation_edition"),
-    ("ServerStandardEval", 17763, 79, "Microsoft Windows Server 2019 Standard Evaluation", "eval", "evaluation_edition"),
+    (
+        "ServerDatacenterEval",
+        20348,
+        80,
+        "Microsoft Windows Server 2022 Datacenter Evaluation",
+        "eval",
+        "evaluation_edition",
+    ),
+    (
+        "ServerStandardEval",
+        17763,
+        79,
+        "Microsoft Windows Server 2019 Standard Evaluation",
+        "eval",
+        "evaluation_edition",
+    ),
     ("EnterpriseEval", 19045, 72, "Microsoft Windows 10 Enterprise Evaluation", "eval", "evaluation_edition"),
 ]
 
 
-@pytest.mark.parametrize("edition_id,build,os_sku,caption,key_type,status", REFUSED_EDITIONS,
-                         ids=[f"{r[0]}@{r[1]}" for r in REFUSED_EDITIONS])
-def test_editions_without_a_key_are_refused(edition_id: str, build: int, os_sku: int, caption: str, key_type: str,
-                                            status: str) -> None:
+@pytest.mark.parametrize(
+    "edition_id,build,os_sku,caption,key_type,status",
+    REFUSED_EDITIONS,
+    ids=[f"{r[0]}@{r[1]}" for r in REFUSED_EDITIONS],
+)
+def test_editions_without_a_key_are_refused(
+    edition_id: str, build: int, os_sku: int, caption: str, key_type: str, status: str
+) -> None:
     server = edition_id.startswith("Server")
-    host = make_host(spec(edition_id, build, key_type, os_sku=os_sku, caption=caption,
-                          installation_type="Server" if server else "Client"))
+    host = make_host(
+        spec(
+            edition_id,
+            build,
+            key_type,
+            os_sku=os_sku,
+            caption=caption,
+            installation_type="Server" if server else "Client",
+        )
+    )
     result = run_action(host, {})
     assert result["status"] == status and result["failed"] is True and executions(host) == 1, result["msg"]
     assert edition_id in result["msg"]
 
 
-@pytest.mark.parametrize("key_type,expected", [
-    ("gvlk", "compliant"), ("mak", "would_convert"), ("retail", "would_convert"), ("oem", "would_convert"),
-    ("avma", "would_convert"), ("none", "would_convert"), ("csvlk", "kms_host"),
-])
+@pytest.mark.parametrize(
+    "key_type,expected",
+    [
+        ("gvlk", "compliant"),
+        ("mak", "would_convert"),
+        ("retail", "would_convert"),
+        ("oem", "would_convert"),
+        ("avma", "would_convert"),
+        ("none", "would_convert"),
+        ("csvlk", "kms_host"),
+    ],
+)
 def test_hosts_of_every_key_type(key_type: str, expected: str) -> None:
     extra = {"partial_key": gvlk_for("ServerDatacenter", 20348)[-5:]} if key_type == "gvlk" else {}
     result = run_action(make_host(spec(key_type=key_type, **extra)), {}, check_mode=True)

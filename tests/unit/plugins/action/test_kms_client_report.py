@@ -14,16 +14,24 @@ from ansible.template import Templar
 
 from ansible_collections.volume_activation.kms.plugins.action.kms_client_report import ActionModule
 
-WOULD_CONVERT = {'status': 'would_convert', 'changed': True, 'msg': 'would install the GVLK',
-                 'key_type': {'before': 'mak', 'after': 'gvlk'}}
-COMPLIANT = {'status': 'compliant', 'changed': False, 'msg': 'already a KMS client',
-             'key_type': {'before': 'gvlk', 'after': 'gvlk'}}
-UNREACHABLE = {'unreachable': True, 'changed': False, 'msg': 'Failed to connect to the host via winrm'}
+WOULD_CONVERT = {
+    "status": "would_convert",
+    "changed": True,
+    "msg": "would install the GVLK",
+    "key_type": {"before": "mak", "after": "gvlk"},
+}
+COMPLIANT = {
+    "status": "compliant",
+    "changed": False,
+    "msg": "already a KMS client",
+    "key_type": {"before": "gvlk", "after": "gvlk"},
+}
+UNREACHABLE = {"unreachable": True, "changed": False, "msg": "Failed to connect to the host via winrm"}
 
 
 def run(args: dict, task_vars: dict | None = None, check_mode: bool = False) -> dict:
     task = Task()
-    task.action = 'volume_activation.kms.kms_client_report'
+    task.action = "volume_activation.kms.kms_client_report"
     task.args = args
     task.check_mode = check_mode
     loader = DataLoader()
@@ -33,114 +41,140 @@ def run(args: dict, task_vars: dict | None = None, check_mode: bool = False) -> 
 
 
 def _json(path: str) -> dict:
-    with open(path, encoding='utf-8') as handle:
+    with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
 
 def test_results_option(tmp_path):
-    result = run({'results': {'srv-b': WOULD_CONVERT, 'srv-a': COMPLIANT}, 'hosts': ['srv-a', 'srv-c'],
-                  'dest': str(tmp_path / 'out')})
-    assert result['changed'] is True
-    assert result['hosts'] == 3 and result['mode'] == 'apply'
-    assert result['summary'] == {'compliant': 1, 'would_convert': 1, 'not_run': 1}
-    assert result['files'] == {
-        'json': str(tmp_path / 'out' / 'kms_audit.json'), 'csv': str(tmp_path / 'out' / 'kms_audit.csv'),
-        'markdown': str(tmp_path / 'out' / 'kms_audit.md'), 'html': str(tmp_path / 'out' / 'kms_audit.html'),
+    result = run(
+        {
+            "results": {"srv-b": WOULD_CONVERT, "srv-a": COMPLIANT},
+            "hosts": ["srv-a", "srv-c"],
+            "dest": str(tmp_path / "out"),
+        }
+    )
+    assert result["changed"] is True
+    assert result["hosts"] == 3 and result["mode"] == "apply"
+    assert result["summary"] == {"compliant": 1, "would_convert": 1, "not_run": 1}
+    assert result["files"] == {
+        "json": str(tmp_path / "out" / "kms_audit.json"),
+        "csv": str(tmp_path / "out" / "kms_audit.csv"),
+        "markdown": str(tmp_path / "out" / "kms_audit.md"),
+        "html": str(tmp_path / "out" / "kms_audit.html"),
     }
-    assert result['msg'] == ('kms audit (apply): 3 hosts: 1 compliant, 1 would_convert, 1 not_run'
-                             f' \N{EM DASH} reports in {tmp_path / "out"}')
-    data = _json(result['files']['json'])
-    assert [(host['host'], host['status']) for host in data['hosts']] == [
-        ('srv-a', 'compliant'), ('srv-b', 'would_convert'), ('srv-c', 'not_run')]
+    assert result["msg"] == (
+        f"kms audit (apply): 3 hosts: 1 compliant, 1 would_convert, 1 not_run \N{EM DASH} reports in {tmp_path / 'out'}"
+    )
+    data = _json(result["files"]["json"])
+    assert [(host["host"], host["status"]) for host in data["hosts"]] == [
+        ("srv-a", "compliant"),
+        ("srv-b", "would_convert"),
+        ("srv-c", "not_run"),
+    ]
 
 
 def test_identical_rerun_is_not_a_change(tmp_path):
-    args = {'results': {'srv-a': COMPLIANT}, 'dest': str(tmp_path)}
-    assert run(args)['changed'] is True
-    assert run(args)['changed'] is False
-    assert run(args | {'results': {'srv-a': WOULD_CONVERT}})['changed'] is True
+    args = {"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path)}
+    assert run(args)["changed"] is True
+    assert run(args)["changed"] is False
+    assert run(args | {"results": {"srv-a": WOULD_CONVERT}})["changed"] is True
 
 
 def test_check_mode_still_writes_the_report(tmp_path):
-    result = run({'results': {'srv-a': WOULD_CONVERT}, 'dest': str(tmp_path)}, check_mode=True)
-    assert result['changed'] is True and result['mode'] == 'check'
-    assert _json(result['files']['json'])['mode'] == 'check'
-    assert result['msg'].startswith('kms audit (check): 1 host: 1 would_convert')
+    result = run({"results": {"srv-a": WOULD_CONVERT}, "dest": str(tmp_path)}, check_mode=True)
+    assert result["changed"] is True and result["mode"] == "check"
+    assert _json(result["files"]["json"])["mode"] == "check"
+    assert result["msg"].startswith("kms audit (check): 1 host: 1 would_convert")
 
 
-@pytest.mark.parametrize('check_mode, mode, expected', [
-    (True, 'apply', 'apply'), (False, 'check', 'check'), (True, 'auto', 'check'), (False, 'auto', 'apply'),
-])
+@pytest.mark.parametrize(
+    "check_mode, mode, expected",
+    [
+        (True, "apply", "apply"),
+        (False, "check", "check"),
+        (True, "auto", "check"),
+        (False, "auto", "apply"),
+    ],
+)
 def test_mode_option(tmp_path, check_mode, mode, expected):
-    result = run({'results': {}, 'dest': str(tmp_path), 'mode': mode}, check_mode=check_mode)
-    assert result['mode'] == expected
-    assert _json(result['files']['json'])['mode'] == expected
+    result = run({"results": {}, "dest": str(tmp_path), "mode": mode}, check_mode=check_mode)
+    assert result["mode"] == expected
+    assert _json(result["files"]["json"])["mode"] == expected
 
 
 def test_formats_option(tmp_path):
-    result = run({'results': {'srv-a': COMPLIANT}, 'dest': str(tmp_path), 'formats': ['html', 'csv']})
-    assert list(result['files']) == ['csv', 'html']
-    assert sorted(path.name for path in tmp_path.iterdir()) == ['kms_audit.csv', 'kms_audit.html']
+    result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path), "formats": ["html", "csv"]})
+    assert list(result["files"]) == ["csv", "html"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_audit.csv", "kms_audit.html"]
 
 
 def test_results_read_from_hostvars(tmp_path):
     hostvars = {
-        'srv-a': {'kms_client_result': COMPLIANT, 'inventory_hostname': 'srv-a'},
-        'srv-b': {'kms_client_result': WOULD_CONVERT},
-        'srv-down': {'kms_client_result': UNREACHABLE},
-        'srv-never': {'inventory_hostname': 'srv-never'},
-        'localhost': {'kms_client_result': None},
+        "srv-a": {"kms_client_result": COMPLIANT, "inventory_hostname": "srv-a"},
+        "srv-b": {"kms_client_result": WOULD_CONVERT},
+        "srv-down": {"kms_client_result": UNREACHABLE},
+        "srv-never": {"inventory_hostname": "srv-never"},
+        "localhost": {"kms_client_result": None},
     }
-    task_vars = {'hostvars': hostvars, 'groups': {'all': ['srv-b', 'srv-a', 'srv-down', 'srv-never']}}
-    result = run({'dest': str(tmp_path)}, task_vars)
-    assert result['summary'] == {'compliant': 1, 'would_convert': 1, 'unreachable': 1}
-    result = run({'dest': str(tmp_path), 'hosts': ['srv-never', 'not-in-inventory']}, task_vars)
-    assert result['summary'] == {'compliant': 1, 'would_convert': 1, 'unreachable': 1, 'not_run': 2}
-    rows = {host['host']: host for host in _json(result['files']['json'])['hosts']}
-    assert rows['srv-down']['message'] == UNREACHABLE['msg']
+    task_vars = {"hostvars": hostvars, "groups": {"all": ["srv-b", "srv-a", "srv-down", "srv-never"]}}
+    result = run({"dest": str(tmp_path)}, task_vars)
+    assert result["summary"] == {"compliant": 1, "would_convert": 1, "unreachable": 1}
+    result = run({"dest": str(tmp_path), "hosts": ["srv-never", "not-in-inventory"]}, task_vars)
+    assert result["summary"] == {"compliant": 1, "would_convert": 1, "unreachable": 1, "not_run": 2}
+    rows = {host["host"]: host for host in _json(result["files"]["json"])["hosts"]}
+    assert rows["srv-down"]["message"] == UNREACHABLE["msg"]
 
 
 def test_result_var_option(tmp_path):
-    task_vars = {'hostvars': {'srv-a': {'audit': COMPLIANT, 'kms_client_result': WOULD_CONVERT}},
-                 'groups': {'all': ['srv-a']}}
-    result = run({'dest': str(tmp_path), 'result_var': 'audit'}, task_vars)
-    assert result['summary'] == {'compliant': 1}
+    task_vars = {
+        "hostvars": {"srv-a": {"audit": COMPLIANT, "kms_client_result": WOULD_CONVERT}},
+        "groups": {"all": ["srv-a"]},
+    }
+    result = run({"dest": str(tmp_path), "result_var": "audit"}, task_vars)
+    assert result["summary"] == {"compliant": 1}
 
 
-@pytest.mark.parametrize('args, message', [
-    ({'formats': ['json', 'pdf']}, 'formats'),
-    ({'formats': []}, 'formats must name at least one of json, csv, markdown, html'),
-    ({'mode': 'audit'}, 'mode'),
-    ({'colour': 'blue'}, 'colour'),
-    ({'results': {'srv-a': 'compliant'}}, 'results for host srv-a is a str, not a registered task result'),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"formats": ["json", "pdf"]}, "formats"),
+        ({"formats": []}, "formats must name at least one of json, csv, markdown, html"),
+        ({"mode": "audit"}, "mode"),
+        ({"colour": "blue"}, "colour"),
+        ({"results": {"srv-a": "compliant"}}, "results for host srv-a is a str, not a registered task result"),
+    ],
+)
 def test_bad_options_fail_clearly(tmp_path, args, message):
     with pytest.raises(AnsibleActionFail, match=message):
-        run({'dest': str(tmp_path)} | args)
+        run({"dest": str(tmp_path)} | args)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_dest_is_required():
-    with pytest.raises(AnsibleActionFail, match='dest'):
-        run({'results': {}})
+    with pytest.raises(AnsibleActionFail, match="dest"):
+        run({"results": {}})
 
 
 def test_dest_that_is_a_file_fails_clearly(tmp_path):
-    plain = tmp_path / 'plain'
-    plain.write_text('x', encoding='utf-8')
-    with pytest.raises(AnsibleActionFail, match=f'cannot write the kms audit report: dest {plain} exists and is '
-                                                'not a directory'):
-        run({'results': {}, 'dest': str(plain)})
+    plain = tmp_path / "plain"
+    plain.write_text("x", encoding="utf-8")
+    with pytest.raises(
+        AnsibleActionFail, match=f"cannot write the kms audit report: dest {plain} exists and is not a directory"
+    ):
+        run({"results": {}, "dest": str(plain)})
 
 
 def test_unwritable_report_file_fails_clearly(tmp_path):
-    (tmp_path / 'kms_audit.json').mkdir()
-    with pytest.raises(AnsibleActionFail, match='cannot write the kms audit report: .*kms_audit.json'):
-        run({'results': {}, 'dest': str(tmp_path), 'formats': ['json']})
+    (tmp_path / "kms_audit.json").mkdir()
+    with pytest.raises(AnsibleActionFail, match=r"cannot write the kms audit report: .*kms_audit\.json"):
+        run({"results": {}, "dest": str(tmp_path), "formats": ["json"]})
 
 
 def test_hostvars_value_that_is_not_a_result_fails_clearly(tmp_path):
-    task_vars = {'hostvars': {'srv-a': {'kms_client_result': ['x']}}, 'groups': {'all': ['srv-a']}}
-    with pytest.raises(AnsibleActionFail, match=r"hostvars\['srv-a'\]\['kms_client_result'\] for host srv-a is a "
-                                                'list'):
-        run({'dest': str(tmp_path)}, task_vars)
+    task_vars = {"hostvars": {"srv-a": {"kms_client_result": ["x"]}}, "groups": {"all": ["srv-a"]}}
+    with pytest.raises(
+        AnsibleActionFail,
+        match=r"hostvars\['srv-a'\]\['kms_client_result'\] for host srv-a is a "
+        "list",
+    ):
+        run({"dest": str(tmp_path)}, task_vars)
