@@ -5,12 +5,11 @@ Usage (from the repository root): .venv/bin/python tools/render_catalog_doc.py
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = ROOT / "plugins" / "module_utils" / "gvlk_catalog.py"
 OUTPUT = ROOT / "docs" / "catalog.md"
 COMMAND = ".venv/bin/python tools/render_catalog_doc.py"
 
@@ -22,12 +21,9 @@ REASONS = {
 
 
 def load_catalog():
-    """The catalog module, loaded from its file (it imports nothing outside the standard library)."""
-    spec = importlib.util.spec_from_file_location("gvlk_catalog", CATALOG)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while the class bodies run
-    spec.loader.exec_module(module)
-    return module
+    """The catalog module, imported through the checkout's collection path (``make collection``)."""
+    sys.path.insert(0, str(ROOT / ".collections"))
+    return importlib.import_module("ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog")
 
 
 def _cell(text: str) -> str:

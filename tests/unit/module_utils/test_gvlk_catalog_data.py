@@ -92,7 +92,7 @@ def test_entries_for_key():
 
 
 def test_table_in_the_source_stays_readable():
-    source = (FIXTURE.parents[3] / "plugins" / "module_utils" / "gvlk_catalog.py").read_text(encoding="utf-8")
+    source = (FIXTURE.parents[3] / "plugins" / "module_utils" / "_gvlk_table.py").read_text(encoding="utf-8")
     table = source.split('_KEY_TABLE = """', 1)[1].split('"""', 1)[0]
     rows = [line for line in table.strip().splitlines() if not line.startswith("[")]
     assert len(rows) == 99
