@@ -14,8 +14,9 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults, _planner, _result
+from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _result
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import assess, ran_steps
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
     HostState,
     ProbeError,
@@ -24,8 +25,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
     ARGUMENT_SPEC,
     OptionError,
+    Options,
     build_options,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, plan
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"
 
@@ -41,47 +45,50 @@ class ActionModule(ActionBase):
         super().run(tmp, task_vars)
         del tmp
         secrets = self._secret_values()
+        warnings: list[str] = []
         try:
             _validation, params = self.validate_argument_spec(ARGUMENT_SPEC)
-            options = build_options(params, gvlk_catalog.is_valid_product_key)
+            options = build_options(params, is_valid_product_key)
         except (AnsibleActionFail, OptionError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            return self._masked(_result.skeleton("failed", f"Invalid options: {message}", True), secrets)
-        secrets |= set(options.gvlk_overrides.values())
+            result = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True)
+        else:
+            secrets |= set(options.gvlk_overrides.values())
+            result = self._convert(options, task_vars, warnings)
+        if warnings:
+            result["warnings"] = warnings
+        if secrets:  # any override key that reached the result (it should not) becomes Ansible's mask
+            result = remove_values(result, secrets | {s.upper() for s in secrets})
+        return result
 
+    def _convert(self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
+        """Probe, plan, apply and verify one host; ``warnings`` collects what the result should warn about."""
         probe = self._worker({"operation": "probe"}, task_vars)
         if probe.get("failed") or probe.get("unreachable"):
-            return self._masked(self._worker_failure("probe", probe), secrets)
+            return self._worker_failure("probe", probe)
         try:
             before = parse_probe(probe.get("probe"))
         except ProbeError as exc:
-            return self._masked(_result.skeleton("failed", f"The worker's probe is not usable: {exc}", True), secrets)
+            return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True)
 
-        plan = _planner.plan(before, options, gvlk_catalog)
-        warnings = self._warnings(before, probe)
-        if not plan.steps or self._task.check_mode:
-            result = _result.build(before, plan, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
-            return self._masked(self._with_warnings(result, warnings), secrets)
+        planned = plan(before, options)
+        warnings += self._warnings(before, probe)
+        check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
+        if not planned.steps or check_mode:
+            return _result.build(before, planned, check_mode=check_mode, diff=diff)
 
-        applied = self._worker({"operation": "apply", "steps": plan.steps}, task_vars)
+        applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
         if applied.get("failed") or applied.get("unreachable"):
-            failure = self._after_apply(self._worker_failure("apply", applied), plan, before, applied)
-            return self._masked(self._with_warnings(failure, warnings), secrets)
+            return self._after_apply(self._worker_failure("apply", applied), planned, before, applied)
         try:
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
-            failure = self._after_apply(
-                _result.skeleton(
-                    "failed", f"The steps ran but the worker's probe afterwards is not usable: {exc}", True
-                ),
-                plan,
-                before,
-                applied,
+            failure = _result.skeleton(
+                Status.FAILED, f"The steps ran but the worker's probe afterwards is not usable: {exc}", True
             )
-            return self._masked(self._with_warnings(failure, warnings), secrets)
-        outcome = _planner.assess(plan, before, list(applied.get("steps") or []), after, _hresults)
-        result = _result.build(before, plan, check_mode=False, diff=bool(self._task.diff), outcome=outcome, after=after)
-        return self._masked(self._with_warnings(result, warnings), secrets)
+            return self._after_apply(failure, planned, before, applied)
+        outcome = assess(planned, before, list(applied.get("steps") or []), after)
+        return _result.build(before, planned, check_mode=False, diff=diff, outcome=outcome, after=after)
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""
@@ -90,7 +97,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def _worker_failure(operation: str, raw: dict[str, Any]) -> dict[str, Any]:
         result = _result.skeleton(
-            "failed", f"The worker failed during {operation}: {raw.get('msg') or 'no message'}", True
+            Status.FAILED, f"The worker failed during {operation}: {raw.get('msg') or 'no message'}", True
         )
         if raw.get("unreachable"):
             result["unreachable"] = True
@@ -98,14 +105,19 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _after_apply(
-        failure: dict[str, Any], plan: _planner.Plan, before: HostState, applied: dict[str, Any]
+        failure: dict[str, Any], planned: Plan, before: HostState, applied: dict[str, Any]
     ) -> dict[str, Any]:
         """A failure after the apply request: keep the target, the steps that ran and the plan."""
-        shown, _failed_step, _code, changed = _planner.ran_steps(list(applied.get("steps") or []), _hresults)
-        failure.update(edition=dict(plan.target.edition), gvlk=plan.target.shown_key, steps=shown, changed=changed)
+        record = ran_steps(list(applied.get("steps") or []))
+        failure.update(
+            edition=dict(planned.target.edition),
+            gvlk=planned.target.shown_gvlk,
+            steps=record.shown,
+            changed=record.changed,
+        )
         said = failure["msg"].rstrip()
         failure["msg"] = (said if said.endswith((".", "!", "?")) else said + ".") + (
-            f" Planned: {_planner.describe_steps(plan.steps, before, plan.target)}."
+            f" Planned: {describe_steps(planned.steps, before, planned.target)}."
         )
         return failure
 
@@ -126,16 +138,3 @@ class ActionModule(ActionBase):
                 f"({state.key_type}) as slmgr does."
             )
         return warnings
-
-    @staticmethod
-    def _with_warnings(result: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-        if warnings:
-            result["warnings"] = warnings
-        return result
-
-    @staticmethod
-    def _masked(result: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
-        """Replace any override key that reached the result (it should not) by Ansible's mask."""
-        if not secrets:
-            return result
-        return remove_values(result, secrets | {s.upper() for s in secrets})

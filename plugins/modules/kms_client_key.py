@@ -37,7 +37,7 @@ description:
   - In check mode the module is an audit - one probe, nothing written, status C(would_convert) with the
     planned steps, and the predicted state in C(diff) when diff mode is on.
   - Hosts that must not be converted are refused, each with its own status and a message naming what the host
-    reported and the fix - KMS hosts (C(kms_host), never touched), evaluation editions (C(evaluation_edition),
+    reported and the fix - KMS hosts (C(is_kms_host), never touched), evaluation editions (C(evaluation_edition),
     with the exact DISM command), editions without a published key (C(unsupported_edition)) and editions the
     catalog cannot identify (C(unknown_edition)). They fail the task unless O(on_unsupported=skip).
   - Results never show a non-public key - a key from O(gvlk_overrides) appears as its last five characters only.
@@ -98,7 +98,7 @@ options:
     default: {}
   on_unsupported:
     description:
-      - What to do with hosts that are refused (C(kms_host), C(evaluation_edition), C(unsupported_edition),
+      - What to do with hosts that are refused (C(is_kms_host), C(evaluation_edition), C(unsupported_edition),
         C(unknown_edition)).
       - C(fail) reports the refusal as its own status with C(failed=true).
       - C(skip) reports C(status=skipped), C(failed=false) and the refusal in C(skip_reason) and C(msg).
@@ -139,7 +139,7 @@ notes:
     PowerShell worker, which reads CIM data and calls C(SoftwareLicensingService) and C(SoftwareLicensingProduct)
     methods in the order it is told. No C(slmgr.vbs) is used.
   - Status values - C(compliant), C(converted), C(would_convert), C(activation_failed) (the key was installed and
-    is kept, activation failed), C(failed), C(kms_host), C(evaluation_edition), C(unsupported_edition),
+    is kept, activation failed), C(failed), C(is_kms_host), C(evaluation_edition), C(unsupported_edition),
     C(unknown_edition), C(skipped).
   - Failed steps are explained from their HRESULT - symbol, cause and remedy (for example C(0xC004F074)
     no KMS host could be contacted, C(0x8007232B) no KMS host name and no DNS record, C(0x8007274C) the TCP test
@@ -222,7 +222,7 @@ status:
   description: The outcome.
   returned: always
   type: str
-  choices: [compliant, converted, would_convert, activation_failed, failed, kms_host, evaluation_edition,
+  choices: [compliant, converted, would_convert, activation_failed, failed, is_kms_host, evaluation_edition,
             unsupported_edition, unknown_edition, skipped]
   sample: converted
 skip_reason:

@@ -151,11 +151,11 @@ files:
 summary:
   description:
     - Number of hosts per status, statuses in the order compliant, converted, would_convert, activation_failed,
-      failed, unsupported_edition, evaluation_edition, kms_host, unknown_edition, skipped, unreachable,
+      failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped, unreachable,
       not_run. Statuses no host has are left out.
   returned: success
   type: dict
-  sample: {compliant: 3, would_convert: 5, kms_host: 1, unreachable: 1}
+  sample: {compliant: 3, would_convert: 5, is_kms_host: 1, unreachable: 1}
 hosts:
   description: Number of hosts in the report.
   returned: success
@@ -170,7 +170,7 @@ msg:
   description: One-line summary, counts from the largest.
   returned: always
   type: str
-  sample: "kms audit (check): 10 hosts: 5 would_convert, 3 compliant, 1 kms_host, 1 unreachable — reports in /home/ops/kms_reports"
+  sample: "kms audit (check): 10 hosts: 5 would_convert, 3 compliant, 1 is_kms_host, 1 unreachable — reports in /home/ops/kms_reports"
 changed:
   description: Whether any file was written (content other than the timestamp changed, or the file was new).
   returned: always

@@ -5,8 +5,6 @@ with ``ProductKeyChannel`` as the fallback when the description says nothing kno
 
 from __future__ import annotations
 
-KEY_TYPES = ("gvlk", "mak", "retail", "oem", "csvlk", "eval", "avma", "none", "unknown")
-
 # Order matters: VOLUME_KMSCLIENT before VOLUME_KMS, and the specific channels before the generic ones.
 _DESCRIPTION_TESTS: tuple[tuple[str, str], ...] = (
     ("VOLUME_KMSCLIENT", "gvlk"),

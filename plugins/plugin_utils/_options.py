@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-CONVERTIBLE_KEY_TYPES = ("retail", "oem", "mak", "avma", "none", "unknown")
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES
+
 DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "avma", "none"]
 DEFAULT_TCP_TIMEOUT = 3
 
@@ -42,7 +43,7 @@ class OptionError(ValueError):
 class Options:
     """Validated options; ``kms_port`` is the port from ``kms_host`` or ``kms_port``."""
 
-    kms_machine: str | None = None
+    kms_host: str | None = None
     kms_port: int | None = None
     kms_discovery: str = "unchanged"
     kms_lookup_domain: str | None = None
@@ -235,7 +236,7 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         raise OptionError("; ".join(problems))
 
     return Options(
-        kms_machine=machine,
+        kms_host=machine,
         kms_port=port,
         kms_discovery=discovery,
         kms_lookup_domain=domain,

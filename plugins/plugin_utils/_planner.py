@@ -1,10 +1,11 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Decide what to do with one host: identify the target key, refuse, skip, or plan worker steps.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Decide what to do with one host: identify the key it should hold, refuse, skip, or plan worker steps.
 
 Precedence (first match wins):
 
-1. the primary product holds a KMS host key (csvlk)          -> ``kms_host`` refusal
+1. the primary product holds a KMS host key (csvlk)          -> ``is_kms_host`` refusal
 2. an evaluation key (TIMEBASED_) or an evaluation edition    -> ``evaluation_edition`` refusal
 3. the catalog cannot identify the edition (no override)      -> ``unknown_edition`` refusal
 4. the edition has no published key (no override)             -> ``unsupported_edition`` refusal
@@ -19,46 +20,45 @@ naming the refusal) with ``on_unsupported: skip``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (
+    CatalogError,
+    Resolution,
+    UnsupportedEdition,
+    resolve,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
-
-REFUSALS = ("kms_host", "evaluation_edition", "unknown_edition", "unsupported_edition")
-STATE_CHANGING = (
-    "install_product_key",
-    "set_kms_machine",
-    "clear_kms_machine",
-    "set_kms_port",
-    "clear_kms_port",
-    "set_kms_lookup_domain",
-    "clear_kms_lookup_domain",
-    "activate",
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    STEPS,
+    KeyType,
+    Status,
+    changes_state,
 )
 
 
 @dataclass(frozen=True)
 class Target:
-    """The edition as identified, and the key it should hold (None when refused)."""
+    """The edition as identified, and the key it should hold (``gvlk`` None when refused)."""
 
     edition: dict[str, Any]
-    key: str | None = None
+    gvlk: str | None = None
     source: str | None = None  # "catalog" or "override"
     override_name: str | None = None
-    refusal: str | None = None
+    refusal: Status | None = None
     reason: str = ""
 
     @property
     def partial(self) -> str | None:
-        return self.key[-5:] if self.key else None
+        return self.gvlk[-5:] if self.gvlk else None
 
     @property
-    def shown_key(self) -> str | None:
+    def shown_gvlk(self) -> str | None:
         """The key as results may show it: the public catalog GVLK in full, an override's last five characters."""
-        if not self.key:
+        if not self.gvlk:
             return None
-        return self.key if self.source == "catalog" else self.partial
+        return self.gvlk if self.source == "catalog" else self.partial
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Plan:
     """Outcome of planning: a final status (refusal, skip, compliant) or steps to run."""
 
     target: Target
-    status: str
+    status: Status
     msg: str
     failed: bool = False
     skip_reason: str | None = None
@@ -76,14 +76,14 @@ class Plan:
 
     @property
     def changes(self) -> bool:
-        return any(step["action"] in STATE_CHANGING for step in self.steps)
+        return any(changes_state(step["action"]) for step in self.steps)
 
 
-def _edition(state: HostState, entry: Any = None) -> dict[str, Any]:
+def _edition(state: HostState, resolution: Resolution | None = None) -> dict[str, Any]:
     return {
-        "id": getattr(entry, "edition_id", None) or state.lookup_edition_id,
-        "name": getattr(entry, "edition", None),
-        "family": getattr(entry, "family", None),
+        "id": resolution.edition_id if resolution else state.lookup_edition_id,
+        "name": resolution.edition if resolution else None,
+        "family": resolution.family if resolution else None,
         "build": state.build,
         "caption": state.caption,
         "installation_type": state.installation_type,
@@ -97,21 +97,9 @@ def _dism_command(target_edition: str | None, target_gvlk: str | None) -> str:
     )
 
 
-def _evaluation_reason(state: HostState, target_edition: str | None, target_gvlk: str | None) -> str:
-    reported = state.lookup_edition_id or "an evaluation edition"
-    channel = f", channel {state.product.channel}" if state.product and state.product.channel else ""
-    return (
-        f"The host runs the evaluation edition {reported} (build {state.build}{channel}); evaluation "
-        f"editions accept no KMS client key (installing one fails with 0xC004F069). Convert it with "
-        f"'{_dism_command(target_edition, target_gvlk)}', reboot, and run this task again. "
-        "Datacenter evaluation converts only to Datacenter, Standard evaluation to Standard or Datacenter; "
-        "a domain controller cannot be converted (demote it first)."
-    )
-
-
-def _resolve(state: HostState, catalog: ModuleType) -> Any:
-    """The catalog entry for what the host reports; raises the catalog's errors."""
-    return catalog.resolve(
+def _resolve(state: HostState) -> Resolution:
+    """The catalog's answer for what the host reports; raises the catalog's errors."""
+    return resolve(
         edition_id=state.lookup_edition_id,
         build=state.build,
         os_sku=state.os_sku,
@@ -120,49 +108,54 @@ def _resolve(state: HostState, catalog: ModuleType) -> Any:
     )
 
 
-def _evaluation_refusal(state: HostState, exc: Exception | None = None) -> Target:
+def _evaluation_refusal(state: HostState, exc: UnsupportedEdition | None = None) -> Target:
     """The evaluation refusal, with the DISM target edition and key when the catalog's error names them."""
+    command = _dism_command(exc.target_edition_id if exc else None, exc.target_gvlk if exc else None)
+    reported = state.lookup_edition_id or "an evaluation edition"
+    channel = f", channel {state.product.channel}" if state.product and state.product.channel else ""
     return Target(
         _edition(state),
-        refusal="evaluation_edition",
-        reason=_evaluation_reason(state, getattr(exc, "target_edition_id", None), getattr(exc, "target_gvlk", None)),
+        refusal=Status.EVALUATION_EDITION,
+        reason=(
+            f"The host runs the evaluation edition {reported} (build {state.build}{channel}); evaluation "
+            f"editions accept no KMS client key (installing one fails with 0xC004F069). Convert it with "
+            f"'{command}', reboot, and run this task again. "
+            "Datacenter evaluation converts only to Datacenter, Standard evaluation to Standard or Datacenter; "
+            "a domain controller cannot be converted (demote it first)."
+        ),
     )
 
 
-def _is_evaluation(exc: Exception) -> bool:
-    return getattr(exc, "reason_code", None) == "evaluation"
+def _override_target(state: HostState, override: tuple[str, str], resolution: Resolution | None = None) -> Target:
+    return Target(_edition(state, resolution), gvlk=override[1], source="override", override_name=override[0])
 
 
-def _override_target(state: HostState, override: tuple[str, str], entry: Any = None) -> Target:
-    return Target(_edition(state, entry), key=override[1], source="override", override_name=override[0])
-
-
-def identify(state: HostState, options: Options, catalog: ModuleType) -> Target:
+def identify(state: HostState, options: Options) -> Target:
     """Resolve the edition through the catalog and the overrides; return the key or the refusal."""
     edition_id = state.lookup_edition_id
     override = options.override_for(edition_id, state.build)
     try:
-        entry = _resolve(state, catalog)
-    except catalog.UnsupportedEdition as exc:
-        if _is_evaluation(exc):
+        resolution = _resolve(state)
+    except UnsupportedEdition as exc:
+        if exc.reason_code == "evaluation":
             return _evaluation_refusal(state, exc)
         if override:
             return _override_target(state, override)
         return Target(
             _edition(state),
-            refusal="unsupported_edition",
+            refusal=Status.UNSUPPORTED_EDITION,
             reason=(
                 f"Microsoft publishes no KMS client setup key for edition {edition_id} (build {state.build}, "
                 f"'{state.caption}'): {exc}. If you have a volume key for it, give it with "
                 f"gvlk_overrides: {{'{edition_id}': <key>}} (or '{edition_id}@{state.build}' for this build only)."
             ),
         )
-    except catalog.CatalogError as exc:
+    except CatalogError as exc:
         if override:
             return _override_target(state, override)
         return Target(
             _edition(state),
-            refusal="unknown_edition",
+            refusal=Status.UNKNOWN_EDITION,
             reason=(
                 f"The catalog cannot identify the edition the host reports: EditionID/LicenseFamily "
                 f"{edition_id!r}, build {state.build}, OperatingSystemSKU {state.os_sku}, caption "
@@ -171,19 +164,20 @@ def identify(state: HostState, options: Options, catalog: ModuleType) -> Target:
             ),
         )
     if override:
-        return _override_target(state, override, entry)
-    return Target(_edition(state, entry), key=entry.gvlk, source="catalog")
+        return _override_target(state, override, resolution)
+    return Target(_edition(state, resolution), gvlk=resolution.gvlk, source="catalog")
 
 
-def _same_name(a: str | None, b: str | None) -> bool:
+def same_name(a: str | None, b: str | None) -> bool:
+    """Host and domain names compare without case and without a trailing dot."""
     return (a or "").rstrip(".").lower() == (b or "").rstrip(".").lower()
 
 
 def _kms_steps(state: HostState, options: Options) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     kms = state.kms
-    if options.kms_machine and not _same_name(kms.machine, options.kms_machine):
-        steps.append({"action": "set_kms_machine", "machine": options.kms_machine})
+    if options.kms_host and not same_name(kms.machine, options.kms_host):
+        steps.append({"action": "set_kms_machine", "machine": options.kms_host})
     if options.kms_port and options.kms_port != kms.effective_port:
         steps.append({"action": "set_kms_port", "port": options.kms_port})
     if options.kms_discovery == "dns":
@@ -191,7 +185,7 @@ def _kms_steps(state: HostState, options: Options) -> list[dict[str, Any]]:
             steps.append({"action": "clear_kms_machine"})
         if kms.effective_port != DEFAULT_KMS_PORT:
             steps.append({"action": "clear_kms_port"})
-    if options.kms_lookup_domain and not _same_name(kms.lookup_domain, options.kms_lookup_domain):
+    if options.kms_lookup_domain and not same_name(kms.lookup_domain, options.kms_lookup_domain):
         steps.append({"action": "set_kms_lookup_domain", "domain": options.kms_lookup_domain})
     return steps
 
@@ -202,8 +196,8 @@ def expected_kms(state: HostState, options: Options) -> dict[str, Any]:
     machine, port = kms.machine, kms.port
     if options.kms_discovery == "dns":
         machine, port = None, None
-    if options.kms_machine:
-        machine = options.kms_machine
+    if options.kms_host:
+        machine = options.kms_host
     if options.kms_port:
         port = options.kms_port
     return {
@@ -224,52 +218,61 @@ def _tcp_step(state: HostState, options: Options) -> dict[str, Any] | None:
 
 
 def _refuse(target: Target, options: Options) -> Plan:
+    refusal = target.refusal or Status.FAILED
     if options.on_unsupported == "skip":
         return Plan(
             target,
-            "skipped",
-            f"Skipped ({target.refusal}, on_unsupported=skip): {target.reason}",
-            skip_reason=target.refusal,
+            Status.SKIPPED,
+            f"Skipped ({refusal.value}, on_unsupported=skip): {target.reason}",
+            skip_reason=refusal.value,
         )
-    return Plan(target, target.refusal or "failed", target.reason, failed=True)
+    return Plan(target, refusal, target.reason, failed=True)
 
 
-def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
+def _kms_host_refusal(state: HostState) -> Target:
+    product = state.product
+    return Target(
+        _edition(state),
+        refusal=Status.IS_KMS_HOST,
+        reason=(
+            f"The host holds a KMS host key (CSVLK: '{product.description if product else ''}', channel "
+            f"{product.channel if product else None}, partial key {state.partial_product_key}); it is a KMS host "
+            "and is never converted to a KMS client. Leave it out of this task (for example a group without KMS hosts)."
+        ),
+    )
+
+
+def _evaluation_plan(state: HostState, options: Options) -> Plan:
+    """An evaluation key: refuse, naming the DISM target when the catalog knows the edition as evaluation."""
+    try:
+        _resolve(state)
+    except UnsupportedEdition as exc:
+        if exc.reason_code == "evaluation":
+            return _refuse(_evaluation_refusal(state, exc), options)
+    except CatalogError:
+        pass
+    return _refuse(_evaluation_refusal(state), options)
+
+
+def plan(state: HostState, options: Options) -> Plan:
     """The plan for one probed host (see the module docstring for the precedence)."""
-    if state.key_type == "csvlk":
-        desc = state.product.description if state.product else ""
-        target = Target(
-            _edition(state),
-            refusal="kms_host",
-            reason=(
-                f"The host holds a KMS host key (CSVLK: '{desc}', channel {state.product.channel if state.product else None}, "
-                f"partial key {state.partial_product_key}); it is a KMS host and is never converted to a KMS client. "
-                "Leave it out of this task (for example a group without KMS hosts)."
-            ),
-        )
-        return _refuse(target, options)
-    if state.key_type == "eval":
-        try:
-            _resolve(state, catalog)
-        except catalog.UnsupportedEdition as exc:
-            if _is_evaluation(exc):
-                return _refuse(_evaluation_refusal(state, exc), options)
-        except catalog.CatalogError:
-            pass
-        return _refuse(_evaluation_refusal(state), options)
+    if state.key_type == KeyType.CSVLK:
+        return _refuse(_kms_host_refusal(state), options)
+    if state.key_type == KeyType.EVAL:
+        return _evaluation_plan(state, options)
 
-    target = identify(state, options, catalog)
+    target = identify(state, options)
     if target.refusal:
         return _refuse(target, options)
 
     key_change = not (
-        state.key_type == "gvlk" and (state.partial_product_key or "").upper() == (target.partial or "").upper()
+        state.key_type == KeyType.GVLK and (state.partial_product_key or "").upper() == (target.partial or "").upper()
     )
     name = target.edition.get("name") or target.edition.get("id")
-    if key_change and state.key_type != "gvlk" and state.key_type not in options.convert_from:
+    if key_change and state.key_type != KeyType.GVLK and state.key_type not in options.convert_from:
         return Plan(
             target,
-            "skipped",
+            Status.SKIPPED,
             skip_reason="key_type_not_allowed",
             msg=(
                 f"The host holds a {state.key_type} key (partial key {state.partial_product_key}); "
@@ -280,7 +283,7 @@ def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
 
     steps: list[dict[str, Any]] = []
     if key_change:
-        steps += [{"action": "install_product_key", "product_key": target.key}, {"action": "refresh_license_status"}]
+        steps += [{"action": "install_product_key", "product_key": target.gvlk}, {"action": "refresh_license_status"}]
     steps += _kms_steps(state, options)
     activate = options.activate and (key_change or not state.is_licensed)
     if activate:
@@ -289,17 +292,16 @@ def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
             steps.append(tcp)
         steps.append({"action": "activate"})
 
-    kms_after = expected_kms(state, options)
     expected = {
-        "key_type": "gvlk",
+        "key_type": KeyType.GVLK.value,
         "partial_product_key": target.partial,
         "license_status": "licensed" if activate or (state.is_licensed and not key_change) else None,
-        "kms": kms_after,
+        "kms": expected_kms(state, options),
     }
     if not steps:
         return Plan(
             target,
-            "compliant",
+            Status.COMPLIANT,
             key_change=False,
             expected=expected,
             msg=(
@@ -309,7 +311,7 @@ def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
         )
     return Plan(
         target,
-        "would_convert",
+        Status.WOULD_CONVERT,
         f"Would {describe_steps(steps, state, target)}.",
         steps=steps,
         key_change=key_change,
@@ -319,29 +321,26 @@ def plan(state: HostState, options: Options, catalog: ModuleType) -> Plan:
 
 def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target) -> str:
     """A sentence listing what the steps do, without any non-public key."""
-    parts: list[str] = []
+    kms = state.kms
+    known = {
+        "edition": target.edition.get("name") or target.edition.get("id"),
+        "target_partial": target.partial,
+        "source": target.source,
+        "key_type": state.key_type,
+        "partial_was": f" {state.partial_product_key}" if state.partial_product_key else "",
+        "machine_was": kms.machine or "DNS discovery",
+        "port_was": kms.effective_port,
+        "domain_was": kms.lookup_domain or "none",
+        "kms_machine": kms.machine,
+        "kms_port": kms.port,
+        "license_status": state.license_status_name,
+    }
+    parts = []
     for step in steps:
-        action = step["action"]
-        if action == "install_product_key":
-            parts.append(
-                f"install the KMS client key of {target.edition.get('name') or target.edition.get('id')} "
-                f"(partial key {target.partial}, from {target.source}) replacing the {state.key_type} key"
-                + (f" {state.partial_product_key}" if state.partial_product_key else "")
-            )
-        elif action == "set_kms_machine":
-            parts.append(f"set the KMS host to {step['machine']} (was {state.kms.machine or 'DNS discovery'})")
-        elif action == "set_kms_port":
-            parts.append(f"set the KMS port to {step['port']} (was {state.kms.effective_port})")
-        elif action == "clear_kms_machine":
-            parts.append(f"clear the KMS host {state.kms.machine} (back to DNS discovery)")
-        elif action == "clear_kms_port":
-            parts.append(f"clear the KMS port {state.kms.port} (back to 1688)")
-        elif action == "set_kms_lookup_domain":
-            parts.append(f"set the KMS lookup domain to {step['domain']} (was {state.kms.lookup_domain or 'none'})")
-        elif action == "test_tcp":
-            parts.append(f"test TCP {step['host']}:{step['port']}")
-        elif action == "activate":
-            parts.append(f"activate (license status was {state.license_status_name})")
+        definition = STEPS.get(step["action"])
+        if definition and definition.describe:
+            values = {**known, **{k: v for k, v in step.items() if k != "product_key"}}
+            parts.append(definition.describe.format_map(values))
     return "; ".join(parts)
 
 
@@ -352,138 +351,3 @@ def public_step(step: dict[str, Any], target: Target) -> dict[str, Any]:
         shown["partial_product_key"] = step["product_key"][-5:]
         shown["source"] = target.source
     return shown
-
-
-def not_attempted() -> dict[str, Any]:
-    """The ``activation`` result of a run that did not call Activate()."""
-    return {"attempted": False, "hresult": None, "symbol": None, "message": None}
-
-
-@dataclass
-class Outcome:
-    """What the applied steps did, decided from their HRESULTs and the state read afterwards."""
-
-    status: str
-    failed: bool
-    changed: bool
-    msg: str
-    activation: dict[str, Any]
-    steps: list[dict[str, Any]]
-
-
-def _verify(plan_: Plan, after: HostState) -> list[str]:
-    """Differences between what the plan promised and what the host reports after the steps."""
-    problems = []
-    if after.key_type != "gvlk" or (after.partial_product_key or "").upper() != (plan_.target.partial or "").upper():
-        problems.append(
-            f"the host reports a {after.key_type} key with partial key {after.partial_product_key}, "
-            f"expected the KMS client key ending {plan_.target.partial}"
-        )
-    want = plan_.expected.get("kms", {})
-    if not _same_name(after.kms.machine, want.get("machine")):
-        problems.append(f"KMS host is {after.kms.machine or 'not set'}, expected {want.get('machine') or 'not set'}")
-    if after.kms.effective_port != want.get("port", DEFAULT_KMS_PORT):
-        problems.append(f"KMS port is {after.kms.effective_port}, expected {want.get('port')}")
-    if want.get("lookup_domain") and not _same_name(after.kms.lookup_domain, want.get("lookup_domain")):
-        problems.append(
-            f"KMS lookup domain is {after.kms.lookup_domain or 'not set'}, expected {want.get('lookup_domain')}"
-        )
-    return problems
-
-
-def ran_steps(
-    results: list[dict[str, Any]], hresults: ModuleType
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int, bool]:
-    """The worker's step results as the task shows them, up to the first failure.
-
-    Returns the shown steps, the failed step (or None), its HRESULT (0 when none failed), and whether a
-    state-changing step succeeded.
-    """
-    shown: list[dict[str, Any]] = []
-    failed_step: dict[str, Any] | None = None
-    code = 0
-    changed = False
-    for result in results:
-        code = hresults.normalize(result.get("hresult")) or 0
-        info = hresults.lookup(code) if code else None
-        shown.append(
-            {
-                "action": result.get("action"),
-                "hresult": hresults.format_hresult(code),
-                "symbol": info.symbol if info else "S_OK",
-                "message": result.get("message") or "",
-            }
-        )
-        if code:
-            failed_step = result
-            break
-        if result.get("action") in STATE_CHANGING:
-            changed = True
-    return shown, failed_step, code, changed
-
-
-def assess(
-    plan_: Plan, before: HostState, results: list[dict[str, Any]], after: HostState, hresults: ModuleType
-) -> Outcome:
-    """Turn the worker's step results and the state it read afterwards into the task's outcome."""
-    shown, failed_step, code, changed = ran_steps(results, hresults)
-
-    activation = not_attempted()
-    planned_actions = [s["action"] for s in plan_.steps]
-    if "activate" in [r.get("action") for r in results]:
-        activation["attempted"] = True
-    if failed_step is not None and failed_step.get("action") in ("activate", "test_tcp"):
-        info = hresults.lookup(code)
-        activation.update(
-            hresult=info.hex, symbol=info.symbol, message=hresults.describe(code, str(failed_step.get("message") or ""))
-        )
-    elif activation["attempted"]:
-        activation.update(
-            hresult=hresults.format_hresult(0),
-            symbol="S_OK",
-            message=f"Activated; license status {after.license_status_name}.",
-        )
-
-    done = describe_steps(plan_.steps, before, plan_.target)
-    if failed_step is not None:
-        action = failed_step.get("action")
-        detail = hresults.describe(code, str(failed_step.get("message") or ""))
-        if action in ("activate", "test_tcp"):
-            kept = (
-                f" The KMS client key (partial key {after.partial_product_key}) is installed and kept."
-                if plan_.key_change and after.key_type == "gvlk"
-                else ""
-            )
-            what = (
-                "Activation failed"
-                if action == "activate"
-                else f"The KMS host {failed_step.get('host', '')} did not answer the TCP test, so activation was not tried"
-            )
-            return Outcome("activation_failed", True, changed, f"{what}: {detail}{kept}", activation, shown)
-        return Outcome("failed", True, changed, f"Step {action} failed: {detail} Planned: {done}.", activation, shown)
-    if len(results) < len(planned_actions):
-        ran = [r.get("action") for r in results]
-        return Outcome(
-            "failed",
-            True,
-            changed,
-            f"The worker ran {ran} of the planned steps {planned_actions} "
-            "and reported no error; the result is incomplete.",
-            activation,
-            shown,
-        )
-
-    problems = _verify(plan_, after)
-    if problems:
-        return Outcome(
-            "failed",
-            True,
-            changed,
-            "The steps reported success but the host state does not match: " + "; ".join(problems) + ".",
-            activation,
-            shown,
-        )
-    if activation["attempted"] and not after.is_licensed:
-        activation.update(message=f"Activate() returned success but the license status is {after.license_status_name}.")
-        return Outcome("activation_failed", True, changed, activation["message"], activation, shown)
-    return Outcome("converted", False, changed, f"Done: {done}.", activation, shown)

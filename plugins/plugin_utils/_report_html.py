@@ -12,21 +12,23 @@ import typing as t
 from html import escape
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import change_text, kms_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
-# status -> (strong colour for bars and badge borders, light colour for badge backgrounds)
-STATUS_COLOURS = {
-    "compliant": ("#1a7f37", "#dafbe1"),
-    "converted": ("#0969da", "#ddf4ff"),
-    "would_convert": ("#9a6700", "#fff8c5"),
-    "activation_failed": ("#bc4c00", "#fff1e5"),
-    "failed": ("#cf222e", "#ffebe9"),
-    "unsupported_edition": ("#8250df", "#fbefff"),
-    "evaluation_edition": ("#6639ba", "#ece2ff"),
-    "kms_host": ("#1b7c83", "#d8f3f6"),
-    "unknown_edition": ("#6e7781", "#eaeef2"),
-    "skipped": ("#57606a", "#f6f8fa"),
-    "unreachable": ("#82071e", "#ffd8d3"),
-    "not_run": ("#656d76", "#f6f8fa"),
+# status -> (strong colour for bars and badge borders, light colour for badge backgrounds); a test ties its
+# keys to the status vocabulary.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    Status.COMPLIANT.value: ("#1a7f37", "#dafbe1"),
+    Status.CONVERTED.value: ("#0969da", "#ddf4ff"),
+    Status.WOULD_CONVERT.value: ("#9a6700", "#fff8c5"),
+    Status.ACTIVATION_FAILED.value: ("#bc4c00", "#fff1e5"),
+    Status.FAILED.value: ("#cf222e", "#ffebe9"),
+    Status.UNSUPPORTED_EDITION.value: ("#8250df", "#fbefff"),
+    Status.EVALUATION_EDITION.value: ("#6639ba", "#ece2ff"),
+    Status.IS_KMS_HOST.value: ("#1b7c83", "#d8f3f6"),
+    Status.UNKNOWN_EDITION.value: ("#6e7781", "#eaeef2"),
+    Status.SKIPPED.value: ("#57606a", "#f6f8fa"),
+    Status.UNREACHABLE.value: ("#82071e", "#ffd8d3"),
+    Status.NOT_RUN.value: ("#656d76", "#f6f8fa"),
 }
 OTHER_COLOURS = ("#57606a", "#f6f8fa")
 KEY_TYPE_COLOURS = {"gvlk": "#1a7f37", "unknown": "#8c959f", "none": "#8c959f"}

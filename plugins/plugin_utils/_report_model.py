@@ -11,22 +11,12 @@ from __future__ import annotations
 import typing as t
 from collections import Counter
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._key_type import KEY_TYPES
-
-# Statuses of kms_client_key, then the two the report adds; this order is used for tables and charts.
-MODULE_STATUSES = (
-    "compliant",
-    "converted",
-    "would_convert",
-    "activation_failed",
-    "failed",
-    "unsupported_edition",
-    "evaluation_edition",
-    "kms_host",
-    "unknown_edition",
-    "skipped",
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    KEY_TYPES,
+    STATUSES,
+    Status,
 )
-STATUSES = (*MODULE_STATUSES, "unreachable", "not_run")
+
 KMS_FIELDS = ("machine", "port", "lookup_domain", "discovered_machine", "discovered_port")
 MODES = ("check", "apply")
 PARTIAL_KEY_LENGTH = 5
@@ -94,18 +84,18 @@ def host_row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
     """One report row for ``host`` from its registered result (None when the host has none)."""
     host = str(host)
     if result is None:
-        return _empty_row(host, "not_run", NOT_RUN_MESSAGE)
+        return _empty_row(host, Status.NOT_RUN.value, NOT_RUN_MESSAGE)
     message = _text(result.get("msg")) or ""
     if result.get("unreachable"):
-        return _empty_row(host, "unreachable", message)
+        return _empty_row(host, Status.UNREACHABLE.value, message)
     status = _text(result.get("status"))
     if status is None:
         if result.get("skipped"):
-            return _empty_row(host, "skipped", _text(result.get("skip_reason")) or message)
+            return _empty_row(host, Status.SKIPPED.value, _text(result.get("skip_reason")) or message)
         failed = bool(result.get("failed"))
         return _empty_row(
             host,
-            "failed",
+            Status.FAILED.value,
             (message or FAILED_MESSAGE) if failed else NO_STATUS_MESSAGE,
             changed=bool(result.get("changed")),
         )

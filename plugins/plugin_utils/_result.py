@@ -6,22 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import Outcome, not_attempted
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
-    Outcome,
-    Plan,
-    not_attempted,
-    public_step,
-)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, public_step
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 
-def skeleton(status: str, msg: str, failed: bool) -> dict[str, Any]:
+def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
     """A result with every key, for outcomes where nothing was learned about the host."""
     return {
         "changed": False,
         "failed": failed,
         "msg": msg,
-        "status": status,
+        "status": status.value,
         "edition": None,
         "gvlk": None,
         "key_type": {"before": None, "after": None},
@@ -56,17 +53,17 @@ def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
     }
 
 
-def facts(state: HostState, plan: Plan, status: str) -> dict[str, Any]:
+def facts(state: HostState, plan: Plan, status: Status) -> dict[str, Any]:
     """``ansible_facts.kms_client``: what the host reports now, for fact caching and the report."""
     return {
-        "status": status,
+        "status": status.value,
         "edition": dict(plan.target.edition),
         "build": state.build,
         "key_type": state.key_type,
         "partial_product_key": state.partial_product_key,
         "license_status": state.license_status_name,
         "kms": state.kms.as_dict(),
-        "gvlk": plan.target.shown_key,
+        "gvlk": plan.target.shown_gvlk,
     }
 
 
@@ -86,7 +83,7 @@ def build(
         activation, steps = outcome.activation, outcome.steps
         after_view = _snapshot(real_after)
     elif plan.steps:  # check mode: the prediction
-        status, failed, changed, msg = "would_convert", False, plan.changes, plan.msg
+        status, failed, changed, msg = Status.WOULD_CONVERT, False, plan.changes, plan.msg
         activation = not_attempted()
         steps = [public_step(s, plan.target) for s in plan.steps]
         after_view = _predicted(before, plan)
@@ -100,9 +97,9 @@ def build(
         "changed": changed,
         "failed": failed,
         "msg": msg,
-        "status": status,
+        "status": status.value,
         "edition": dict(plan.target.edition),
-        "gvlk": plan.target.shown_key,
+        "gvlk": plan.target.shown_gvlk,
         "key_type": {"before": before.key_type, "after": after_view["key_type"]},
         "partial_product_key": {"before": before.partial_product_key, "after": after_view["partial_product_key"]},
         "license_status": {"before": before.license_status_name, "after": after_view["license_status"]},

@@ -56,9 +56,9 @@ class KeyType(str, Enum):
     """The kind of product key a Windows product holds (slmgr's channel names, lower case)."""
 
     GVLK = "gvlk"
-    MAK = "mak"
     RETAIL = "retail"
     OEM = "oem"
+    MAK = "mak"
     CSVLK = "csvlk"
     EVAL = "eval"
     AVMA = "avma"
@@ -78,26 +78,38 @@ CONVERTIBLE_KEY_TYPES: tuple[str, ...] = tuple(
 
 @dataclass(frozen=True)
 class StepDefinition:
-    """One worker ``apply`` step (docs/worker_contract.md): its arguments and whether it writes host state."""
+    """One worker ``apply`` step (docs/worker_contract.md): its arguments, whether it writes host state, and
+    how a plan describes it (a ``str.format`` template over the step's arguments and the host's values
+    before it ran; empty when the step is not worth a mention)."""
 
     action: str
     arguments: tuple[str, ...] = ()
     changes_state: bool = True
+    describe: str = ""
 
 
 STEPS: dict[str, StepDefinition] = {
     step.action: step
     for step in (
-        StepDefinition("install_product_key", ("product_key",)),
+        StepDefinition(
+            "install_product_key",
+            ("product_key",),
+            describe="install the KMS client key of {edition} (partial key {target_partial}, from {source}) "
+            "replacing the {key_type} key{partial_was}",
+        ),
         StepDefinition("refresh_license_status", changes_state=False),
-        StepDefinition("set_kms_machine", ("machine",)),
-        StepDefinition("clear_kms_machine"),
-        StepDefinition("set_kms_port", ("port",)),
-        StepDefinition("clear_kms_port"),
-        StepDefinition("set_kms_lookup_domain", ("domain",)),
-        StepDefinition("clear_kms_lookup_domain"),
-        StepDefinition("test_tcp", ("host", "port", "timeout_ms"), changes_state=False),
-        StepDefinition("activate"),
+        StepDefinition("set_kms_machine", ("machine",), describe="set the KMS host to {machine} (was {machine_was})"),
+        StepDefinition("clear_kms_machine", describe="clear the KMS host {kms_machine} (back to DNS discovery)"),
+        StepDefinition("set_kms_port", ("port",), describe="set the KMS port to {port} (was {port_was})"),
+        StepDefinition("clear_kms_port", describe="clear the KMS port {kms_port} (back to 1688)"),
+        StepDefinition(
+            "set_kms_lookup_domain", ("domain",), describe="set the KMS lookup domain to {domain} (was {domain_was})"
+        ),
+        StepDefinition("clear_kms_lookup_domain", describe="clear the KMS lookup domain {domain_was}"),
+        StepDefinition(
+            "test_tcp", ("host", "port", "timeout_ms"), changes_state=False, describe="test TCP {host}:{port}"
+        ),
+        StepDefinition("activate", describe="activate (license status was {license_status})"),
     )
 }
 

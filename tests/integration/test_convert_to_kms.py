@@ -26,7 +26,7 @@ SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
 TASK = "Make the host a KMS client with the GVLK of its edition"
 
 REFUSED = {
-    "kms01": "kms_host",
+    "kms01": "is_kms_host",
     "srv2025-dc-eval-01": "evaluation_edition",
     "ws-win10-home-01": "unsupported_edition",
 }
@@ -203,8 +203,8 @@ def test_a_failed_batch_does_not_stop_the_other_hosts(tmp_path: pathlib.Path) ->
         run, report = _run(fleet, tmp_path, "batches", "-e", "kms_client_serial=2")
 
     assert _statuses(report) == {
-        "a-kms-host-1": "kms_host",
-        "b-kms-host-2": "kms_host",
+        "a-kms-host-1": "is_kms_host",
+        "b-kms-host-2": "is_kms_host",
         "c-mak-1": "converted",
         "d-mak-2": "converted",
     }
@@ -219,8 +219,8 @@ def test_max_fail_percentage_stops_further_batches_and_reports_them_not_run(tmp_
         executions = _executions(fleet)
 
     assert _statuses(report) == {
-        "a-kms-host-1": "kms_host",
-        "b-kms-host-2": "kms_host",
+        "a-kms-host-1": "is_kms_host",
+        "b-kms-host-2": "is_kms_host",
         "c-mak-1": "not_run",
         "d-mak-2": "not_run",
     }

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from unit.module_utils.reference import reference_gvlk
+from unit.utils.reference import reference_gvlk
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import write_reports
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
@@ -38,7 +38,7 @@ FLEET = [
     ("win11-pro-01", "would_convert", "Professional", 22631, "oem"),
     ("win11-pro-02", "would_convert", "Professional", 22631, "oem"),
     ("win10-ent-01", "would_convert", "Enterprise", 19045, "mak"),
-    ("srv2016-kms", "kms_host", "ServerStandard", 14393, "csvlk"),
+    ("srv2016-kms", "is_kms_host", "ServerStandard", 14393, "csvlk"),
     (HOSTILE, "failed", "ServerStandard", 17763, "mak"),
 ]
 

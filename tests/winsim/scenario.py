@@ -14,9 +14,12 @@ from typing import Any
 
 import yaml
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim.licensing.productkey import ALPHABET, is_well_formed, normalize
 
-KEY_TYPES = ("gvlk", "mak", "retail", "oem", "csvlk", "eval", "avma", "none")
+# Names the scenario shares with the collection (its vocabulary module); a scenario host always holds a
+# known kind of key, so "unknown" is the controller's word only.
+KEY_TYPES = tuple(k for k in vocabulary.KEY_TYPES if k != vocabulary.KeyType.UNKNOWN)
 LICENSE_STATUSES = (
     "unlicensed",
     "licensed",
@@ -27,18 +30,7 @@ LICENSE_STATUSES = (
     "extended_grace",
 )
 INSTALLATION_TYPES = ("Server", "Server Core", "Client")
-STEP_ACTIONS = (
-    "install_product_key",
-    "refresh_license_status",
-    "set_kms_machine",
-    "clear_kms_machine",
-    "set_kms_port",
-    "clear_kms_port",
-    "set_kms_lookup_domain",
-    "clear_kms_lookup_domain",
-    "test_tcp",
-    "activate",
-)
+STEP_ACTIONS = tuple(vocabulary.STEPS)
 FAULT_OPERATIONS = ("probe", *STEP_ACTIONS)
 TRANSPORT_FAULTS = ("refused", "http_500", "slow")
 

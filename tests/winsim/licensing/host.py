@@ -38,21 +38,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim import hresult_codes as hr
 from winsim.licensing import catalog_view, facts, productkey, worker_args
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
 _ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")
-_STATE_CHANGING = {
-    "install_product_key",
-    "set_kms_machine",
-    "clear_kms_machine",
-    "set_kms_port",
-    "clear_kms_port",
-    "set_kms_lookup_domain",
-    "clear_kms_lookup_domain",
-    "activate",
-}
 
 
 @dataclass
@@ -201,7 +192,7 @@ class WindowsHost:
             code, text = fault, None
         else:
             code, text = self._handlers()[action](step)
-            if code == hr.S_OK and action in _STATE_CHANGING:
+            if code == hr.S_OK and vocabulary.changes_state(action):
                 self.writes += 1
         message = "" if code == hr.S_OK else (text if text is not None else hr.message(code))
         return {"action": step["action"], "hresult": code, "message": message}

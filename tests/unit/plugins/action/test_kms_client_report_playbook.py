@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from unit.module_utils.reference import reference_gvlk
+from unit.utils.reference import reference_gvlk
 
 REPO = Path(__file__).resolve().parents[4]
 ANSIBLE_PLAYBOOK = os.environ.get("ANSIBLE_PLAYBOOK", str(Path(sys.executable).parent / "ansible-playbook"))
@@ -89,7 +89,7 @@ def _fake(status: str, edition_id: str, build: int, before: str, partial_before:
         "msg": f"{status} ({edition_id})",
         "edition": {"id": edition_id, "name": edition_id, "build": build},
         "gvlk": gvlk,
-        "key_type": {"before": before, "after": "gvlk" if status != "kms_host" else before},
+        "key_type": {"before": before, "after": "gvlk" if status != "is_kms_host" else before},
         "partial_product_key": {"before": partial_before or gvlk[-5:], "after": after},
         "license_status": {"before": "licensed", "after": "licensed"},
         "kms": {"machine": "kms01.corp.example.com", "port": 1688},
@@ -102,7 +102,7 @@ def _inventory() -> dict:
         "srv2022-dc-01": local | {"fake_result": _fake("compliant", "ServerDatacenter", 20348, "gvlk", None)},
         "srv2019-std-01": local | {"fake_result": _fake("would_convert", "ServerStandard", 17763, "mak", "Q7X3B")},
         "srv2019-std-02": local | {"fake_result": _fake("would_convert", "ServerStandard", 17763, "retail", "K2P8W")},
-        "srv2016-kms": local | {"fake_result": _fake("kms_host", "ServerStandard", 14393, "csvlk", "T9DD3")},
+        "srv2016-kms": local | {"fake_result": _fake("is_kms_host", "ServerStandard", 14393, "csvlk", "T9DD3")},
         "srv-down": {
             "ansible_connection": "winrm",
             "ansible_host": "127.0.0.1",
@@ -162,7 +162,7 @@ def test_report_reads_registered_results_through_hostvars(playbook: Path):
         "srv2022-dc-01": "compliant",
         "srv2019-std-01": "would_convert",
         "srv2019-std-02": "would_convert",
-        "srv2016-kms": "kms_host",
+        "srv2016-kms": "is_kms_host",
         "srv-down": "unreachable",
         "srv-early-fail": "failed",
         "srv-linux": "skipped",

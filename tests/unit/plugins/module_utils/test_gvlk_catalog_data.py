@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 import pytest
-from unit.module_utils.reference import FIXTURE, SHARED_REFERENCE, keyed_rows
+from unit.utils.reference import FIXTURE, SHARED_REFERENCE, keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 

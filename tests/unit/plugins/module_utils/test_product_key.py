@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 
 import pytest
-from unit.module_utils.reference import keyed_rows
+from unit.utils.reference import keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (

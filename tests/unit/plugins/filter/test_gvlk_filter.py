@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from unit.module_utils.reference import ROOT, keyed_rows
+from unit.utils.reference import ROOT, keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.filter.gvlk import FilterModule, gvlk
 

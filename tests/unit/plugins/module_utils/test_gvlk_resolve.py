@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from unit.module_utils.reference import keyed_rows, no_key_rows
-from unit.module_utils.test_gvlk_catalog_data import WINDOWS_8_HOME
+from unit.plugins.module_utils.test_gvlk_catalog_data import WINDOWS_8_HOME
+from unit.utils.reference import keyed_rows, no_key_rows
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (

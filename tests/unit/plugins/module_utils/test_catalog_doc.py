@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from unit.module_utils.reference import ROOT
+from unit.utils.reference import ROOT
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from unit.contract import ROOT, WORKER
-from unit.pwsh_syntax import parse, syntax_problems
+from unit.utils.contract import ROOT, WORKER
+from unit.utils.pwsh_syntax import parse, syntax_problems
 
 _SKIPPED_DIRS = {".git", ".venv", ".nox", ".collections", "build", "node_modules", ".pytest_cache"}
 

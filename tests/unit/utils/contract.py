@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONTRACT_DOC = ROOT / "docs" / "worker_contract.md"
 WORKER = ROOT / "plugins" / "modules" / "kms_client_key.ps1"
 

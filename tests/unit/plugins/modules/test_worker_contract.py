@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from unit.contract import (
+from unit.utils.contract import (
     CONTRACT_DOC,
     ROOT,
     WORKER,
@@ -20,7 +20,7 @@ from unit.contract import (
     probe_shape_problems,
     step_actions,
 )
-from unit.pwsh_syntax import (
+from unit.utils.pwsh_syntax import (
     Node,
     code_words,
     command_arguments,

@@ -21,7 +21,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text
     render_markdown,
 )
 
-KEY_TABLE = Path(__file__).parents[1] / "fixtures" / "windows_editions_gvlk.csv"
+KEY_TABLE = Path(__file__).parents[2] / "fixtures" / "windows_editions_gvlk.csv"
 GENERATED = "2025-06-25T14:03:07Z"
 
 
@@ -104,7 +104,7 @@ FLEET = [
     ),
     (
         "srv2016-kms",
-        "kms_host",
+        "is_kms_host",
         "ServerStandard",
         "Windows Server 2016 Standard",
         14393,

@@ -1,0 +1,155 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Judge an apply: the worker's step results and the state it read back become the task's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._hresults import (
+    describe,
+    format_hresult,
+    lookup,
+    normalize,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, same_name
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
+
+# Steps whose failure is an activation failure (the key, if installed, is kept).
+_ACTIVATION_STEPS = ("activate", "test_tcp")
+
+
+def not_attempted() -> dict[str, Any]:
+    """The ``activation`` result of a run that did not call Activate()."""
+    return {"attempted": False, "hresult": None, "symbol": None, "message": None}
+
+
+@dataclass
+class StepRecord:
+    """The worker's step results as the task shows them, up to the first failure."""
+
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    failed_step: dict[str, Any] | None = None
+    hresult: int = 0
+    changed: bool = False
+
+
+@dataclass
+class Outcome:
+    """What the applied steps did, decided from their HRESULTs and the state read afterwards."""
+
+    status: Status
+    failed: bool
+    changed: bool
+    msg: str
+    activation: dict[str, Any]
+    steps: list[dict[str, Any]]
+
+
+def ran_steps(results: list[dict[str, Any]]) -> StepRecord:
+    """The record of the steps the worker ran; ``changed`` when a state-changing step succeeded."""
+    record = StepRecord()
+    for result in results:
+        code = normalize(result.get("hresult")) or 0
+        info = lookup(code) if code else None
+        record.shown.append(
+            {
+                "action": result.get("action"),
+                "hresult": format_hresult(code),
+                "symbol": info.symbol if info else "S_OK",
+                "message": result.get("message") or "",
+            }
+        )
+        if code:
+            record.failed_step, record.hresult = result, code
+            break
+        if changes_state(result.get("action")):
+            record.changed = True
+    return record
+
+
+def _verify(plan: Plan, after: HostState) -> list[str]:
+    """Differences between what the plan promised and what the host reports after the steps."""
+    problems = []
+    if (
+        after.key_type != KeyType.GVLK
+        or (after.partial_product_key or "").upper() != (plan.target.partial or "").upper()
+    ):
+        problems.append(
+            f"the host reports a {after.key_type} key with partial key {after.partial_product_key}, "
+            f"expected the KMS client key ending {plan.target.partial}"
+        )
+    want = plan.expected.get("kms", {})
+    if not same_name(after.kms.machine, want.get("machine")):
+        problems.append(f"KMS host is {after.kms.machine or 'not set'}, expected {want.get('machine') or 'not set'}")
+    if after.kms.effective_port != want.get("port", DEFAULT_KMS_PORT):
+        problems.append(f"KMS port is {after.kms.effective_port}, expected {want.get('port')}")
+    if want.get("lookup_domain") and not same_name(after.kms.lookup_domain, want.get("lookup_domain")):
+        problems.append(
+            f"KMS lookup domain is {after.kms.lookup_domain or 'not set'}, expected {want.get('lookup_domain')}"
+        )
+    return problems
+
+
+def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: HostState) -> Outcome:
+    """Turn the worker's step results and the state it read afterwards into the task's outcome."""
+    record = ran_steps(results)
+    failed_step, code = record.failed_step, record.hresult
+
+    def outcome(status: Status, failed: bool, msg: str) -> Outcome:
+        return Outcome(
+            status=status, failed=failed, changed=record.changed, msg=msg, activation=activation, steps=record.shown
+        )
+
+    activation = not_attempted()
+    activation["attempted"] = any(r.get("action") == "activate" for r in results)
+    if failed_step is not None and failed_step.get("action") in _ACTIVATION_STEPS:
+        info = lookup(code)
+        activation.update(
+            hresult=info.hex, symbol=info.symbol, message=describe(code, str(failed_step.get("message") or ""))
+        )
+    elif activation["attempted"]:
+        activation.update(
+            hresult=format_hresult(0), symbol="S_OK", message=f"Activated; license status {after.license_status_name}."
+        )
+
+    done = describe_steps(plan.steps, before, plan.target)
+    if failed_step is not None:
+        action = failed_step.get("action")
+        detail = describe(code, str(failed_step.get("message") or ""))
+        if action in _ACTIVATION_STEPS:
+            kept = (
+                f" The KMS client key (partial key {after.partial_product_key}) is installed and kept."
+                if plan.key_change and after.key_type == KeyType.GVLK
+                else ""
+            )
+            what = (
+                "Activation failed"
+                if action == "activate"
+                else f"The KMS host {failed_step.get('host', '')} did not answer the TCP test, so activation was not tried"
+            )
+            return outcome(Status.ACTIVATION_FAILED, True, f"{what}: {detail}{kept}")
+        return outcome(Status.FAILED, True, f"Step {action} failed: {detail} Planned: {done}.")
+    planned = [s["action"] for s in plan.steps]
+    if len(results) < len(planned):
+        ran = [r.get("action") for r in results]
+        return outcome(
+            Status.FAILED,
+            True,
+            f"The worker ran {ran} of the planned steps {planned} and reported no error; the result is incomplete.",
+        )
+
+    problems = _verify(plan, after)
+    if problems:
+        return outcome(
+            Status.FAILED,
+            True,
+            "The steps reported success but the host state does not match: " + "; ".join(problems) + ".",
+        )
+    if activation["attempted"] and not after.is_licensed:
+        activation.update(message=f"Activate() returned success but the license status is {after.license_status_name}.")
+        return outcome(Status.ACTIVATION_FAILED, True, activation["message"])
+    return outcome(Status.CONVERTED, False, f"Done: {done}.")

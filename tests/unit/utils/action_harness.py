@@ -1,0 +1,110 @@
+"""Run the kms_client_key action plugin as Ansible runs it, against modelled Windows hosts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+
+from ansible_collections.volume_activation.kms.plugins.action.kms_client_key import ActionModule
+from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
+from winsim.licensing import WindowsHost
+
+REFERENCE_CSV = Path(__file__).resolve().parents[1] / "fixtures" / "windows_editions_gvlk.csv"
+
+WORKER = "volume_activation.kms.kms_client_key"
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _crc32_msb_first(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte << 24
+        for _bit in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
+    return crc ^ 0xFFFFFFFF
+
+
+def make_key(seed: int) -> str:
+    """A well-formed Windows 8+ product key with a valid checksum that is in no public table."""
+    alphabet = gvlk_catalog.KEY_ALPHABET
+    payload = random.Random(seed).getrandbits(103)
+    crc = _crc32_msb_first(payload.to_bytes(16, "little")) & 0x3FF
+    value = payload | (crc << 103)
+    position, rest = divmod(value, 24**24)
+    digits = []
+    for _position in range(24):
+        rest, digit = divmod(rest, 24)
+        digits.append(alphabet[digit])
+    chars = "".join(reversed(digits))
+    chars = chars[:position] + "N" + chars[position:]
+    key = "-".join(chars[i : i + 5] for i in range(0, 25, 5))
+    assert gvlk_catalog.is_valid_product_key(key)
+    return key
+
+
+def gvlk_for(edition_id: str, build: int) -> str:
+    return gvlk_catalog.resolve(edition_id=edition_id, build=build).gvlk
+
+
+def make_host(spec: dict[str, Any]) -> WindowsHost:
+    return WindowsHost.from_spec(spec)
+
+
+def executions(host: WindowsHost) -> int:
+    return host.worker_executions
+
+
+def run_action(
+    host: Any,
+    args: dict[str, Any],
+    *,
+    check_mode: bool = False,
+    diff: bool = False,
+    calls: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Run the real action plugin once; its worker executions go to ``host``."""
+    task = Task()
+    task.action = WORKER
+    task.args = copy.deepcopy(args)
+    task.check_mode = check_mode
+    task.diff = diff
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    action = ActionModule(
+        task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(), shared_loader_obj=MagicMock()
+    )
+    action._load_name = WORKER  # set by the plugin loader in a real run
+    seen = calls if calls is not None else []
+
+    def execute_module(module_name=None, module_args=None, task_vars=None, **_: Any) -> dict[str, Any]:
+        assert module_name == WORKER
+        seen.append(copy.deepcopy(module_args))
+        return host.run_worker(copy.deepcopy(module_args))
+
+    action._execute_module = execute_module  # type: ignore[method-assign]
+    result = action.run(task_vars={})
+    json.dumps(result)  # results must be plain data
+    return result
+
+
+def spec(
+    edition_id: str = "ServerDatacenter", build: int = 20348, key_type: str = "mak", **extra: Any
+) -> dict[str, Any]:
+    """A scenario host spec; caption, SKU and installation type default to what the edition reports."""
+    base = {"name": "host1", "edition_id": edition_id, "build": build, "key_type": key_type}
+    if edition_id == "ServerDatacenter" and build == 20348:
+        base.update(os_sku=8, caption="Microsoft Windows Server 2022 Datacenter", installation_type="Server")
+    base.update(extra)
+    return base
+
+
+KMS = "kms01.corp.example.com"
