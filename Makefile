@@ -59,14 +59,21 @@ benchmark: collection
 # Quality gates (docs/quality_gates.md). `make check` runs them all; each one runs on its own.
 # ----------------------------------------------------------------------------------------------
 GATE_PATH := $(CURDIR)/$(BIN):$(PATH)
-COV_RC    := tools/coverage.ini
+COV_RC    := pyproject.toml
 COV_MIN   := 95
 DIST      := build/dist
 
-.PHONY: check sanity lint docs-lint changelog build coverage molecule matrix
+.PHONY: check style sanity lint docs-lint changelog build coverage molecule matrix
 
-check: coverage sanity lint docs-lint changelog build molecule matrix
+check: style coverage sanity lint docs-lint changelog build molecule matrix
 	@echo "make check: every quality gate passed"
+
+# Python style and types: ruff (lint and format, pyproject.toml) over the tree, mypy over plugins/ and the simulator.
+style: collection
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd $(COLLECTION) && MYPYPATH=$(CURDIR)/$(COLLECTIONS):$(CURDIR)/tests $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p ansible_collections.volume_activation.kms.plugins
+	$(BIN)/mypy --config-file pyproject.toml tests/winsim
 
 # ansible-test sanity (ansible-core's own rules) on a copy laid out as ansible_collections/volume_activation/kms.
 sanity: venv

@@ -11,7 +11,7 @@
 #   - pslint is skipped: PSScriptAnalyzer only runs in pwsh.
 #   - validate-modules cannot read the argument spec of the PowerShell worker (it runs the .ps1
 #     in pwsh), so it runs in a second pass on every plugin except *.ps1; the worker's
-#     documentation (plugins/modules/*.py) is validated there.
+#     documentation sidecar (plugins/modules/kms_client_key.yml) is validated there.
 # With pwsh on PATH, every test runs on every file in one pass.
 set -euo pipefail
 

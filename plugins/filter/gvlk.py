@@ -11,8 +11,8 @@ from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_
 
 def gvlk(
     edition_id: str | None,
-    build: object = None,
-    os_sku: object = None,
+    build: int | str | None = None,
+    os_sku: int | str | None = None,
     caption: str | None = None,
     installation_type: str | None = None,
 ) -> str:

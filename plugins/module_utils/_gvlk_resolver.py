@@ -9,6 +9,7 @@ Never guess: a wrong key is worse than no key. The rules are listed in ``gvlk_ca
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ansible_collections.volume_activation.kms.plugins.module_utils._gvlk_table import (
@@ -41,7 +42,7 @@ _ID_SPELLING = {
 class CatalogError(Exception):
     """The catalog has no key to offer for what the host reported."""
 
-    def __init__(self, message: str, reported: dict[str, object]) -> None:
+    def __init__(self, message: str, reported: Mapping[str, object]) -> None:
         super().__init__(message)
         self.message = message
         self.reported = reported
@@ -61,7 +62,7 @@ class UnsupportedEdition(CatalogError):
     def __init__(
         self,
         message: str,
-        reported: dict[str, object],
+        reported: Mapping[str, object],
         edition: NoKeyEdition,
         target_edition_id: str | None,
         target_gvlk: str | None,
@@ -200,10 +201,12 @@ def _without_year(name: str) -> str | None:
 
 def _caption_index() -> dict[str, list[Entry | NoKeyEdition]]:
     index: dict[str, list[Entry | NoKeyEdition]] = {}
-    for item in (*ENTRIES, *NO_KEY_EDITIONS):
+    items: tuple[Entry | NoKeyEdition, ...] = (*ENTRIES, *NO_KEY_EDITIONS)
+    for item in items:
         for name in item.names:
-            for form in {name.casefold(), _without_year(name)} - {None}:
-                index.setdefault(form, []).append(item)
+            for form in {name.casefold(), _without_year(name)}:
+                if form is not None:
+                    index.setdefault(form, []).append(item)
     return index
 
 
@@ -238,7 +241,9 @@ def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition |
             return None, None, f"caption {caption!r} needs the build to decide"
         build = builds.pop()
     fitting = [c for c in keyed if c.covers_build(build)]
-    outcomes = {(_select(c.edition_ids[0], build), c.edition_ids[0]) for c in fitting}
+    outcomes: set[tuple[Entry | NoKeyEdition | None, str | None]] = {
+        (_select(c.edition_ids[0], build), c.edition_ids[0]) for c in fitting
+    }
     outcomes |= {(n, n.edition_ids[0] if n.edition_ids else None) for n in no_key}
     if len({outcome[0] for outcome in outcomes}) == 1:
         match, edition_id = outcomes.pop()
@@ -252,7 +257,7 @@ def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition |
 # --------------------------------------------------------------------------------------------- resolve
 
 
-def _describe(reported: dict[str, object]) -> str:
+def _describe(reported: Mapping[str, object]) -> str:
     labels = {
         "edition_id": "EditionID",
         "build": "build",
@@ -265,7 +270,7 @@ def _describe(reported: dict[str, object]) -> str:
 
 
 def _unsupported(
-    edition: NoKeyEdition, edition_id: str | None, build: int | None, reported: dict[str, object]
+    edition: NoKeyEdition, edition_id: str | None, build: int | None, reported: Mapping[str, object]
 ) -> UnsupportedEdition:
     target_id = edition.target_edition_id
     if target_id and edition_id and edition_id.endswith("Cor"):
@@ -326,8 +331,8 @@ def resolve(
     if reported_id is not None:
         if canonical is None:
             why_not.append(f"EditionID {reported_id!r} is not in the catalog")
-        elif _no_key_only(canonical) is not None:
-            decided.append(("EditionID", _no_key_only(canonical), canonical))
+        elif (no_key := _no_key_only(canonical)) is not None:
+            decided.append(("EditionID", no_key, canonical))
         elif number is None:
             why_not.append(f"EditionID {canonical!r} needs the build to decide")
         else:

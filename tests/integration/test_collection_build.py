@@ -47,7 +47,7 @@ REQUIRED = (
     "meta/runtime.yml",
     "changelogs/changelog.yaml",
     "plugins/modules/kms_client_key.ps1",
-    "plugins/modules/kms_client_key.py",
+    "plugins/modules/kms_client_key.yml",
     "plugins/action/kms_client_key.py",
     "plugins/module_utils/gvlk_catalog.py",
     "plugins/filter/gvlk.py",

@@ -7,10 +7,10 @@ vocabulary; every error names the host and the field.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -239,9 +239,10 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         raise check.fail("faults", f"must be a list, got {faults!r}")
     spec = HostSpec(
         name=name,
-        edition_id=check.string(data, "edition_id", "edition_id", required=True),
-        build=check.integer(data, "build", "build", required=True, low=1),
-        key_type=check.choice(data, "key_type", "key_type", KEY_TYPES, required=True),
+        # required=True: these raise instead of returning None
+        edition_id=cast(str, check.string(data, "edition_id", "edition_id", required=True)),
+        build=cast(int, check.integer(data, "build", "build", required=True, low=1)),
+        key_type=cast(str, check.choice(data, "key_type", "key_type", KEY_TYPES, required=True)),
         ubr=check.integer(data, "ubr", "ubr"),
         os_sku=check.integer(data, "os_sku", "os_sku"),
         caption=check.string(data, "caption", "caption"),
@@ -275,7 +276,7 @@ def _merge(defaults: Mapping[str, Any], host: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def load_specs(source: str | Path | Mapping[str, Any]) -> list[HostSpec]:
+def load_specs(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[HostSpec]:
     """Read a scenario (YAML path or dict) into validated host specs, in file order."""
     if isinstance(source, Mapping):
         data: Any = source

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from winsim.licensing.host import WindowsHost
@@ -12,6 +12,6 @@ from winsim.scenario import ScenarioError, load_specs
 __all__ = ["ScenarioError", "WindowsHost", "load_scenario"]
 
 
-def load_scenario(source: str | Path | Mapping[str, Any]) -> list[WindowsHost]:
+def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[WindowsHost]:
     """One WindowsHost per host of a scenario (YAML path or dict), in file order."""
     return [WindowsHost(spec) for spec in load_specs(source)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from ansible.plugins.callback import CallbackBase
 
@@ -26,7 +27,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "winsim_results"
     CALLBACK_NEEDS_ENABLED = True
 
-    def _record(self, status: str, result: object) -> None:
+    def _record(self, status: str, result: Any) -> None:
         path = os.environ.get("WINSIM_RESULTS_FILE")
         if not path:
             return
