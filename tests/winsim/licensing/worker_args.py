@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from winsim.scenario import STEP_ACTIONS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STEPS
+
+STEP_ACTIONS = tuple(STEPS)
 
 MODULE = "volume_activation.kms.kms_client_key"
 _STEP_OPTIONS = {

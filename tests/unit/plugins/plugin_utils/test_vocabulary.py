@@ -1,0 +1,84 @@
+"""Each vocabulary exists once: documentation, report, role, contract and simulator derive from _vocabulary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from unit.utils.contract import step_actions
+
+import winsim.licensing  # noqa: F401 - loads the simulator package in the order its modules need
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
+from winsim import scenario
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def _sidecar(name: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "plugins" / "modules" / f"{name}.yml").read_text(encoding="utf-8"))
+
+
+def _role_options() -> dict[str, Any]:
+    specs = yaml.safe_load((ROOT / "roles" / "kms_client" / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
+    return specs["argument_specs"]["main"]["options"]
+
+
+def test_documented_status_choices_are_the_module_statuses() -> None:
+    returned = _sidecar("kms_client_key")["RETURN"]
+    assert returned["status"]["choices"] == list(vocabulary.MODULE_STATUSES)
+
+
+def test_documented_fact_status_choices_follow_the_vocabulary_when_documented() -> None:
+    fact = _sidecar("kms_client_key")["RETURN"].get("ansible_facts", {})
+    statuses = fact.get("contains", {}).get("kms_client", {}).get("contains", {}).get("status", {})
+    if "choices" in statuses:
+        assert statuses["choices"] == list(vocabulary.MODULE_STATUSES)
+
+
+def test_convert_from_choices_are_the_convertible_key_types() -> None:
+    documented = _sidecar("kms_client_key")["DOCUMENTATION"]["options"]["convert_from"]
+    assert documented["choices"] == list(vocabulary.CONVERTIBLE_KEY_TYPES)
+    assert _role_options()["kms_client_convert_from"]["choices"] == list(vocabulary.CONVERTIBLE_KEY_TYPES)
+    assert set(ARGUMENT_SPEC["convert_from"]["default"]) <= set(vocabulary.CONVERTIBLE_KEY_TYPES)
+
+
+def test_report_summary_documents_every_status_in_order() -> None:
+    text = (ROOT / "plugins" / "modules" / "kms_client_report.py").read_text(encoding="utf-8")
+    sentence = " ".join(text.split("statuses in the order", 1)[1].split(". Statuses", 1)[0].split())
+    assert [s.strip() for s in sentence.split(",")] == list(vocabulary.STATUSES)
+
+
+def test_every_status_has_a_report_colour_in_vocabulary_order() -> None:
+    assert list(STATUS_COLOURS) == list(vocabulary.STATUSES)
+
+
+def test_refusals_are_module_statuses() -> None:
+    assert set(vocabulary.REFUSALS) <= set(vocabulary.MODULE_STATUSES)
+    assert "is_kms_host" in vocabulary.REFUSALS
+
+
+def test_steps_are_the_contract_steps_with_their_arguments() -> None:
+    contract = step_actions()
+    assert list(vocabulary.STEPS) == list(contract)
+    for action, step in vocabulary.STEPS.items():
+        assert list(step.arguments) == contract[action]["arguments"], action
+
+
+def test_read_only_steps_are_the_ones_that_call_no_setter() -> None:
+    """A step changes state unless it only reads or refreshes: the contract's method names say which."""
+    for action, step in vocabulary.STEPS.items():
+        method = step_actions()[action]["method"] or ""
+        writes = method.startswith(("Install", "Set", "Clear", "Activate"))
+        assert step.changes_state == writes, action
+
+
+def test_every_step_that_changes_state_is_described() -> None:
+    assert all(step.describe for step in vocabulary.STEPS.values() if step.changes_state)
+
+
+def test_simulator_uses_the_same_names() -> None:
+    assert tuple(vocabulary.STEPS) == scenario.STEP_ACTIONS
+    assert set(scenario.KEY_TYPES) == set(vocabulary.KEY_TYPES) - {"unknown"}
