@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin of volume_activation.kms.kms_client_key: probe -> plan -> apply -> verify -> result.
 
 All decisions are made here, on the controller. The PowerShell worker of the same name only reads

@@ -1,5 +1,6 @@
-# Copyright: volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin for volume_activation.kms.kms_client_report: write the fleet audit files on the controller."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-# Copyright: (c) volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The gvlk filter: Microsoft's KMS client setup key for an edition and build."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Copyright: (c) volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The key table: every edition row of Microsoft's KMS client key page, and the editions with no published key.

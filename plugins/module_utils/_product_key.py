@@ -1,4 +1,4 @@
-# Copyright: (c) volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Product key syntax and the Windows 8+ key checksum (described in the project's reference README)."""

@@ -1,5 +1,6 @@
-# Copyright: (c) volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Catalog of Microsoft's KMS client setup keys (GVLKs) and the resolver from host facts to key.
 
 Source of every key: Microsoft's page "Key Management Services (KMS) client activation and product

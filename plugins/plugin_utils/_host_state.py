@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turn the worker's ``probe`` JSON (docs/worker_contract.md) into a typed host state."""
 
 from __future__ import annotations

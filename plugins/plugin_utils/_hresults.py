@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HRESULTs the licensing service and the TCP test can return: symbol, meaning, cause and remedy.
 
 Symbols and meanings follow the Windows SDK (slerror.h, winerror.h); causes and remedies follow

@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Classify the installed product key the way slmgr does: substring tests on ``Description``,
 with ``ProductKeyChannel`` as the fallback when the description says nothing known."""
 

@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """User options of kms_client_key: the argument spec and the checks it cannot express.
 
 Everything here runs before the host is contacted. Messages name the option, the value and what

@@ -1,5 +1,6 @@
-# Copyright: volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Write the fleet audit files: render each format, leave unchanged files alone, replace the others atomically.
 
 Change detection ignores the ``generated`` timestamp: when a file would differ from the one on disk only in

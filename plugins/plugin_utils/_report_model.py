@@ -1,5 +1,6 @@
-# Copyright: volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turn registered ``kms_client_key`` results into the fleet audit report (rows and summaries).
 
 Controller only, standard library only. The report is a plain dict that every output format renders:

@@ -1,5 +1,6 @@
-# Copyright: volume_activation.kms maintainers
+# Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Render the fleet audit report (see ``_report_model``) as JSON, CSV and Markdown text."""
 
 from __future__ import annotations

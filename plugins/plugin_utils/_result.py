@@ -1,5 +1,6 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Build the kms_client_key task result: every documented key, always present, and no secret."""
 
 from __future__ import annotations
