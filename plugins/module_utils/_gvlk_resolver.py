@@ -204,7 +204,7 @@ def _caption_index() -> dict[str, list[Entry | NoKeyEdition]]:
     items: tuple[Entry | NoKeyEdition, ...] = (*ENTRIES, *NO_KEY_EDITIONS)
     for item in items:
         for name in item.names:
-            for form in {name.casefold(), _without_year(name)}:
+            for form in dict.fromkeys((name.casefold(), _without_year(name))):
                 if form is not None:
                     index.setdefault(form, []).append(item)
     return index

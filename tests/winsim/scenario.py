@@ -15,7 +15,7 @@ from typing import Any, cast
 import yaml
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
-from winsim.licensing.productkey import ALPHABET, is_well_formed, normalize
+from winsim.productkey import ALPHABET, is_well_formed, normalize
 
 # Names the scenario shares with the collection (its vocabulary module); a scenario host always holds a
 # known kind of key, so "unknown" is the controller's word only.

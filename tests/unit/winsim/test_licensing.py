@@ -11,7 +11,7 @@ import yaml
 
 from winsim import hresult_codes as hr
 from winsim.licensing import WindowsHost, load_scenario
-from winsim.licensing.productkey import ALPHABET
+from winsim.productkey import ALPHABET
 from winsim.scenario import STEP_ACTIONS
 
 CSV = Path(__file__).resolve().parents[1] / "fixtures" / "windows_editions_gvlk.csv"

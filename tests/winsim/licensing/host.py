@@ -40,7 +40,8 @@ from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim import hresult_codes as hr
-from winsim.licensing import catalog_view, facts, productkey, worker_args
+from winsim import productkey
+from winsim.licensing import catalog_view, facts, worker_args
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
 _ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")

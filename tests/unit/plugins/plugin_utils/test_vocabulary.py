@@ -8,7 +8,6 @@ from typing import Any
 import yaml
 from unit.utils.contract import step_actions
 
-import winsim.licensing  # noqa: F401 - loads the simulator package in the order its modules need
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
