@@ -362,12 +362,66 @@ diff:
   returned: when diff mode is on and the host was probed
   type: dict
 ansible_facts:
-  description: Facts for fact caching and reports.
-  returned: when the host was probed
+  description:
+    - The outcome of this run on the host as the fact C(kms_client), for any fact cache (C(jsonfile), C(redis),
+      the fact storage of AWX or Automation Platform) and for M(volume_activation.kms.kms_client_report) with
+      O(volume_activation.kms.kms_client_report#module:results_from=facts).
+    - Ansible stores the facts of successful results only; the role C(volume_activation.kms.kms_client) also
+      keeps failed and unreachable hosts' outcomes in the cache (with C(set_fact) and C(cacheable=true)).
+    - The keys below are stable; a new key may be added, none is removed or changes meaning without a new
+      C(version).
+  returned: always
   type: dict
   contains:
     kms_client:
-      description: The host's state as last read - C(status), C(edition), C(build), C(key_type),
-        C(partial_product_key), C(license_status), C(kms) and C(gvlk) (shown as above).
+      description: The host's last outcome.
       type: dict
+      contains:
+        version:
+          description: Version of this fact's layout.
+          type: int
+          sample: 1
+        time:
+          description: When the controller recorded the outcome, ISO-8601 UTC to the second.
+          type: str
+          sample: "2025-06-25T14:03:07Z"
+        mode:
+          description: V(check) for an audit (check mode), V(apply) for a conversion, null when the task
+            failed before it knew.
+          type: str
+          sample: apply
+        status:
+          description: As RV(status).
+          type: str
+          sample: converted
+        changed:
+          description: As RV(changed).
+          type: bool
+        failed:
+          description: As RV(failed).
+          type: bool
+        message:
+          description: As RV(msg).
+          type: str
+        edition:
+          description: As RV(edition).
+          type: dict
+        gvlk:
+          description: As RV(gvlk).
+          type: str
+        key_type:
+          description: As RV(key_type), with C(before) and C(after).
+          type: dict
+          sample: {before: mak, after: gvlk}
+        partial_product_key:
+          description: As RV(partial_product_key), C(before) and C(after), at most five characters each.
+          type: dict
+          sample: {before: 3V66T, after: 6VM33}
+        license_status:
+          description: As RV(license_status), with C(before) and C(after).
+          type: dict
+          sample: {before: licensed, after: licensed}
+        kms:
+          description: As RV(kms).
+          type: dict
 """
