@@ -150,7 +150,9 @@ def test_second_run_changes_nothing_and_costs_one_worker_execution(fleet: Fleet,
     run, report = _run(fleet, tmp_path, "again")
 
     settled = TO_CONVERT | ALREADY_COMPLIANT
-    assert {row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled} == dict.fromkeys(settled, ("compliant", False))
+    assert {
+        row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled
+    } == dict.fromkeys(settled, ("compliant", False))
     for name in settled | set(REFUSED):
         assert fleet.hosts[name].worker_executions - executions[name] == 1, name
         assert _task_result(run, name)["changed"] is False

@@ -150,7 +150,10 @@ def test_rendered_dom_holds_the_counts(chromium, page, tmp_path):
     completed = _chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri())
     dom = _Dom()
     dom.feed(completed.stdout)
-    counts = {caption: {n: int(c) for n, c in zip(texts[::2], texts[1::2], strict=False)} for caption, texts in dom.charts.items()}
+    counts = {
+        caption: {n: int(c) for n, c in zip(texts[::2], texts[1::2], strict=False)}
+        for caption, texts in dom.charts.items()
+    }
     assert counts["Hosts by status"] == dict(EXPECTED_STATUS)
     assert counts["Key type before"] == dict(EXPECTED_KEY_TYPES)
     assert "script" not in dom.tags, "a host name must never become markup"
