@@ -18,7 +18,8 @@ EXAMPLE = ROOT / "docs" / "execution-environment.yml"
 
 
 def _run(*args: str | pathlib.Path, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
+    # Without PYTHONPATH: it holds this checkout's collection, which ansible-galaxy would take as installed.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_") and key != "PYTHONPATH"}
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=str(cwd / "no-collections"))
     command = [str(args[0]), *map(str, args[1:])]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=600)
@@ -46,6 +47,9 @@ def installed(work: pathlib.Path) -> pathlib.Path:
     collections = work / "collections"
     result = _run(BIN / "ansible-galaxy", "collection", "install", "--offline", tarball, "-p", collections, cwd=work)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        collections / "ansible_collections" / "volume_activation" / "kms" / "meta" / "execution-environment.yml"
+    ).is_file()
     return collections
 
 
