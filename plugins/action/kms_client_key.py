@@ -52,44 +52,50 @@ class ActionModule(ActionBase):
             options = build_options(params, is_valid_product_key)
         except (AnsibleActionFail, OptionError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            result = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True)
+            result, mode = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True), None
         else:
             secrets |= set(options.gvlk_overrides.values())
-            result = self._convert(options, task_vars, warnings)
+            result, mode = self._convert(options, task_vars, warnings)
+        result = _result.with_facts(result, mode)
         if warnings:
             result["warnings"] = warnings
         if secrets:  # any override key that reached the result (it should not) becomes Ansible's mask
             result = remove_values(result, secrets | {s.upper() for s in secrets})
         return result
 
-    def _convert(self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
-        """Probe, plan, apply and verify one host; ``warnings`` collects what the result should warn about."""
+    def _convert(
+        self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]
+    ) -> tuple[dict[str, Any], str | None]:
+        """Probe, plan, apply and verify one host: the result and the run's mode (None until the host was read).
+
+        ``warnings`` collects what the result should warn about.
+        """
         probe = self._worker({"operation": "probe"}, task_vars)
         if probe.get("failed") or probe.get("unreachable"):
-            return self._worker_failure("probe", probe)
+            return self._worker_failure("probe", probe), None
         try:
             before = parse_probe(probe.get("probe"))
         except ProbeError as exc:
-            return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True)
+            return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True), None
 
         planned = plan(before, options)
         warnings += self._warnings(before, probe)
         check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
         if not planned.steps or check_mode:
-            return _result.build(before, planned, check_mode=check_mode, diff=diff)
+            return _result.build(before, planned, diff=diff), "check" if check_mode else "apply"
 
         applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
         if applied.get("failed") or applied.get("unreachable"):
-            return self._after_apply(self._worker_failure("apply", applied), planned, before, applied)
+            return self._after_apply(self._worker_failure("apply", applied), planned, before, applied), "apply"
         try:
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
             failure = _result.skeleton(
                 Status.FAILED, f"The steps ran but the worker's probe afterwards is not usable: {exc}", True
             )
-            return self._after_apply(failure, planned, before, applied)
+            return self._after_apply(failure, planned, before, applied), "apply"
         outcome = assess(planned, before, list(applied.get("steps") or []), after)
-        return _result.build(before, planned, check_mode=False, diff=diff, outcome=outcome, after=after)
+        return _result.build(before, planned, diff=diff, outcome=outcome, after=after), "apply"
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 from ansible.errors import AnsibleActionFail
@@ -14,20 +15,31 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_file
     FORMATS,
     prepare_dest,
     utc_timestamp,
-    write_reports,
+    write_rows,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_merge import (
+    MergeError,
+    merge_rows,
+    merged_mode,
+    read_report,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, summary_line
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "results": {"type": "dict"},
     "hosts": {"type": "list", "elements": "str"},
     "result_var": {"type": "str", "default": "kms_client_result"},
+    "results_from": {"type": "str", "choices": ["registered", "facts"], "default": "registered"},
+    "merge": {"type": "list", "elements": "path"},
     "dest": {"type": "path", "required": True},
     "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
     "mode": {"type": "str", "choices": ["auto", "check", "apply"], "default": "auto"},
 }
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
+Rows = dict[str, dict[str, t.Any]]
+FACT = "kms_client"
+REPORT_FILE = "kms_audit.json"
 
 
 def _checked(host: str, value: t.Any, origin: str) -> t.Mapping[str, t.Any] | None:
@@ -44,31 +56,54 @@ def _registered(hostvars: t.Any, host: str, var: str) -> t.Any:
     return variables.get(var, None)
 
 
+def _cached_fact(hostvars: t.Any, host: str) -> t.Any:
+    """``hostvars[host].ansible_facts.kms_client`` (the fact cache's copy for hosts not in this play), or None."""
+    facts = _registered(hostvars, host, "ansible_facts")
+    return facts.get(FACT) if isinstance(facts, t.Mapping) else None
+
+
+def _report_path(path: str) -> str:
+    """A report file, or the kms_audit.json of a report directory."""
+    return os.path.join(path, REPORT_FILE) if os.path.isdir(path) else path
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     # The report is the audit's output: it is written in check mode too.
     _supports_check_mode = True
 
-    def _collect(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> Results:
-        """Every host to report on, with its result (None when it has none)."""
-        wanted = [str(host) for host in args["hosts"] or []]
+    def _collect(self, args: dict[str, t.Any], task_vars: dict[str, t.Any], wanted: list[str]) -> Results:
+        """Every host with a result (registered, or its cached fact), and that result."""
         if args["results"] is not None:
-            results: Results = {
-                str(host): _checked(str(host), value, "results") for host, value in args["results"].items()
-            }
-        else:
-            hostvars = task_vars.get("hostvars")
-            var = args["result_var"]
-            inventory = [str(host) for host in (task_vars.get("groups") or {}).get("all", [])]
-            results = {}
-            for host in dict.fromkeys(inventory + wanted):
+            return {str(host): _checked(str(host), value, "results") for host, value in args["results"].items()}
+        hostvars = task_vars.get("hostvars")
+        var = args["result_var"]
+        inventory = [str(host) for host in (task_vars.get("groups") or {}).get("all", [])]
+        results: Results = {}
+        for host in dict.fromkeys(inventory + wanted):
+            if args["results_from"] == "facts":
+                value = _checked(host, _cached_fact(hostvars, host), f"hostvars[{host!r}].ansible_facts.{FACT}")
+            else:
                 value = _checked(host, _registered(hostvars, host, var), f"hostvars[{host!r}][{var!r}]")
-                if value is not None:
-                    results[host] = value
-        for host in wanted:
-            results.setdefault(host, None)
+            if value is not None:
+                results[host] = value
         return results
+
+    def _rows(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> tuple[Rows, str | None]:
+        """One row per host with a result (merged reports, or this run's results), and the mode they tell."""
+        if args["merge"]:
+            try:
+                reports = [read_report(_report_path(path)) for path in args["merge"]]
+            except MergeError as error:
+                raise AnsibleActionFail(f"cannot merge the kms audit reports: {error}") from error
+            return merge_rows(reports), merged_mode(report.mode for report in reports)
+        wanted = [str(host) for host in args["hosts"] or []]
+        results = self._collect(args, task_vars, wanted)
+        if args["results_from"] == "facts":
+            rows = {host: host_row(host, value, "facts") for host, value in results.items() if value is not None}
+            return rows, merged_mode(value.get("mode") for value in results.values() if value is not None)
+        return {host: host_row(host, value) for host, value in results.items()}, None
 
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
@@ -77,13 +112,15 @@ class ActionModule(ActionBase):
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         if not args["formats"]:
             raise AnsibleActionFail(f"formats must name at least one of {', '.join(FORMATS)}")
+        rows, told = self._rows(args, task_vars)
+        for host in args["hosts"] or []:
+            rows.setdefault(str(host), host_row(str(host), None))
         mode = args["mode"]
         if mode == "auto":
-            mode = "check" if self._task.check_mode else "apply"
-        results = self._collect(args, task_vars)
+            mode = "check" if self._task.check_mode else told or "apply"
         try:
             dest = prepare_dest(args["dest"])
-            report, files, changed = write_reports(dest, args["formats"], results, mode, utc_timestamp())
+            report, files, changed = write_rows(dest, args["formats"], rows.values(), mode, utc_timestamp())
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
         result.update(

@@ -35,6 +35,29 @@ options:
       - A value may be null (the host has no result).
       - When omitted, each host's result is read from C(hostvars[host][result_var]).
     type: dict
+  results_from:
+    description:
+      - Where each host's result is read when O(results) is omitted.
+      - V(registered) reads C(hostvars[host][result_var]), the result this run registered.
+      - V(facts) reads C(hostvars[host].ansible_facts.kms_client), the fact
+        M(volume_activation.kms.kms_client_key) returns and the role C(volume_activation.kms.kms_client) keeps
+        for every host. With fact caching this is each host's last outcome, whichever run or job slice recorded
+        it, also for hosts the current run never contacted. Rows get C(source=facts).
+    type: str
+    choices: [registered, facts]
+    default: registered
+  merge:
+    description:
+      - C(kms_audit.json) reports written by other runs (for example the slices of a sliced job), or
+        directories holding one, to merge into one report. When set, O(results) and O(results_from) are not
+        read; hosts of O(hosts) in none of the reports are C(not_run).
+      - For each host the row with a result wins over a C(not_run) row (a slice lists the hosts of the other
+        slices as not run), then the row with the newest C(time) (a row without one takes its report's
+        C(generated)), then the row of the report listed last.
+      - Each row's C(source) is the path of the report it came from. Rows are rebuilt on reading; partial keys
+        keep at most five characters.
+    type: list
+    elements: path
   result_var:
     description:
       - Name of the variable each host registered the result of M(volume_activation.kms.kms_client_key) in.
@@ -67,8 +90,10 @@ options:
     description:
       - Whether the results come from an audit (V(check)) or a conversion (V(apply)); shown in every file.
         The HTML page adds the chart of key types after the run in V(apply) mode.
-      - V(auto) is V(check) when this task runs in check mode, else V(apply). Set it explicitly when the report
-        task does not run in the same check mode as the M(volume_activation.kms.kms_client_key) task.
+      - V(auto) is V(check) when this task runs in check mode. Otherwise it is V(apply) for registered results;
+        for cached facts and merged reports it is the mode they were recorded in (V(apply) when any run
+        converted, V(check) when every one was an audit). Set it explicitly when the report task does not run in
+        the same check mode as the M(volume_activation.kms.kms_client_key) task.
     type: str
     choices: [auto, check, apply]
     default: auto
@@ -91,7 +116,9 @@ notes:
     (C(before) and C(after), key type to count, hosts without a key type left out) and C(hosts), one object per
     host with C(host), C(status), C(edition_id), C(edition), C(build), C(key_type), C(partial_product_key),
     C(license_status) (each with C(before) and C(after)), C(gvlk), C(kms) (C(machine), C(port),
-    C(lookup_domain), C(discovered_machine), C(discovered_port)), C(changed) and C(message).
+    C(lookup_domain), C(discovered_machine), C(discovered_port)), C(changed), C(message), C(time) (when the
+    host's outcome was recorded, ISO-8601 UTC, null when unknown) and C(source) (V(facts) for a cached fact, the
+    path of the merged report a row came from, null for a result registered in this run).
   - C(kms_audit.csv) has one row per host with the columns host, status, edition_id, edition, build,
     key_type_before, key_type_after, partial_key_before, partial_key_after, gvlk, license_status_before,
     license_status_after, kms_machine, kms_port, changed, message (RFC 4180, CRLF line ends). A cell that
@@ -128,6 +155,24 @@ EXAMPLES = r"""
     - name: Show the summary
       ansible.builtin.debug:
         msg: "{{ kms_report.msg }}"
+
+- name: The fleet report from the fact cache of every earlier run (or job slice); connects to no host
+  volume_activation.kms.kms_client_report:
+    hosts: "{{ groups['windows'] }}"
+    results_from: facts
+    dest: kms_reports
+  run_once: true
+  delegate_to: localhost
+
+- name: One report from the reports the slices of a sliced job wrote
+  volume_activation.kms.kms_client_report:
+    hosts: "{{ groups['windows'] }}"
+    merge:
+      - /srv/audit/slice1
+      - /srv/audit/slice2/kms_audit.json
+    dest: /srv/audit/fleet
+  run_once: true
+  delegate_to: localhost
 
 - name: Only the JSON and CSV files, from results collected by hand
   volume_activation.kms.kms_client_report:

@@ -19,7 +19,7 @@ import tempfile
 import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import build_report
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, report_from_rows
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
     render_csv,
     render_json,
@@ -102,8 +102,20 @@ def write_reports(
 
     Returns the report (with ``generated``), the path of each format, and the formats whose file changed.
     """
+    return write_rows(dest, formats, [host_row(host, result) for host, result in results.items()], mode, generated)
+
+
+def write_rows(
+    dest: str,
+    formats: t.Iterable[str],
+    rows: t.Iterable[t.Mapping[str, t.Any]],
+    mode: str,
+    generated: str,
+) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
+    """``write_reports`` of finished rows (one per host)."""
+    formats = list(formats)
     placeholder = "generated" + secrets.token_hex(12)
-    report = build_report(results, mode, placeholder)
+    report = report_from_rows(rows, mode, placeholder)
     paths: dict[str, str] = {}
     changed: list[str] = []
     for name in FORMATS:

@@ -4,11 +4,14 @@
 """Turn registered ``kms_client_key`` results into the fleet audit report (rows and summaries).
 
 Controller only, standard library only. The report is a plain dict that every output format renders:
-``{"generated", "mode", "summary", "key_types", "hosts": [row, ...]}``, hosts sorted by name.
+``{"generated", "mode", "summary", "key_types", "hosts": [row, ...]}``, hosts sorted by name. A row may come
+from a registered result, from the ``kms_client`` fact a host left in the fact cache, or from a report written
+by another run (a slice); its ``source`` says which and its ``time`` when the host's outcome was recorded.
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 from collections import Counter
 
@@ -21,6 +24,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 KMS_FIELDS = ("machine", "port", "lookup_domain", "discovered_machine", "discovered_port")
 MODES = ("check", "apply")
 PARTIAL_KEY_LENGTH = 5
+TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
 FAILED_MESSAGE = "the task failed without a message"
@@ -64,6 +68,18 @@ def _kms(value: t.Any) -> dict[str, t.Any] | None:
     return {field: (_number if field.endswith("port") else _text)(kms.get(field)) for field in KMS_FIELDS}
 
 
+def outcome_time(value: t.Any) -> str | None:
+    """An ISO-8601 UTC time as the collection writes it (``2025-06-25T14:03:07Z``), else None."""
+    text = _text(value)
+    return text if text is not None and TIME_PATTERN.fullmatch(text) else None
+
+
+def _result_time(result: t.Mapping[str, t.Any]) -> str | None:
+    """When a result or fact was recorded: its ``time``, else that of the ``kms_client`` fact it carries."""
+    fact = _mapping(_mapping(result.get("ansible_facts")).get("kms_client"))
+    return outcome_time(result.get("time")) or outcome_time(fact.get("time"))
+
+
 def _empty_row(host: str, status: str, message: str, changed: bool = False) -> dict[str, t.Any]:
     return {
         "host": host,
@@ -78,15 +94,25 @@ def _empty_row(host: str, status: str, message: str, changed: bool = False) -> d
         "kms": None,
         "changed": changed,
         "message": message,
+        "time": None,
+        "source": None,
     }
 
 
-def host_row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
-    """One report row for ``host`` from its registered result (None when the host has none)."""
-    host = str(host)
+def host_row(host: str, result: t.Mapping[str, t.Any] | None, source: str | None = None) -> dict[str, t.Any]:
+    """One report row for ``host`` from its registered result or ``kms_client`` fact (None when it has none)."""
+    row = _row(str(host), result)
+    if result is not None:
+        row["time"] = _result_time(result)
+    row["source"] = _text(source)
+    return row
+
+
+def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
     if result is None:
         return _empty_row(host, Status.NOT_RUN.value, NOT_RUN_MESSAGE)
-    message = _text(result.get("msg")) or ""
+    # A registered result says ``msg``; the kms_client fact says ``message``.
+    message = _text(result.get("msg", result.get("message"))) or ""
     if result.get("unreachable"):
         return _empty_row(host, Status.UNREACHABLE.value, message)
     status = _text(result.get("status"))
@@ -114,6 +140,8 @@ def host_row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
         "kms": _kms(result.get("kms")),
         "changed": bool(result.get("changed")),
         "message": message,
+        "time": None,
+        "source": None,
     }
 
 
@@ -126,9 +154,14 @@ def _ordered_counts(values: t.Iterable[str], known: tuple[str, ...]) -> dict[str
 
 def build_report(results: t.Mapping[str, t.Mapping[str, t.Any] | None], mode: str, generated: str) -> dict[str, t.Any]:
     """The whole report: every host of ``results`` (None = no result), sorted by host name."""
+    return report_from_rows([host_row(host, results[host]) for host in results], mode, generated)
+
+
+def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str) -> dict[str, t.Any]:
+    """The whole report from finished rows (one per host), sorted by host name."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    rows = [host_row(host, results[host]) for host in sorted(results, key=str)]
+    rows = sorted(rows, key=lambda row: str(row["host"]))
     return {
         "generated": generated,
         "mode": mode,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import Outcome, not_attempted
@@ -12,10 +13,49 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, public_step
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
+FACT_VERSION = 1
+FACT_KEYS = ("edition", "gvlk", "key_type", "partial_product_key", "license_status", "kms")
+PARTIAL_KEY_LENGTH = 5
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def facts(result: dict[str, Any], mode: str | None) -> dict[str, Any]:
+    """``ansible_facts.kms_client``: the stable record of this run's outcome, for any fact cache and the report.
+
+    Built from the task result itself (so the fact and the result never disagree), with the time of the run
+    and its mode (``check``, ``apply``, or None when the task failed before it knew).
+    """
+    fact: dict[str, Any] = {
+        "version": FACT_VERSION,
+        "time": _now(),
+        "mode": mode,
+        "status": result["status"],
+        "changed": bool(result["changed"]),
+        "failed": bool(result["failed"]),
+        "message": result["msg"],
+    }
+    for key in FACT_KEYS:
+        value = result[key]
+        fact[key] = dict(value) if isinstance(value, dict) else value
+    fact["partial_product_key"] = {
+        side: None if value is None else str(value)[-PARTIAL_KEY_LENGTH:]
+        for side, value in fact["partial_product_key"].items()
+    }
+    return fact
+
+
+def with_facts(result: dict[str, Any], mode: str | None) -> dict[str, Any]:
+    """The result with its ``ansible_facts.kms_client``, built from the finished result."""
+    result["ansible_facts"] = {"kms_client": facts(result, mode)}
+    return result
+
 
 def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
     """A result with every key, for outcomes where nothing was learned about the host."""
-    return {
+    result = {
         "changed": False,
         "failed": failed,
         "msg": msg,
@@ -29,6 +69,7 @@ def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
         "activation": not_attempted(),
         "steps": [],
     }
+    return result
 
 
 def _snapshot(state: HostState) -> dict[str, Any]:
@@ -54,25 +95,10 @@ def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
     }
 
 
-def facts(state: HostState, plan: Plan, status: Status) -> dict[str, Any]:
-    """``ansible_facts.kms_client``: what the host reports now, for fact caching and the report."""
-    return {
-        "status": status.value,
-        "edition": dict(plan.target.edition),
-        "build": state.build,
-        "key_type": state.key_type,
-        "partial_product_key": state.partial_product_key,
-        "license_status": state.license_status_name,
-        "kms": state.kms.as_dict(),
-        "gvlk": plan.target.shown_gvlk,
-    }
-
-
 def build(
     before: HostState,
     plan: Plan,
     *,
-    check_mode: bool,
     diff: bool,
     outcome: Outcome | None = None,
     after: HostState | None = None,
@@ -107,7 +133,6 @@ def build(
         "kms": real_after.kms.as_dict(),
         "activation": activation,
         "steps": steps,
-        "ansible_facts": {"kms_client": facts(real_after, plan, status)},
     }
     if plan.skip_reason:
         result["skip_reason"] = plan.skip_reason

@@ -49,9 +49,10 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
     assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 5
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
     facts = result["ansible_facts"]["kms_client"]
-    assert facts["key_type"] == "gvlk" and facts["partial_product_key"] == gvlk[-5:]
-    assert facts["license_status"] == "licensed" and facts["status"] == "converted"
-    assert facts["kms"]["machine"] == KMS
+    assert facts["key_type"] == {"before": "mak", "after": "gvlk"}
+    assert facts["partial_product_key"]["after"] == gvlk[-5:]
+    assert facts["license_status"]["after"] == "licensed" and facts["status"] == "converted"
+    assert facts["kms"]["machine"] == KMS and facts["mode"] == "apply" and facts["changed"] is True
 
 
 def test_second_run_is_compliant_with_one_worker_execution() -> None:
@@ -179,7 +180,9 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
         },
     }
     assert result["activation"]["attempted"] is False
-    assert result["ansible_facts"]["kms_client"]["key_type"] == "mak"  # facts are what the host reports now
+    # The fact records the audit's prediction, as the result does.
+    assert result["ansible_facts"]["kms_client"]["key_type"] == {"before": "mak", "after": "gvlk"}
+    assert result["ansible_facts"]["kms_client"]["mode"] == "check"
     assert "Would install" in result["msg"]
 
 
@@ -362,4 +365,4 @@ def test_hosts_of_every_key_type(key_type: str, expected: str) -> None:
     extra = {"partial_key": gvlk_for("ServerDatacenter", 20348)[-5:]} if key_type == "gvlk" else {}
     result = run_action(make_host(spec(key_type=key_type, **extra)), {}, check_mode=True)
     assert result["status"] == expected and result["key_type"]["before"] == key_type
-    assert result["ansible_facts"]["kms_client"]["key_type"] == key_type
+    assert result["ansible_facts"]["kms_client"]["key_type"]["before"] == key_type

@@ -178,3 +178,57 @@ def test_hostvars_value_that_is_not_a_result_fails_clearly(tmp_path):
         "list",
     ):
         run({"dest": str(tmp_path)}, task_vars)
+
+
+# --- cached facts and merged slice reports --------------------------------------------------------------------
+
+
+def _fact(status: str, mode: str, time: str = "2025-06-25T10:00:00Z") -> dict:
+    return {"version": 1, "time": time, "mode": mode, "status": status, "changed": False, "message": status}
+
+
+def test_results_from_cached_facts(tmp_path):
+    hostvars = {
+        "srv-a": {"ansible_facts": {"kms_client": _fact("compliant", "check")}, "kms_client_result": WOULD_CONVERT},
+        "srv-b": {"ansible_facts": {"kms_client": _fact("would_convert", "check")}},
+        "srv-c": {"ansible_facts": {}},
+    }
+    task_vars = {"hostvars": hostvars, "groups": {"all": ["srv-a", "srv-b", "srv-c"]}}
+    result = run({"dest": str(tmp_path), "results_from": "facts", "hosts": ["srv-c"]}, task_vars)
+    report = json.loads((tmp_path / "kms_audit.json").read_text(encoding="utf-8"))
+    rows = {row["host"]: (row["status"], row["source"], row["time"]) for row in report["hosts"]}
+    assert rows == {
+        "srv-a": ("compliant", "facts", "2025-06-25T10:00:00Z"),
+        "srv-b": ("would_convert", "facts", "2025-06-25T10:00:00Z"),
+        "srv-c": ("not_run", None, None),
+    }
+    assert result["mode"] == "check"  # every cached outcome came from an audit
+
+
+def test_cached_fact_that_is_not_a_mapping_fails_clearly(tmp_path):
+    task_vars = {"hostvars": {"srv-a": {"ansible_facts": {"kms_client": "x"}}}, "groups": {"all": ["srv-a"]}}
+    with pytest.raises(AnsibleActionFail, match=r"ansible_facts\.kms_client for host srv-a is a str"):
+        run({"dest": str(tmp_path), "results_from": "facts"}, task_vars)
+
+
+def test_merge_of_slice_reports(tmp_path):
+    first, second = tmp_path / "slice1", tmp_path / "slice2"
+    run({"results": {"srv-a": {**WOULD_CONVERT, "time": "2025-06-25T10:00:00Z"}, "srv-b": None}, "dest": str(first)})
+    run({"results": {"srv-a": None, "srv-b": COMPLIANT}, "dest": str(second)}, check_mode=True)
+    merged = tmp_path / "fleet"
+    result = run({"merge": [str(first), str(second / "kms_audit.json")], "hosts": ["srv-z"], "dest": str(merged)})
+    report = json.loads((merged / "kms_audit.json").read_text(encoding="utf-8"))
+    rows = {row["host"]: (row["status"], row["source"]) for row in report["hosts"]}
+    assert rows == {
+        "srv-a": ("would_convert", str(first / "kms_audit.json")),
+        "srv-b": ("compliant", str(second / "kms_audit.json")),
+        "srv-z": ("not_run", None),
+    }
+    assert result["mode"] == "apply" and result["hosts"] == 3
+
+
+def test_merge_of_something_else_fails_clearly(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text("{}", encoding="utf-8")
+    with pytest.raises(AnsibleActionFail, match=r"cannot merge the kms audit reports: .*other\.json is not a"):
+        run({"merge": [str(other)], "dest": str(tmp_path / "out")})

@@ -363,6 +363,8 @@ def test_json_reads_back_as_the_report(report):
             "kms",
             "changed",
             "message",
+            "time",
+            "source",
         ]
     )
 
