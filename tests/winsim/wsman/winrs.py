@@ -18,7 +18,19 @@ Handler = t.Callable[[dict[str, t.Any]], dict[str, t.Any]]
 # Raw bytes per Receive reply, so a reply stays well under the default 150 KiB MaxEnvelopeSize once base64-encoded.
 RECEIVE_CHUNK = 64 * 1024
 STATUS_CONTROL_C_EXIT = -1073741510  # 0xC000013A, what a process killed by ctrl_c exits with
-STAT_NAMES = ("requests", "shells", "winrs_commands", "worker_executions", "rejected", "http_500", "delayed")
+STAT_NAMES = (
+    "requests",
+    "shells",
+    "winrs_commands",
+    "worker_executions",
+    "baseline_executions",
+    "rejected",
+    "http_500",
+    "delayed",
+)
+# What Ansible.Basic's ExitJson() prints for a module with no options and no changes
+# (ansible.windows/ansible-core Ansible.Basic.cs: ExitJson adds changed=false and invocation.module_args).
+BASELINE_RESULT = {"changed": False, "invocation": {"module_args": {}}}
 
 
 @dataclasses.dataclass
@@ -164,6 +176,10 @@ class WinRSService:
 
     def _run_payload(self, command: _Command) -> None:
         request = decode_exec_payload(bytes(command.stdin))
+        if request.is_baseline:
+            self.count("baseline_executions")
+            self._finish(command, json.dumps(BASELINE_RESULT).encode() + b"\r\n", b"", 0)
+            return
         if not request.is_worker:
             self._refuse_exec(command, request)
             return
