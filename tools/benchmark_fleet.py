@@ -28,12 +28,10 @@ import textwrap
 import time
 import typing as t
 
-import yaml
-
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / ".collections")]
 
-from winsim.fleet import Fleet  # noqa: E402  (needs the path above)
+from winsim.fleet import Fleet, repeated_scenario  # noqa: E402  (needs the path above)
 from winsim.wsman.playbook import ansible_playbook, playbook_environment  # noqa: E402
 
 SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
@@ -77,13 +75,8 @@ class AuditRun:
 
 
 def fleet_scenario(hosts: int) -> dict[str, t.Any]:
-    """The mixed scenario's hosts repeated (names get a suffix) until there are ``hosts`` of them."""
-    scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
-    base = scenario["hosts"]
-    repeated = [
-        {**base[i % len(base)], "name": f"{base[i % len(base)]['name']}-{i // len(base):04d}"} for i in range(hosts)
-    ]
-    return {**scenario, "hosts": repeated}
+    """The mixed scenario's hosts repeated until there are ``hosts`` of them."""
+    return repeated_scenario(SCENARIO, hosts)
 
 
 def _cpu_self() -> float:
@@ -177,7 +170,7 @@ def module_against_baseline(hosts: int, forks: int, workdir: pathlib.Path) -> di
             env = {"ANSIBLE_LIBRARY": str(BASELINE_LIBRARY)}
             results[label] = measured_playbook(play, inventory, workdir, "--forks", str(forks), env=env)
         executions = sum(s["worker_executions"] for s in _counters(fleet).values())
-        baselines = sum(s["baseline_executions"] for s in _counters(fleet).values())
+        baselines = sum(fleet.endpoint.baseline_executions(name) for name in fleet.hosts)
         if (executions, baselines) != (len(fleet.hosts), len(fleet.hosts)):
             raise SystemExit(f"expected {len(fleet.hosts)} runs of each module, got {executions} and {baselines}")
     return results

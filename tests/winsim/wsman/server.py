@@ -289,3 +289,7 @@ class WinRMEndpoint:
     def stats(self, name: str) -> dict[str, int]:
         """Counters of one host: requests, shells, winrs_commands, worker_executions, rejected, http_500, delayed."""
         return self._services[name].stats()
+
+    def baseline_executions(self, name: str) -> int:
+        """Runs of the do-nothing baseline module on one host."""
+        return self._services[name].baseline_executions
