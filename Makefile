@@ -13,7 +13,8 @@ help:
 	@echo "make demo       run convert-to-kms.yml (audit, convert, audit) against the simulated fleet"
 	@echo "make test       run the test suite with coverage, then every quality gate (make check)"
 	@echo "make unit       run the unit tests only"
-	@echo "make benchmark  time the playbook on a larger simulated fleet"
+	@echo "make benchmark  measure the playbook on simulated fleets, write docs/performance.md"
+	@echo "                (BENCHMARK_ARGS=--quick for a small matrix; see tools/benchmark_fleet.py --help)"
 
 $(BIN)/.installed: requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +53,9 @@ fleet: collection
 demo: collection
 	tools/demo.sh
 
+BENCHMARK_ARGS ?=
 benchmark: collection
-	$(BIN)/python tools/benchmark_fleet.py --copies 5 --forks 10
+	$(BIN)/python tools/benchmark_fleet.py $(BENCHMARK_ARGS)
 
 # ----------------------------------------------------------------------------------------------
 # Quality gates (docs/quality_gates.md). `make check` runs them all; each one runs on its own.

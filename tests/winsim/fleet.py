@@ -26,6 +26,16 @@ from .scenario import ScenarioError
 from .wsman import WinRMEndpoint, inventory
 
 
+def repeated_scenario(scenario: str | os.PathLike[str], hosts: int) -> dict[str, t.Any]:
+    """A scenario's hosts repeated in order, each copy's names suffixed ``-0000``, ``-0001`` ..., up to ``hosts``."""
+    loaded = yaml.safe_load(pathlib.Path(scenario).read_text(encoding="utf-8"))
+    base = loaded["hosts"]
+    copies = [
+        {**base[i % len(base)], "name": f"{base[i % len(base)]['name']}-{i // len(base):04d}"} for i in range(hosts)
+    ]
+    return {**loaded, "hosts": copies}
+
+
 class Fleet:
     """The licensing models of a scenario's hosts, served by one WinRM endpoint."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import pathlib
+import threading
 import typing as t
 
 import pytest
@@ -19,11 +21,14 @@ WORKER_SOURCE = f"#!powershell\n$WorkerName = '{WORKER_NAME}'\n"
 BOOTSTRAP = 'foreach ($in in $input) { if ([string]::Equals($in, "`0`0`0`0")) { break }; $in }'
 
 
-def worker_payload(args: dict[str, t.Any]) -> bytes:
-    """An ansible-core 2.19 style payload running the worker with ``args``."""
+BASELINE_MODULE = pathlib.Path(__file__).parents[2] / "winsim" / "wsman" / "modules" / "winsim_baseline.ps1"
+
+
+def worker_payload(args: dict[str, t.Any], source: str = WORKER_SOURCE) -> bytes:
+    """An ansible-core 2.19 style payload running the worker (or the module ``source``) with ``args``."""
     name = "ansible_collections.volume_activation.kms.plugins.modules.kms_client_key.ps1"
     manifest = {
-        "scripts": {name: {"path": "/x", "script": base64.b64encode(WORKER_SOURCE.encode()).decode()}},
+        "scripts": {name: {"path": "/x", "script": base64.b64encode(source.encode()).decode()}},
         "actions": [
             {
                 "name": "module_wrapper.ps1",
@@ -259,3 +264,28 @@ def test_invalid_fault_specs_are_rejected(spec):
 
 def test_worker_faults_are_left_to_the_licensing_model():
     assert transport_faults([{"operation": "activate", "hresult": 0xC004F038}]) == []
+
+
+def test_listening_on_many_ports_takes_one_thread(endpoint):
+    bindings = [endpoint.add_host(f"srv{n:03d}", Recorder()) for n in range(50)]
+    endpoint.start()
+    assert [thread.name for thread in threading.enumerate() if thread.name.startswith("winsim-")] == [
+        "winsim-wsman-accept"
+    ]
+
+    for binding in bindings[::7]:
+        protocol(binding.url).open_shell()
+    assert [endpoint.stats(b.name)["shells"] for b in bindings] == [1 if n % 7 == 0 else 0 for n in range(50)]
+
+
+def test_the_baseline_module_answers_what_exitjson_prints_and_is_counted_apart(endpoint):
+    handler = Recorder()
+    binding = endpoint.add_host("srv01", handler)
+    endpoint.start()
+
+    stdout, _, code = run_worker(protocol(binding.url), worker_payload({}, BASELINE_MODULE.read_text()))
+
+    assert (json.loads(stdout), code) == ({"changed": False, "invocation": {"module_args": {}}}, 0)
+    assert handler.calls == []
+    stats = endpoint.stats("srv01")
+    assert (endpoint.baseline_executions("srv01"), stats["worker_executions"], stats["rejected"]) == (1, 0, 0)

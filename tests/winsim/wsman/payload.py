@@ -28,6 +28,11 @@ WORKER_NAME = "volume_activation.kms.kms_client_key"
 _WORKER_STATEMENT = re.compile(
     r"(?im)^[ \t]*\$WorkerName[ \t]*=[ \t]*(['\"])" + re.escape(WORKER_NAME) + r"\1[ \t]*;?[ \t]*$"
 )
+# The do-nothing module the benchmark measures the connection's own cost with (wsman/modules/winsim_baseline.ps1).
+BASELINE_NAME = "winsim.baseline"
+_BASELINE_STATEMENT = re.compile(
+    r"(?im)^[ \t]*\$BaselineName[ \t]*=[ \t]*(['\"])" + re.escape(BASELINE_NAME) + r"\1[ \t]*;?[ \t]*$"
+)
 _SEPARATOR = b"\0\0\0\0"
 _POWERSHELL_EXES = {"powershell", "powershell.exe", "pwsh", "pwsh.exe"}
 _INTERNAL_SCRIPTS = {
@@ -69,6 +74,11 @@ class ExecRequest:
     def is_worker(self) -> bool:
         """True for a synchronous run of the collection's worker module."""
         return self.kind == "module" and not self.asynchronous and bool(_WORKER_STATEMENT.search(self.source))
+
+    @property
+    def is_baseline(self) -> bool:
+        """True for a synchronous run of the do-nothing baseline module."""
+        return self.kind == "module" and not self.asynchronous and bool(_BASELINE_STATEMENT.search(self.source))
 
     def description(self) -> str:
         """A short human description for error messages."""

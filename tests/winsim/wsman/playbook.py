@@ -31,6 +31,34 @@ class PlaybookRun:
         raise KeyError(f"no result for task {task!r} on {host!r}; output:\n{self.stdout}\n{self.stderr}")
 
 
+def ansible_playbook() -> pathlib.Path:
+    """The ansible-playbook next to the running interpreter."""
+    return pathlib.Path(sys.executable).parent / "ansible-playbook"
+
+
+def playbook_environment(
+    workdir: str | os.PathLike[str],
+    collections_paths: t.Sequence[str | os.PathLike[str]] = (),
+    env: t.Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment ansible-playbook runs with: quiet, self-contained under ``workdir``, no retry files."""
+    work = pathlib.Path(workdir)
+    run_env = dict(os.environ)
+    run_env.update(
+        {
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_RETRY_FILES_ENABLED": "False",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCAL_TEMP": str(work / "ansible-local"),
+            "ANSIBLE_HOME": str(work / "ansible-home"),
+        }
+    )
+    if collections_paths:
+        run_env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(str(p) for p in collections_paths)
+    run_env.update(env or {})
+    return run_env
+
+
 def run_playbook(
     playbook: str | os.PathLike[str],
     inventory: str | os.PathLike[str],
@@ -40,28 +68,16 @@ def run_playbook(
     timeout: float = 900,
 ) -> PlaybookRun:
     """Run ``ansible-playbook -i inventory playbook *args`` next to sys.executable, recording task results."""
-    executable = pathlib.Path(sys.executable).parent / "ansible-playbook"
     with tempfile.TemporaryDirectory(prefix="winsim-run-") as tmp:
         results_file = pathlib.Path(tmp) / "results.jsonl"
-        run_env = dict(os.environ)
-        run_env.update(
-            {
-                "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
-                "ANSIBLE_CALLBACKS_ENABLED": "winsim_results",
-                "WINSIM_RESULTS_FILE": str(results_file),
-                "ANSIBLE_HOST_KEY_CHECKING": "False",
-                "ANSIBLE_RETRY_FILES_ENABLED": "False",
-                "ANSIBLE_NOCOLOR": "1",
-                "ANSIBLE_LOCAL_TEMP": str(pathlib.Path(tmp) / "ansible-local"),
-                "ANSIBLE_HOME": str(pathlib.Path(tmp) / "ansible-home"),
-            }
-        )
-        if collections_paths:
-            run_env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(str(p) for p in collections_paths)
-        run_env.update(env or {})
+        recording = {
+            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
+            "ANSIBLE_CALLBACKS_ENABLED": "winsim_results",
+            "WINSIM_RESULTS_FILE": str(results_file),
+        }
         proc = subprocess.run(
-            [str(executable), "-i", str(inventory), str(playbook), *args],
-            env=run_env,
+            [str(ansible_playbook()), "-i", str(inventory), str(playbook), *args],
+            env=playbook_environment(tmp, collections_paths, recording | dict(env or {})),
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -1,7 +1,10 @@
-"""The loopback WinRM endpoint: one HTTP listener per simulated host on 127.0.0.1, Basic auth, injected faults.
+"""The loopback WinRM endpoint: one listening port per simulated host on 127.0.0.1, Basic auth, injected faults.
 
 Each host gets its own port (so a host with ``{transport: refused}`` refuses connections as a switched-off
-machine does, while the others answer); every host serves the same path, ``/wsman`` by default.
+machine does, while the others answer); every host serves the same path, ``/wsman`` by default. One thread
+waits on every listening port with one selector and blocks until a connection arrives (no polling, so an
+idle fleet of thousands of hosts costs no CPU); each accepted connection is served on its own thread, which
+blocks on its socket until the client sends or hangs up.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hmac
+import selectors
 import socket
 import threading
 import time
@@ -167,6 +171,46 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._reply(405, headers={"Allow": "POST"})
 
 
+class _Acceptor:
+    """One thread accepting connections on every host's listening socket; each connection gets its own thread."""
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._selector.register(self._wake_reader, selectors.EVENT_READ, None)
+        self._thread = threading.Thread(target=self._run, name="winsim-wsman-accept", daemon=True)
+
+    def add(self, server: _Server) -> None:
+        """Listen on the server's port and accept its connections from now on."""
+        server.server_activate()
+        server.socket.setblocking(False)
+        self._selector.register(server.socket, selectors.EVENT_READ, server)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Wake the thread, wait for it and release the selector (connections being served finish on their own)."""
+        self._wake_writer.send(b"\0")
+        self._thread.join(timeout=5)
+        self._selector.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+    def _run(self) -> None:
+        while True:
+            for key, _ in self._selector.select():
+                server = key.data
+                if server is None:
+                    return
+                try:
+                    connection, address = server.socket.accept()
+                except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                    continue
+                connection.setblocking(True)
+                server.process_request(connection, address)
+
+
 class WinRMEndpoint:
     """A fleet of simulated WinRM hosts in one process, each on its own loopback port."""
 
@@ -179,7 +223,7 @@ class WinRMEndpoint:
         self._services: dict[str, WinRSService] = {}
         self._servers: dict[str, _Server] = {}
         self._refused: dict[str, socket.socket] = {}
-        self._threads: list[threading.Thread] = []
+        self._acceptor: _Acceptor | None = None
         self._started = False
 
     def add_host(self, name: str, handler: Handler, faults: t.Iterable[t.Mapping[str, t.Any]] = ()) -> HostBinding:
@@ -199,40 +243,32 @@ class WinRMEndpoint:
             server = _Server(_Site(service, parsed, self.path, self._authorization))
             self._servers[name] = server
             binding = HostBinding(name, LOOPBACK, server.server_address[1], self.path, refused=False)
-            if self._started:
-                self._serve(server)
+            if self._acceptor is not None:
+                self._acceptor.add(server)
         self._bindings[name] = binding
         return binding
-
-    def _serve(self, server: _Server) -> None:
-        server.server_activate()
-        name = f"winsim-wsman-{server.site.service.host}"
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
-        thread.start()
-        self._threads.append(thread)
 
     def start(self) -> WinRMEndpoint:
         """Start listening on every host's port."""
         if not self._started:
             self._started = True
+            self._acceptor = _Acceptor()
             for server in self._servers.values():
-                self._serve(server)
+                self._acceptor.add(server)
+            self._acceptor.start()
         return self
 
     def stop(self) -> None:
-        """Stop every listener and release the ports."""
-        if self._started:
-            for server in self._servers.values():
-                server.shutdown()
+        """Stop accepting connections and release the ports."""
+        if self._acceptor is not None:
+            self._acceptor.stop()
+            self._acceptor = None
         for server in self._servers.values():
             server.server_close()
         for sock in self._refused.values():
             sock.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
         self._servers.clear()
         self._refused.clear()
-        self._threads.clear()
         self._started = False
 
     def __enter__(self) -> WinRMEndpoint:
@@ -253,3 +289,7 @@ class WinRMEndpoint:
     def stats(self, name: str) -> dict[str, int]:
         """Counters of one host: requests, shells, winrs_commands, worker_executions, rejected, http_500, delayed."""
         return self._services[name].stats()
+
+    def baseline_executions(self, name: str) -> int:
+        """Runs of the do-nothing baseline module on one host."""
+        return self._services[name].baseline_executions

@@ -19,6 +19,9 @@ Handler = t.Callable[[dict[str, t.Any]], dict[str, t.Any]]
 RECEIVE_CHUNK = 64 * 1024
 STATUS_CONTROL_C_EXIT = -1073741510  # 0xC000013A, what a process killed by ctrl_c exits with
 STAT_NAMES = ("requests", "shells", "winrs_commands", "worker_executions", "rejected", "http_500", "delayed")
+# What Ansible.Basic's ExitJson() prints for a module with no options and no changes
+# (ansible.windows/ansible-core Ansible.Basic.cs: ExitJson adds changed=false and invocation.module_args).
+BASELINE_RESULT = {"changed": False, "invocation": {"module_args": {}}}
 
 
 @dataclasses.dataclass
@@ -62,6 +65,7 @@ class WinRSService:
         self._cond = threading.Condition()
         self._shells: dict[str, dict[str, _Command]] = {}
         self._stats = dict.fromkeys(STAT_NAMES, 0)
+        self._baseline_executions = 0
 
     def count(self, name: str, amount: int = 1) -> None:
         """Add to one of the counters in STAT_NAMES."""
@@ -72,6 +76,12 @@ class WinRSService:
         """A snapshot of the counters."""
         with self._cond:
             return dict(self._stats)
+
+    @property
+    def baseline_executions(self) -> int:
+        """Runs of the do-nothing baseline module (the benchmark's yardstick, not part of stats())."""
+        with self._cond:
+            return self._baseline_executions
 
     def rejection(self, description: str) -> str:
         """The error text for anything that is not the worker."""
@@ -164,6 +174,11 @@ class WinRSService:
 
     def _run_payload(self, command: _Command) -> None:
         request = decode_exec_payload(bytes(command.stdin))
+        if request.is_baseline:
+            with self._cond:
+                self._baseline_executions += 1
+            self._finish(command, json.dumps(BASELINE_RESULT).encode() + b"\r\n", b"", 0)
+            return
         if not request.is_worker:
             self._refuse_exec(command, request)
             return

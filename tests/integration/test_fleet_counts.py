@@ -1,0 +1,108 @@
+"""What each host costs, counted by the simulated fleet: worker executions, WinRS commands, HTTP requests.
+
+Real ansible-playbook over the real winrm connection plugin against the mixed scenario. A host the plan
+leaves alone costs one worker execution (the probe); a host that is changed costs two (probe, then apply
+and read back), all in one shell. A CI-sized fleet proves no host and no worker execution is lost or
+duplicated under forks.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import typing as t
+
+import pytest
+
+from winsim.fleet import Fleet, repeated_scenario
+from winsim.wsman import run_playbook
+
+pytestmark = pytest.mark.integration
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+PLAYBOOK = REPO / "convert-to-kms.yml"
+SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
+COUNTERS = ("worker_executions", "winrs_commands", "requests", "shells")
+
+
+def _counters(fleet: Fleet) -> dict[str, dict[str, int]]:
+    return {name: fleet.endpoint.stats(name) for name in fleet.hosts}
+
+
+def _run(fleet: Fleet, tmp_path: pathlib.Path, name: str, *args: str) -> tuple[dict[str, tuple[int, ...]], dict]:
+    """Run convert-to-kms.yml; return each host's counter increments (COUNTERS order) and the JSON report."""
+    inventory = fleet.write_inventory(tmp_path / "inventory.yml")
+    before = _counters(fleet)
+    run = run_playbook(
+        PLAYBOOK,
+        inventory,
+        "-e",
+        f"kms_client_report_dest={tmp_path / name}",
+        *args,
+        collections_paths=[REPO / ".collections"],
+    )
+    report_file = tmp_path / name / "kms_audit.json"
+    assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
+    after = _counters(fleet)
+    increments = {host: tuple(after[host][c] - before[host][c] for c in COUNTERS) for host in fleet.hosts}
+    return increments, json.loads(report_file.read_text(encoding="utf-8"))
+
+
+def _cost(executions: int) -> tuple[int, ...]:
+    """Counters of a host that ran the worker ``executions`` times in one shell (create, per command:
+    Command, Send, Receive, Signal; delete)."""
+    return (executions, executions, 2 + 4 * executions, 1) if executions else (0, 0, 0, 0)
+
+
+def _expected(fleet: Fleet, applied: t.Iterable[str]) -> dict[str, tuple[int, ...]]:
+    refused = {name for name, binding in fleet.endpoint.bindings.items() if binding.refused}
+    applied = set(applied)
+    return {name: _cost(0 if name in refused else 2 if name in applied else 1) for name in fleet.hosts}
+
+
+@pytest.fixture
+def fleet() -> t.Iterator[Fleet]:
+    with Fleet(SCENARIO) as served:
+        yield served
+
+
+def test_an_audit_costs_one_worker_execution_per_host(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    increments, _ = _run(fleet, tmp_path, "audit", "--check")
+
+    assert increments == _expected(fleet, applied=())
+
+
+def test_a_conversion_without_activation_costs_two_on_changed_hosts_and_one_elsewhere(
+    fleet: Fleet, tmp_path: pathlib.Path
+) -> None:
+    increments, report = _run(fleet, tmp_path, "convert", "-e", "kms_client_activate=false")
+
+    changed = {row["host"] for row in report["hosts"] if row["changed"]}
+    assert changed
+    assert increments == _expected(fleet, applied=changed)
+
+
+def test_a_conversion_with_activation_and_a_second_run(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    increments, report = _run(fleet, tmp_path, "convert")
+
+    statuses = {row["host"]: row["status"] for row in report["hosts"]}
+    applied = {host for host, status in statuses.items() if status in {"converted", "activation_failed"}}
+    assert {"converted", "activation_failed"} <= set(statuses.values())
+    assert increments == _expected(fleet, applied=applied)
+
+    increments, report = _run(fleet, tmp_path, "again")
+
+    # Only the host whose KMS host still does not answer is worked on again (its activation is retried).
+    retried = {row["host"] for row in report["hosts"] if row["status"] == "activation_failed"}
+    assert retried == {host for host, status in statuses.items() if status == "activation_failed"}
+    assert increments == _expected(fleet, applied=retried)
+
+
+def test_a_ci_sized_audit_reports_every_host_once_and_runs_each_worker_once(tmp_path: pathlib.Path) -> None:
+    with Fleet(repeated_scenario(SCENARIO, 252)) as fleet:
+        increments, report = _run(fleet, tmp_path, "audit", "--check", "--forks", "25")
+
+    reported = [row["host"] for row in report["hosts"]]
+    assert sorted(reported) == sorted(fleet.hosts)
+    assert all(row["status"] for row in report["hosts"])
+    assert increments == _expected(fleet, applied=())
