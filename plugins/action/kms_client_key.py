@@ -90,13 +90,13 @@ class ActionModule(ActionBase):
         except AnsibleConnectionFailure as exc:
             applied = {"unreachable": True, "msg": str(exc)}
         if applied.get("failed") or applied.get("unreachable"):
-            return self._lost_reply(planned, before, applied, task_vars, diff)
+            return self._lost_reply(planned, before, applied, task_vars, diff=diff)
         try:
             results = parse_step_results(applied.get("steps"))
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
             reason = f"The steps ran but the worker's reply afterwards is not usable: {exc}"
-            return self._lost_reply(planned, before, {**applied, "msg": reason}, task_vars, diff, reason)
+            return self._lost_reply(planned, before, applied, task_vars, diff=diff, reason=reason)
         outcome = assess(planned, before, results, after)
         return _result.build(before, planned, check_mode=False, diff=diff, outcome=outcome, after=after)
 
@@ -106,6 +106,7 @@ class ActionModule(ActionBase):
         before: HostState,
         applied: dict[str, Any],
         task_vars: dict[str, Any] | None,
+        *,
         diff: bool,
         reason: str | None = None,
     ) -> dict[str, Any]:
@@ -115,9 +116,8 @@ class ActionModule(ActionBase):
         had a step that writes, since it may have run.
         """
         failure = self._worker_failure("apply", applied)
-        if reason:
-            failure.update(msg=reason, unreachable=False)
-            failure.pop("unreachable")
+        if reason:  # the reply came back but is not usable: not a connection failure
+            failure = _result.skeleton(Status.FAILED, reason, True)
         try:
             reread = self._worker({"operation": "probe"}, task_vars)
         except AnsibleConnectionFailure as exc:

@@ -209,7 +209,8 @@ def _is_windows(product: dict[str, Any], where: str) -> bool:
 
 def _primaries(products: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The keyed Windows products that are not add-ons, and the keyed Windows add-ons; ProbeError on bad rows."""
-    primaries, addons = [], []
+    primaries: list[dict[str, Any]] = []
+    addons: list[dict[str, Any]] = []
     for index, product in enumerate(products):
         where = f"probe.products[{index}]"
         if not isinstance(product, dict):

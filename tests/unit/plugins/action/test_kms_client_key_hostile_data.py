@@ -329,7 +329,8 @@ def test_failure_after_the_key_is_installed_says_so_and_what_to_do(step: str) ->
     result = run_action(host, {"kms_host": KMS})
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "failed" and result["changed"] is True
-    assert f"The KMS client key (partial key {gvlk[-5:]}) is installed and the host is no longer activated" in (
-        result["msg"]
+    assert (
+        f"The KMS client key (partial key {gvlk[-5:]}) is installed and the host is no longer activated"
+        in (result["msg"])
     )
     assert "run this task again" in result["msg"]
