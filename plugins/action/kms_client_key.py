@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
@@ -87,7 +87,7 @@ class ActionModule(ActionBase):
 
         try:
             applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
-        except AnsibleConnectionFailure as exc:
+        except (AnsibleError, OSError) as exc:  # the connection dropped after the request: the reply is lost
             applied = {"unreachable": True, "msg": str(exc)}
         if applied.get("failed") or applied.get("unreachable"):
             return self._lost_reply(planned, before, applied, task_vars, diff=diff)
@@ -120,7 +120,7 @@ class ActionModule(ActionBase):
             failure = _result.skeleton(Status.FAILED, reason, True)
         try:
             reread = self._worker({"operation": "probe"}, task_vars)
-        except AnsibleConnectionFailure as exc:
+        except (AnsibleError, OSError) as exc:
             reread = {"unreachable": True, "msg": str(exc)}
         try:
             if reread.get("failed") or reread.get("unreachable"):
