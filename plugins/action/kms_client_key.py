@@ -8,6 +8,7 @@ the licensing state and runs the steps it is given (docs/worker_contract.md).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -34,6 +35,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner imp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"
+# The read-only probe is sent up to this many times when the transport fails (a refused or reset connection,
+# an HTTP error, a read timeout), PROBE_RETRY_DELAY seconds times the attempt number apart. apply is never re-sent:
+# a lost apply reply is answered by one more probe instead.
+PROBE_ATTEMPTS = 3
+PROBE_RETRY_DELAY = 1.0
 
 
 class ActionModule(ActionBase):
@@ -65,7 +71,7 @@ class ActionModule(ActionBase):
 
     def _convert(self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
         """Probe, plan, apply and verify one host; ``warnings`` collects what the result should warn about."""
-        probe = self._worker({"operation": "probe"}, task_vars)
+        probe = self._probe(task_vars)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe)
         try:
@@ -119,7 +125,7 @@ class ActionModule(ActionBase):
         if reason:  # the reply came back but is not usable: not a connection failure
             failure = _result.skeleton(Status.FAILED, reason, True)
         try:
-            reread = self._worker({"operation": "probe"}, task_vars)
+            reread = self._probe(task_vars)
         except (AnsibleError, OSError) as exc:
             reread = {"unreachable": True, "msg": str(exc)}
         try:
@@ -144,6 +150,15 @@ class ActionModule(ActionBase):
             return parse_step_results(applied.get("steps"))
         except ProbeError:
             return []
+
+    def _probe(self, task_vars: dict[str, Any] | None) -> dict[str, Any]:
+        """The probe, retried on transport errors (PROBE_ATTEMPTS); the last error propagates (unreachable)."""
+        for attempt in range(1, PROBE_ATTEMPTS):
+            try:
+                return self._worker({"operation": "probe"}, task_vars)
+            except Exception:  # any transport error: the probe reads only, so sending it again is safe
+                time.sleep(PROBE_RETRY_DELAY * attempt)
+        return self._worker({"operation": "probe"}, task_vars)
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

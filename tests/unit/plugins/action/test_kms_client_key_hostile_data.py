@@ -11,6 +11,7 @@ import pytest
 from ansible.errors import AnsibleConnectionFailure
 from unit.utils.action_harness import KMS, gvlk_for, make_host, make_key, run_action, spec
 
+from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
 from winsim.licensing import WindowsHost
 
 Rewrite = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -334,3 +335,42 @@ def test_failure_after_the_key_is_installed_says_so_and_what_to_do(step: str) ->
         in (result["msg"])
     )
     assert "run this task again" in result["msg"]
+
+
+# ------------------------------------------------------------------------------------ transport retries
+
+
+class Flaky:
+    """Raises a transport error for the first ``failures`` worker executions of ``operation``."""
+
+    def __init__(self, host: WindowsHost, operation: str, failures: int) -> None:
+        self.host, self.operation, self.failures, self.operations = host, operation, failures, []
+
+    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+        self.operations.append(module_args["operation"])
+        if module_args["operation"] == self.operation and self.failures:
+            self.failures -= 1
+            raise AnsibleConnectionFailure("winrm: HTTP 500 Internal Server Error")
+        return self.host.run_worker(module_args)
+
+
+def test_a_transient_probe_error_is_retried() -> None:
+    worker = Flaky(make_host(spec(key_type="mak")), "probe", kms_client_key.PROBE_ATTEMPTS - 1)
+    result = run_action(worker, {"kms_host": KMS})
+    assert result["status"] == "converted"
+    assert worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS + ["apply"]
+
+
+def test_probe_retries_are_bounded_and_the_last_error_propagates() -> None:
+    worker = Flaky(make_host(spec(key_type="mak")), "probe", 99)
+    with pytest.raises(AnsibleConnectionFailure):
+        run_action(worker, {"kms_host": KMS})
+    assert worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+
+
+def test_apply_is_never_sent_again() -> None:
+    host = make_host(spec(key_type="mak"))
+    worker = Flaky(host, "apply", 99)
+    result = run_action(worker, {"kms_host": KMS})
+    assert worker.operations == ["probe", "apply", "probe"] and host.writes == 0
+    assert result["status"] == "failed" and result["changed"] is False and "nothing changed" in result["msg"]
