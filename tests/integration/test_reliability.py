@@ -11,6 +11,7 @@ import pathlib
 import typing as t
 
 import pytest
+from unit.utils.action_harness import make_key
 
 from winsim.fleet import Fleet
 from winsim.wsman import PlaybookRun, run_playbook
@@ -75,3 +76,103 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
     assert stats["held"]["reply_hold"] == 1 and stats["cut-after"]["reply_cut"] == 1
     assert state == {"held": "gvlk", "cut-after": "gvlk", "cut-before": "mak", "fine": "gvlk", "kms-host": "csvlk"}
     assert run.returncode == 2, run.stdout  # timed_out and failed are fail statuses
+
+
+# ----------------------------------------------------------------------------- a CI-sized fleet with faults
+
+FLEET_SIZE = 200
+SECRET_KEY = make_key(20261201)  # an override key that passes the checksum and is in no public table
+HOME = {
+    "edition_id": "Core",
+    "build": 19045,
+    "os_sku": 101,
+    "caption": "Microsoft Windows 10 Home",
+    "product_name": "Windows 10 Home",
+    "installation_type": "Client",
+    "key_type": "oem",
+}
+
+# kind of host -> (scenario fields, expected status, worker executions on the host, extra executions the
+# endpoint counts that never reached the host)
+KINDS: dict[str, tuple[dict[str, t.Any], str, int, int]] = {
+    "kms": ({"edition_id": "ServerStandard", "build": 20348, "key_type": "csvlk"}, "is_kms_host", 1, 0),
+    "http500": ({**MAK, "faults": [{"transport": "http_500", "times": 1}]}, "converted", 2, 0),
+    "cutafter": ({**MAK, "faults": [{"transport": "cut", "operation": "apply"}]}, "converted", 3, 0),
+    "kmsdown": (
+        {**MAK, "faults": [{"operation": "activate", "hresult": "0xC004F074"}]},
+        "activation_failed",
+        2,
+        0,
+    ),
+    "gvlk": ({**MAK, "key_type": "gvlk"}, "compliant", 1, 0),
+    "cutbefore": ({**MAK, "faults": [{"transport": "cut", "operation": "apply", "when": "before"}]}, "failed", 2, 1),
+    "retail": ({**MAK, "key_type": "retail"}, "converted", 2, 0),
+    "mak": (MAK, "converted", 2, 0),
+}
+
+
+def _fleet_scenario() -> tuple[dict[str, t.Any], dict[str, str]]:
+    hosts, expected = [], {}
+    kinds = list(KINDS)
+    for index in range(FLEET_SIZE - 1):
+        kind = kinds[index % len(kinds)]
+        name = f"h{index:03d}-{kind}"
+        hosts.append({"name": name, **KINDS[kind][0]})
+        expected[name] = KINDS[kind][1]
+    hosts.append({"name": "override-home", **HOME, "accepts_keys": [SECRET_KEY]})
+    expected["override-home"] = "converted"
+    return {"defaults": {"kms": {"dns": "kms01.corp.example.com", "reachable": True}}, "hosts": hosts}, expected
+
+
+def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_path: pathlib.Path) -> None:
+    scenario, expected = _fleet_scenario()
+    log_file, cache_dir = tmp_path / "ansible.log", tmp_path / "facts"
+    # From a file (a vault file in production): ansible-playbook -vvvv prints its command line options, so a key
+    # given inline with -e would be echoed by Ansible itself.
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(json.dumps({"kms_client_gvlk_overrides": {"Core": SECRET_KEY}}), encoding="utf-8")
+    with Fleet(scenario) as fleet:
+        inventory = fleet.write_inventory(tmp_path / "inventory.yml")
+        run = run_playbook(
+            PLAYBOOK,
+            inventory,
+            "-vvvv",
+            "-f",
+            "20",
+            "-e",
+            f"kms_client_report_dest={tmp_path / 'report'}",
+            "-e",
+            f"@{overrides}",
+            collections_paths=[REPO / ".collections"],
+            env={
+                "ANSIBLE_LOG_PATH": str(log_file),
+                "ANSIBLE_CACHE_PLUGIN": "jsonfile",
+                "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache_dir),
+            },
+        )
+        executions = {name: host.worker_executions for name, host in fleet.hosts.items()}
+        endpoint = {name: fleet.endpoint.stats(name)["worker_executions"] for name in fleet.hosts}
+        password = fleet.endpoint.password
+    report = json.loads((tmp_path / "report" / "kms_audit.json").read_text(encoding="utf-8"))
+
+    # every host reported once, with the status its kind calls for
+    names = [row["host"] for row in report["hosts"]]
+    assert len(names) == len(set(names)) == FLEET_SIZE
+    assert {row["host"]: row["status"] for row in report["hosts"]} == expected
+    # no worker execution lost or repeated: the hosts' own counters are what each kind costs
+    want = {name: KINDS[name.split("-", 1)[1]][2] if name != "override-home" else 2 for name in expected}
+    assert executions == want
+    extra = {name: KINDS[name.split("-", 1)[1]][3] if name != "override-home" else 0 for name in expected}
+    assert endpoint == {name: want[name] + extra[name] for name in expected}
+    # secrets: zero hits anywhere the run wrote
+    written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
+    written |= {f"report {p.name}": p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir()}
+    written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
+    assert len(written) > 7 + FLEET_SIZE // 2  # 3 streams, 4 reports, the cache files of the hosts with facts
+    hits = {
+        (label, where): text.count(secret)
+        for label, secret in (("override key", SECRET_KEY), ("WinRM password", password))
+        for where, text in written.items()
+        if secret in text
+    }
+    assert hits == {}
