@@ -9,20 +9,23 @@ the licensing state and runs the steps it is given (docs/worker_contract.md).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _result
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import assess, ran_steps
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import assess, assess_lost_reply, ran_steps
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
     HostState,
     ProbeError,
     parse_probe,
+    parse_step_results,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
     ARGUMENT_SPEC,
     OptionError,
@@ -33,6 +36,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner imp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"
+# The read-only probe is sent up to this many times when the transport fails (a refused or reset connection,
+# an HTTP error, a read timeout), PROBE_RETRY_DELAY seconds times the attempt number apart. apply is never re-sent:
+# a lost apply reply is answered by one more probe instead.
+PROBE_ATTEMPTS = 3
+PROBE_RETRY_DELAY = 1.0
 
 
 class ActionModule(ActionBase):
@@ -70,7 +78,7 @@ class ActionModule(ActionBase):
 
         ``warnings`` collects what the result should warn about.
         """
-        probe = self._worker({"operation": "probe"}, task_vars)
+        probe = self._probe(task_vars)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None
         try:
@@ -80,22 +88,84 @@ class ActionModule(ActionBase):
 
         planned = plan(before, options)
         warnings += self._warnings(before, probe)
+        if before.addon_keys and before.product is None:
+            warnings.append(
+                "No keyed Windows product that is not an add-on; keyed add-ons only: "
+                + ", ".join(before.addon_keys)
+                + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
+            )
         check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
         if not planned.steps or check_mode:
             return _result.build(before, planned, diff=diff), "check" if check_mode else "apply"
 
-        applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
-        if applied.get("failed") or applied.get("unreachable"):
-            return self._after_apply(self._worker_failure("apply", applied), planned, before, applied), "apply"
         try:
+            applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
+        except (AnsibleError, OSError) as exc:  # the connection dropped after the request: the reply is lost
+            applied = {"unreachable": True, "msg": str(exc)}
+        if applied.get("failed") or applied.get("unreachable"):
+            return self._lost_reply(planned, before, applied, task_vars, diff=diff), "apply"
+        try:
+            results = parse_step_results(applied.get("steps"))
             after: HostState = parse_probe(applied.get("probe"))
         except ProbeError as exc:
-            failure = _result.skeleton(
-                Status.FAILED, f"The steps ran but the worker's probe afterwards is not usable: {exc}", True
-            )
-            return self._after_apply(failure, planned, before, applied), "apply"
-        outcome = assess(planned, before, list(applied.get("steps") or []), after)
+            reason = f"The steps ran but the worker's reply afterwards is not usable: {exc}"
+            return self._lost_reply(planned, before, applied, task_vars, diff=diff, reason=reason), "apply"
+        outcome = assess(planned, before, results, after)
         return _result.build(before, planned, diff=diff, outcome=outcome, after=after), "apply"
+
+    def _lost_reply(
+        self,
+        planned: Plan,
+        before: HostState,
+        applied: dict[str, Any],
+        task_vars: dict[str, Any] | None,
+        *,
+        diff: bool,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """The apply reply is lost or a failure: read the host once more and report what is really there.
+
+        When that read fails too, the state is unknown: ``failed``, and ``changed`` true whenever the plan
+        had a step that writes, since it may have run.
+        """
+        failure = self._worker_failure("apply", applied)
+        if reason:  # the reply came back but is not usable: not a connection failure
+            failure = _result.skeleton(Status.FAILED, reason, True)
+        try:
+            reread = self._probe(task_vars)
+        except (AnsibleError, OSError) as exc:
+            reread = {"unreachable": True, "msg": str(exc)}
+        try:
+            if reread.get("failed") or reread.get("unreachable"):
+                raise ProbeError(host_text(str(reread.get("msg") or "no message")))
+            after = parse_probe(reread.get("probe"))
+        except ProbeError as exc:
+            failure["msg"] = (
+                f"{failure['msg'].rstrip('.')}. Reading the host again failed too ({exc}): the state is unknown, "
+                "a key may have changed. Run this task again."
+            )
+            result = self._after_apply(failure, planned, before, applied)
+            result["changed"] = result["changed"] or planned.changes
+            return result
+        outcome = assess_lost_reply(planned, before, ran_steps(self._step_results(applied)), after, failure["msg"])
+        return _result.build(before, planned, diff=diff, outcome=outcome, after=after)
+
+    @staticmethod
+    def _step_results(applied: dict[str, Any]) -> list[dict[str, Any]]:
+        """The step results of a failed apply reply, or none when they are not usable."""
+        try:
+            return parse_step_results(applied.get("steps"))
+        except ProbeError:
+            return []
+
+    def _probe(self, task_vars: dict[str, Any] | None) -> dict[str, Any]:
+        """The probe, retried on transport errors (PROBE_ATTEMPTS); the last error propagates (unreachable)."""
+        for attempt in range(1, PROBE_ATTEMPTS):
+            try:
+                return self._worker({"operation": "probe"}, task_vars)
+            except Exception:  # any transport error: the probe reads only, so sending it again is safe
+                time.sleep(PROBE_RETRY_DELAY * attempt)
+        return self._worker({"operation": "probe"}, task_vars)
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""
@@ -103,9 +173,8 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _worker_failure(operation: str, raw: dict[str, Any]) -> dict[str, Any]:
-        result = _result.skeleton(
-            Status.FAILED, f"The worker failed during {operation}: {raw.get('msg') or 'no message'}", True
-        )
+        said = host_text(str(raw.get("msg") or "no message"))
+        result = _result.skeleton(Status.FAILED, f"The worker failed during {operation}: {said}", True)
         if raw.get("unreachable"):
             result["unreachable"] = True
         return result
@@ -115,7 +184,7 @@ class ActionModule(ActionBase):
         failure: dict[str, Any], planned: Plan, before: HostState, applied: dict[str, Any]
     ) -> dict[str, Any]:
         """A failure after the apply request: keep the target, the steps that ran and the plan."""
-        record = ran_steps(list(applied.get("steps") or []))
+        record = ran_steps(ActionModule._step_results(applied))
         failure.update(
             edition=dict(planned.target.edition),
             gvlk=planned.target.shown_gvlk,
@@ -137,7 +206,8 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _warnings(state: HostState, raw: dict[str, Any]) -> list[str]:
-        warnings = [w for w in raw.get("warnings") or [] if isinstance(w, str)]
+        raw_warnings = raw.get("warnings")
+        warnings = [host_text(w) for w in raw_warnings if isinstance(w, str)] if isinstance(raw_warnings, list) else []
         if state.key_type_disagreement and state.product:
             warnings.append(
                 f"Description '{state.product.description}' and ProductKeyChannel "

@@ -16,7 +16,8 @@ $OsProperties = 'Caption', 'Version', 'BuildNumber', 'OperatingSystemSKU', 'Prod
 $RegistryProperties = 'EditionID', 'ProductName', 'InstallationType', 'CurrentBuild', 'UBR', 'DisplayVersion'
 $ServiceProperties = 'Version', 'KeyManagementServiceMachine', 'KeyManagementServicePort',
     'KeyManagementServiceLookupDomain', 'DiscoveredKeyManagementServiceMachineName',
-    'DiscoveredKeyManagementServiceMachinePort'
+    'DiscoveredKeyManagementServiceMachinePort', 'IsKeyManagementServiceMachine', 'KeyManagementServiceCurrentCount',
+    'KeyManagementServiceTotalRequests'
 $ProductProperties = 'ID', 'Name', 'Description', 'ApplicationID', 'LicenseFamily', 'PartialProductKey',
     'ProductKeyChannel', 'LicenseStatus', 'LicenseStatusReason', 'GracePeriodRemaining', 'LicenseIsAddon',
     'KeyManagementServiceMachine', 'KeyManagementServicePort', 'DiscoveredKeyManagementServiceMachineName',

@@ -21,7 +21,8 @@ description:
     an audit and this report is its output. Nothing is changed on the managed hosts.
   - Every host of O(hosts) appears in the report. A host without a result gets status C(not_run); a host whose
     result says it was unreachable (registered with C(ignore_unreachable=true)) gets status C(unreachable)
-    and Ansible's message; a failed result without a C(status) (the task failed before the module could
+    and Ansible's message with what it means for WinRM (listener, credentials, firewall); a result Ansible's
+    task C(timeout) ended gets status C(timed_out); a failed result without a C(status) (the task failed before the module could
     decide) gets status C(failed) and its message. Hosts are sorted by name.
   - Files are replaced atomically (a temporary file in O(dest), then a rename). A file whose content would
     differ only in its C(generated) timestamp is left as it is and does not count as a change, so an
@@ -197,7 +198,7 @@ files:
 summary:
   description:
     - Number of hosts per status, statuses in the order compliant, converted, would_convert, activation_failed,
-      failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped, unreachable,
+      failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped, timed_out, unreachable,
       not_run. Statuses no host has are left out.
   returned: success
   type: dict

@@ -71,13 +71,74 @@ def ran_steps(results: list[dict[str, Any]]) -> StepRecord:
     return record
 
 
+def _holds_target(plan: Plan, after: HostState) -> bool:
+    return (
+        after.key_type == KeyType.GVLK
+        and (after.partial_product_key or "").upper() == (plan.target.partial or "").upper()
+    )
+
+
+def _key_left(plan: Plan, after: HostState) -> str:
+    """What a failure after the key was installed leaves: the new key, the license status read back, what to do."""
+    if not (plan.key_change and _holds_target(plan, after)):
+        return ""
+    activated = (
+        "the host is no longer activated" if not after.is_licensed else "the host still reports licensed"
+    ) + f" (license status {after.license_status_name})"
+    return (
+        f" The KMS client key (partial key {after.partial_product_key}) is installed and {activated}. "
+        "Fix the cause and run this task again: it keeps the key, sets the KMS settings and activates."
+    )
+
+
+def _view(state: HostState) -> tuple[Any, ...]:
+    kms = state.kms
+    return (state.key_type, state.partial_product_key, state.license_status, kms.machine, kms.port, kms.lookup_domain)
+
+
+def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: HostState, reason: str) -> Outcome:
+    """The outcome of an apply whose reply was lost, from the state read again afterwards.
+
+    ``changed`` is what the two reads show (any difference in key, license status or KMS settings), so a
+    key that changed is never reported unchanged.
+    """
+    changed = _view(before) != _view(after)
+    done = describe_steps(plan.steps, before, plan.target)
+    activation = not_attempted()
+    activation["attempted"] = any(s.get("action") == "activate" for s in record.shown)
+    said = reason.rstrip(".") + ". The host was read again:"
+
+    def outcome(status: Status, failed: bool, msg: str) -> Outcome:
+        return Outcome(
+            status=status, failed=failed, changed=changed, msg=msg, activation=activation, steps=record.shown
+        )
+
+    problems = _verify(plan, after)
+    wants_licensed = plan.expected.get("license_status") == "licensed"
+    if not problems and (after.is_licensed or not wants_licensed):
+        return outcome(Status.CONVERTED, False, f"{said} it reports what was planned. Done: {done}.")
+    if _holds_target(plan, after) and plan.key_change:
+        return outcome(
+            Status.ACTIVATION_FAILED,
+            True,
+            f"{said} the KMS client key (partial key {after.partial_product_key}) is installed and the host is "
+            f"not activated (license status {after.license_status_name})"
+            + (f"; {'; '.join(problems)}" if problems else "")
+            + ". Run this task again: it keeps the key, sets the KMS settings and activates.",
+        )
+    if not changed:
+        return outcome(Status.FAILED, True, f"{said} nothing changed. Run this task again. Planned: {done}.")
+    return outcome(
+        Status.FAILED,
+        True,
+        f"{said} it differs from before and from the plan: {'; '.join(problems)}. Run this task again. Planned: {done}.",
+    )
+
+
 def _verify(plan: Plan, after: HostState) -> list[str]:
     """Differences between what the plan promised and what the host reports after the steps."""
     problems = []
-    if (
-        after.key_type != KeyType.GVLK
-        or (after.partial_product_key or "").upper() != (plan.target.partial or "").upper()
-    ):
+    if not _holds_target(plan, after):
         problems.append(
             f"the host reports a {after.key_type} key with partial key {after.partial_product_key}, "
             f"expected the KMS client key ending {plan.target.partial}"
@@ -132,7 +193,7 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
                 else f"The KMS host {failed_step.get('host', '')} did not answer the TCP test, so activation was not tried"
             )
             return outcome(Status.ACTIVATION_FAILED, True, f"{what}: {detail}{kept}")
-        return outcome(Status.FAILED, True, f"Step {action} failed: {detail} Planned: {done}.")
+        return outcome(Status.FAILED, True, f"Step {action} failed: {detail}{_key_left(plan, after)} Planned: {done}.")
     planned = [s["action"] for s in plan.steps]
     if len(results) < len(planned):
         ran = [r.get("action") for r in results]

@@ -5,10 +5,15 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import KEY_ALPHABET
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _key_type
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, TEXT_LIMIT, host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STEPS
 
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 DEFAULT_KMS_PORT = 1688
@@ -26,6 +31,10 @@ LICENSE_STATUS_NAMES = (
 
 class ProbeError(ValueError):
     """The probe JSON does not have the shape the contract defines."""
+
+
+class AmbiguousProbe(ProbeError):
+    """The probe is well formed but does not say which Windows product is the primary one."""
 
 
 def license_status_name(code: int | None) -> str | None:
@@ -94,6 +103,8 @@ class HostState:
     product: Product | None
     key_type: str
     channel_key_type: str | None = field(default=None)
+    kms_host_signal: str | None = None  # what SoftwareLicensingService says about a KMS host service, if anything
+    addon_keys: tuple[str, ...] = ()  # keyed Windows add-on products, described for messages
 
     @property
     def partial_product_key(self) -> str | None:
@@ -125,20 +136,60 @@ class HostState:
         return bool(desc and self.channel_key_type and desc != self.channel_key_type)
 
 
-def _as_int(value: Any) -> int | None:
+_UINT32_MAX = 2**32 - 1
+_PARTIAL_KEY = re.compile(rf"[{KEY_ALPHABET}N]{{5}}", re.IGNORECASE)
+
+
+def _as_int(value: Any, where: str, maximum: int = _UINT32_MAX) -> int | None:
+    """A whole number in 0..maximum (JSON number or decimal string); None when absent; ProbeError otherwise."""
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, bool):
+        raise ProbeError(f"{where} is a boolean, expected a number")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ProbeError(f"{where} is {value!r}, expected a whole number")
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isdecimal() or len(text) > 20:
+            raise ProbeError(f"{where} is a string that is not a whole number ({len(value)} characters)")
+        value = int(text)
+    elif not isinstance(value, int):
+        raise ProbeError(f"{where} is {type(value).__name__}, expected a number")
+    if not 0 <= value <= maximum:
+        raise ProbeError(f"{where} is {value}, outside 0..{maximum}")
+    return value
 
 
-def _as_str(value: Any) -> str | None:
+def _as_str(value: Any, where: str, limit: int = NAME_LIMIT) -> str | None:
+    """Host text through the sanitiser; numbers are taken as their decimal text; None when empty."""
     if value is None:
         return None
-    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ProbeError(f"{where} is {type(value).__name__}, expected a string")
+    text = host_text(str(value).strip(), limit)
     return text or None
+
+
+def _as_flag(value: Any, where: str) -> bool | None:
+    """A WMI boolean: true, false or null (the property does not exist on this Windows)."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ProbeError(f"{where} is {type(value).__name__} {str(value)[:16]!r}, expected true, false or null")
+
+
+def _partial_key(value: Any, where: str) -> str | None:
+    """``PartialProductKey``: absent, or exactly five key characters (the value itself is never echoed)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _PARTIAL_KEY.fullmatch(value.strip()):
+        length = len(value) if isinstance(value, str) else None
+        raise ProbeError(
+            f"{where} is not five product key characters ({type(value).__name__}"
+            + (f" of {length} characters)" if length is not None else ")")
+        )
+    return value.strip().upper()
 
 
 def _section(probe: dict[str, Any], name: str) -> dict[str, Any]:
@@ -150,70 +201,177 @@ def _section(probe: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
-def select_primary(products: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The Windows product that holds a key and is not an add-on (first one, as slmgr takes it)."""
-    for product in products:
+def _is_windows(product: dict[str, Any], where: str) -> bool:
+    app_id = product.get("ApplicationID")
+    if not isinstance(app_id, str) or not app_id.strip("{} "):
+        raise ProbeError(f"{where}.ApplicationID is {'null' if app_id is None else type(app_id).__name__}")
+    return app_id.strip("{} ").lower() == WINDOWS_APPLICATION_ID
+
+
+def _primaries(products: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The keyed Windows products that are not add-ons, and the keyed Windows add-ons; ProbeError on bad rows."""
+    primaries: list[dict[str, Any]] = []
+    addons: list[dict[str, Any]] = []
+    for index, product in enumerate(products):
+        where = f"probe.products[{index}]"
         if not isinstance(product, dict):
+            raise ProbeError(f"{where} is {type(product).__name__}, expected an object")
+        if not _is_windows(product, where):
             continue
-        app_id = str(product.get("ApplicationID") or "").strip("{}").lower()
-        if app_id != WINDOWS_APPLICATION_ID:
+        addon = _as_flag(product.get("LicenseIsAddon"), f"{where}.LicenseIsAddon")
+        if not _partial_key(product.get("PartialProductKey"), f"{where}.PartialProductKey"):
             continue
-        if not product.get("PartialProductKey"):
-            continue
-        if product.get("LicenseIsAddon"):
-            continue
-        return product
-    return None
+        (addons if addon else primaries).append(product)
+    return primaries, addons
+
+
+def _describe_row(product: dict[str, Any]) -> str:
+    description = host_text(str(product.get("Description") or product.get("Name") or "no description"), NAME_LIMIT)
+    return f"'{description}' (partial key {str(product.get('PartialProductKey')).strip().upper()})"
+
+
+def select_primary(products: list[Any]) -> dict[str, Any] | None:
+    """The Windows product that holds a key and is not an add-on, as slmgr's primary-SKU test takes it.
+
+    More than one such product is refused (``AmbiguousProbe``) instead of taking the first; a malformed row
+    (not an object, null ApplicationID, a LicenseIsAddon that is not a boolean, a partial key that is not five
+    key characters) is a ``ProbeError`` naming the field.
+    """
+    primaries, _addons = _primaries(products)
+    if len(primaries) > 1:
+        raise AmbiguousProbe(
+            f"the host reports {len(primaries)} keyed Windows products that are not add-ons: "
+            + " and ".join(_describe_row(p) for p in primaries)
+            + "; slmgr treats one as the primary product, so which key to replace is ambiguous. "
+            "Look at the host with 'slmgr /dlv all', uninstall the key that does not belong ('slmgr /upk <Activation ID>'), "
+            "and run this task again."
+        )
+    return primaries[0] if primaries else None
+
+
+def _product(raw: dict[str, Any], where: str) -> Product:
+    return Product(
+        id=_as_str(raw.get("ID"), f"{where}.ID"),
+        name=_as_str(raw.get("Name"), f"{where}.Name"),
+        description=_as_str(raw.get("Description"), f"{where}.Description", TEXT_LIMIT),
+        license_family=_as_str(raw.get("LicenseFamily"), f"{where}.LicenseFamily"),
+        partial_product_key=_partial_key(raw.get("PartialProductKey"), f"{where}.PartialProductKey"),
+        channel=_as_str(raw.get("ProductKeyChannel"), f"{where}.ProductKeyChannel"),
+        license_status=_as_int(raw.get("LicenseStatus"), f"{where}.LicenseStatus"),
+        license_status_reason=_as_int(raw.get("LicenseStatusReason"), f"{where}.LicenseStatusReason"),
+        grace_period_remaining=_as_int(raw.get("GracePeriodRemaining"), f"{where}.GracePeriodRemaining"),
+    )
+
+
+def _kms_host_signal(service: dict[str, Any]) -> str | None:
+    """What in ``SoftwareLicensingService`` says the host runs the KMS host service, or None.
+
+    ``IsKeyManagementServiceMachine`` is 1 when KMS is enabled on the computer; ``KeyManagementServiceCurrentCount``
+    counts the active clients of a KMS host, -1 (read as 4294967295 through the uint32) meaning "not a KMS host
+    or no request yet"; ``KeyManagementServiceTotalRequests`` counts the requests a KMS host received (Volume
+    Activation Technical Reference, "WMI Properties and Methods"). The flag must be present: without it one of
+    the two guards of a KMS host is missing.
+    """
+    where = "probe.service"
+    if "IsKeyManagementServiceMachine" not in service:
+        raise ProbeError(f"{where}.IsKeyManagementServiceMachine is missing")
+    flag = _as_int(service.get("IsKeyManagementServiceMachine"), f"{where}.IsKeyManagementServiceMachine")
+    if flag is None:
+        raise ProbeError(f"{where}.IsKeyManagementServiceMachine is null")
+    current = service.get("KeyManagementServiceCurrentCount")
+    current = None if current == -1 else _as_int(current, f"{where}.KeyManagementServiceCurrentCount")
+    total = _as_int(service.get("KeyManagementServiceTotalRequests"), f"{where}.KeyManagementServiceTotalRequests")
+    signals = []
+    if flag:
+        signals.append(f"IsKeyManagementServiceMachine {flag}")
+    if current and current != _UINT32_MAX:
+        signals.append(f"{current} active KMS clients")
+    if total:
+        signals.append(f"{total} KMS requests received")
+    return ", ".join(signals) or None
 
 
 def parse_probe(probe: Any) -> HostState:
-    """Build a HostState from the ``probe`` object the worker returns."""
+    """Build a HostState from the ``probe`` object the worker returns; ProbeError names an unusable field."""
     if not isinstance(probe, dict):
         raise ProbeError(f"the worker returned no probe object (got {type(probe).__name__})")
     os_info = _section(probe, "os")
     registry = _section(probe, "registry")
     service = _section(probe, "service")
     products = probe.get("products")
-    products = [] if products is None else products
     if not isinstance(products, list):
-        raise ProbeError(f"probe.products is {type(products).__name__}, expected a list")
+        shown = "missing" if "products" not in probe else "null" if products is None else type(products).__name__
+        raise ProbeError(f"probe.products is {shown}, expected a list")
 
     raw = select_primary(products)
-    product = None
-    if raw is not None:
-        product = Product(
-            id=_as_str(raw.get("ID")),
-            name=_as_str(raw.get("Name")),
-            description=_as_str(raw.get("Description")),
-            license_family=_as_str(raw.get("LicenseFamily")),
-            partial_product_key=_as_str(raw.get("PartialProductKey")),
-            channel=_as_str(raw.get("ProductKeyChannel")),
-            license_status=_as_int(raw.get("LicenseStatus")),
-            license_status_reason=_as_int(raw.get("LicenseStatusReason")),
-            grace_period_remaining=_as_int(raw.get("GracePeriodRemaining")),
-        )
+    product = None if raw is None else _product(raw, f"probe.products[{products.index(raw)}]")
+    addons = _primaries(products)[1]
+    service_where = "probe.service"
     kms = KmsSettings(
-        machine=_as_str(service.get("KeyManagementServiceMachine")),
-        port=_as_int(service.get("KeyManagementServicePort")) or None,
-        lookup_domain=_as_str(service.get("KeyManagementServiceLookupDomain")),
-        discovered_machine=_as_str(service.get("DiscoveredKeyManagementServiceMachineName")),
-        discovered_port=_as_int(service.get("DiscoveredKeyManagementServiceMachinePort")) or None,
+        machine=_as_str(service.get("KeyManagementServiceMachine"), f"{service_where}.KeyManagementServiceMachine"),
+        port=_as_int(service.get("KeyManagementServicePort"), f"{service_where}.KeyManagementServicePort") or None,
+        lookup_domain=_as_str(
+            service.get("KeyManagementServiceLookupDomain"), f"{service_where}.KeyManagementServiceLookupDomain"
+        ),
+        discovered_machine=_as_str(
+            service.get("DiscoveredKeyManagementServiceMachineName"),
+            f"{service_where}.DiscoveredKeyManagementServiceMachineName",
+        ),
+        discovered_port=_as_int(
+            service.get("DiscoveredKeyManagementServiceMachinePort"),
+            f"{service_where}.DiscoveredKeyManagementServiceMachinePort",
+        )
+        or None,
     )
-    build = _as_int(registry.get("CurrentBuild")) or _as_int(os_info.get("BuildNumber"))
+    build = _as_int(registry.get("CurrentBuild"), "probe.registry.CurrentBuild") or _as_int(
+        os_info.get("BuildNumber"), "probe.os.BuildNumber"
+    )
     return HostState(
-        caption=_as_str(os_info.get("Caption")),
+        caption=_as_str(os_info.get("Caption"), "probe.os.Caption", TEXT_LIMIT),
         build=build,
-        os_sku=_as_int(os_info.get("OperatingSystemSKU")),
-        product_type=_as_int(os_info.get("ProductType")),
-        edition_id=_as_str(registry.get("EditionID")),
-        product_name=_as_str(registry.get("ProductName")),
-        installation_type=_as_str(registry.get("InstallationType")),
-        ubr=_as_int(registry.get("UBR")),
-        display_version=_as_str(registry.get("DisplayVersion")),
+        os_sku=_as_int(os_info.get("OperatingSystemSKU"), "probe.os.OperatingSystemSKU"),
+        product_type=_as_int(os_info.get("ProductType"), "probe.os.ProductType"),
+        edition_id=_as_str(registry.get("EditionID"), "probe.registry.EditionID"),
+        product_name=_as_str(registry.get("ProductName"), "probe.registry.ProductName"),
+        installation_type=_as_str(registry.get("InstallationType"), "probe.registry.InstallationType"),
+        ubr=_as_int(registry.get("UBR"), "probe.registry.UBR"),
+        display_version=_as_str(registry.get("DisplayVersion"), "probe.registry.DisplayVersion"),
         kms=kms,
         product=product,
         key_type=_key_type.classify(
             product.description if product else None, product.channel if product else None, product is not None
         ),
         channel_key_type=_key_type.from_channel(product.channel) if product else None,
+        kms_host_signal=_kms_host_signal(service),
+        addon_keys=tuple(_describe_row(a) for a in addons),
     )
+
+
+def parse_step_results(steps: Any, where: str = "apply.steps") -> list[dict[str, Any]]:
+    """The apply reply's step results, validated: a list of objects with a known ``action``, an HRESULT and a
+    message (sanitised and bounded); None is no result. ProbeError names the first unusable field."""
+    if steps is None:
+        return []
+    if not isinstance(steps, list):
+        raise ProbeError(f"{where} is {type(steps).__name__}, expected a list")
+    results = []
+    for index, step in enumerate(steps):
+        at = f"{where}[{index}]"
+        if not isinstance(step, dict):
+            raise ProbeError(f"{at} is {type(step).__name__}, expected an object")
+        action = step.get("action")
+        if not isinstance(action, str) or action not in STEPS:
+            shown = host_text(action, NAME_LIMIT) if isinstance(action, str) else type(action).__name__
+            raise ProbeError(f"{at}.action is {shown!r}, not a step of the contract")
+        code = step.get("hresult")
+        if isinstance(code, int) and not isinstance(code, bool) and -(2**31) <= code < 0:
+            code &= _UINT32_MAX  # a signed HRESULT
+        hresult = _as_int(code, f"{at}.hresult")
+        message = step.get("message")
+        if message is not None and not isinstance(message, str):
+            raise ProbeError(f"{at}.message is {type(message).__name__}, expected a string")
+        result: dict[str, Any] = {"action": action, "hresult": hresult or 0, "message": host_text(message or "")}
+        if isinstance(step.get("host"), str):
+            result["host"] = host_text(step["host"], NAME_LIMIT)
+        results.append(result)
+    return results

@@ -5,7 +5,8 @@
 
 Precedence (first match wins):
 
-1. the primary product holds a KMS host key (csvlk)          -> ``is_kms_host`` refusal
+1. the primary product holds a KMS host key (csvlk), or
+   SoftwareLicensingService says the KMS host service runs    -> ``is_kms_host`` refusal
 2. an evaluation key (TIMEBASED_) or an evaluation edition    -> ``evaluation_edition`` refusal
 3. the catalog cannot identify the edition (no override)      -> ``unknown_edition`` refusal
 4. the edition has no published key (no override)             -> ``unsupported_edition`` refusal
@@ -231,13 +232,20 @@ def _refuse(target: Target, options: Options) -> Plan:
 
 def _kms_host_refusal(state: HostState) -> Target:
     product = state.product
+    signals = []
+    if state.key_type == KeyType.CSVLK:
+        signals.append(
+            f"it holds a KMS host key (CSVLK: '{product.description if product else ''}', channel "
+            f"{product.channel if product else None}, partial key {state.partial_product_key})"
+        )
+    if state.kms_host_signal:
+        signals.append(f"SoftwareLicensingService reports the KMS host service ({state.kms_host_signal})")
     return Target(
         _edition(state),
         refusal=Status.IS_KMS_HOST,
         reason=(
-            f"The host holds a KMS host key (CSVLK: '{product.description if product else ''}', channel "
-            f"{product.channel if product else None}, partial key {state.partial_product_key}); it is a KMS host "
-            "and is never converted to a KMS client. Leave it out of this task (for example a group without KMS hosts)."
+            f"The host is a KMS host: {'; '.join(signals)}. A KMS host is never converted to a KMS client. "
+            "Leave it out of this task (for example a group without KMS hosts)."
         ),
     )
 
@@ -256,7 +264,7 @@ def _evaluation_plan(state: HostState, options: Options) -> Plan:
 
 def plan(state: HostState, options: Options) -> Plan:
     """The plan for one probed host (see the module docstring for the precedence)."""
-    if state.key_type == KeyType.CSVLK:
+    if state.key_type == KeyType.CSVLK or state.kms_host_signal:
         return _refuse(_kms_host_refusal(state), options)
     if state.key_type == KeyType.EVAL:
         return _evaluation_plan(state, options)

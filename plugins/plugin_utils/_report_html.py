@@ -28,6 +28,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.IS_KMS_HOST.value: ("#1b7c83", "#d8f3f6"),
     Status.UNKNOWN_EDITION.value: ("#6e7781", "#eaeef2"),
     Status.SKIPPED.value: ("#57606a", "#f6f8fa"),
+    Status.TIMED_OUT.value: ("#6e3500", "#ffe2bb"),
     Status.UNREACHABLE.value: ("#82071e", "#ffd8d3"),
     Status.NOT_RUN.value: ("#656d76", "#f6f8fa"),
 }

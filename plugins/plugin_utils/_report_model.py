@@ -15,6 +15,7 @@ import re
 import typing as t
 from collections import Counter
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     KEY_TYPES,
     STATUSES,
@@ -99,6 +100,26 @@ def _empty_row(host: str, status: str, message: str, changed: bool = False) -> d
     }
 
 
+def timed_out_message(timedout: t.Any) -> str:
+    """What a result Ansible's task ``timeout`` ended means (``timedout.period``: the timeout in seconds)."""
+    period = _number(_mapping(timedout).get("period"))
+    return (
+        f"no answer within the task timeout ({period if period is not None else '?'} s, kms_client_task_timeout): "
+        "the host or its WinRM service hung and the task was stopped; what the host holds now is unknown (a key "
+        "may have changed if the apply request had been sent). Check the host (slmgr /dlv) and run again."
+    )
+
+
+def unreachable_message(message: str) -> str:
+    """The connection error, with what it means for WinRM."""
+    return (
+        f"the WinRM connection failed ({host_text(message) or 'no detail'}). Check that the host's WinRM listener runs "
+        "(winrm quickconfig; HTTP 5985 or HTTPS 5986, ansible_port), that ansible_user/ansible_password and "
+        "ansible_winrm_transport are right (HTTP 401 is a rejected login), and that no firewall blocks the port "
+        "(connection refused or timed out); then run again."
+    )
+
+
 def host_row(host: str, result: t.Mapping[str, t.Any] | None, source: str | None = None) -> dict[str, t.Any]:
     """One report row for ``host`` from its registered result or ``kms_client`` fact (None when it has none)."""
     row = _row(str(host), result)
@@ -113,8 +134,10 @@ def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         return _empty_row(host, Status.NOT_RUN.value, NOT_RUN_MESSAGE)
     # A registered result says ``msg``; the kms_client fact says ``message``.
     message = _text(result.get("msg", result.get("message"))) or ""
+    if result.get("timedout"):
+        return _empty_row(host, Status.TIMED_OUT.value, timed_out_message(result.get("timedout")))
     if result.get("unreachable"):
-        return _empty_row(host, Status.UNREACHABLE.value, message)
+        return _empty_row(host, Status.UNREACHABLE.value, unreachable_message(message))
     status = _text(result.get("status"))
     if status is None:
         if result.get("skipped"):

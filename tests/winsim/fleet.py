@@ -22,8 +22,34 @@ import typing as t
 import yaml
 
 from .licensing import WindowsHost, load_scenario
-from .scenario import ScenarioError
+from .scenario import EXECUTION_FAULTS, FaultSpec, ScenarioError
 from .wsman import WinRMEndpoint, inventory
+from .wsman.winrs import Handler, ReplyLost
+
+
+def _replies(host: WindowsHost) -> Handler:
+    """``host.run_worker`` with the scenario's hold/cut faults of one worker execution: ``cut`` ``before`` drops the
+    connection before the worker runs, ``after`` (and ``hold``) once it has run and changed what it changes."""
+    faults: list[FaultSpec] = [f for f in host.spec.faults if f.transport in EXECUTION_FAULTS]
+    uses = [0] * len(faults)
+
+    def handler(args: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        fault = None
+        for index, candidate in enumerate(faults):
+            if candidate.operation == args.get("operation") and (
+                candidate.times is None or uses[index] < candidate.times
+            ):
+                uses[index] += 1
+                fault = candidate
+                break
+        if fault is not None and fault.when == "before":
+            raise ReplyLost(str(fault.transport))
+        result = host.run_worker(args)
+        if fault is not None:
+            raise ReplyLost(str(fault.transport))
+        return result
+
+    return handler
 
 
 def repeated_scenario(scenario: str | os.PathLike[str], hosts: int) -> dict[str, t.Any]:
@@ -46,9 +72,9 @@ class Fleet:
             transport = [
                 {key: value for key, value in vars(fault).items() if value is not None}
                 for fault in host.spec.faults
-                if fault.transport
+                if fault.transport and fault.transport not in EXECUTION_FAULTS
             ]
-            self.endpoint.add_host(name, host.run_worker, faults=transport)
+            self.endpoint.add_host(name, _replies(host), faults=transport)
 
     def __enter__(self) -> Fleet:
         self.endpoint.start()

@@ -32,7 +32,11 @@ LICENSE_STATUSES = (
 INSTALLATION_TYPES = ("Server", "Server Core", "Client")
 STEP_ACTIONS = tuple(vocabulary.STEPS)
 FAULT_OPERATIONS = ("probe", *STEP_ACTIONS)
-TRANSPORT_FAULTS = ("refused", "http_500", "slow")
+TRANSPORT_FAULTS = ("refused", "http_500", "slow", "hold", "cut")
+# Transport faults that target one worker execution (``operation``): the reply is held for ever or the connection
+# is cut, ``when`` before or after the worker ran (hold: after; the worker hangs before answering).
+EXECUTION_FAULTS = ("hold", "cut")
+EXECUTION_OPERATIONS = ("probe", "apply")
 
 _HOST_FIELDS = {
     "name",
@@ -78,6 +82,7 @@ class FaultSpec:
     hresult: int | None = None
     transport: str | None = None
     times: int | None = None  # None: every time
+    when: str | None = None  # cut: "before" or "after" the worker ran
     seconds: float | None = None
 
 
@@ -180,8 +185,19 @@ def _fault(checker: _Checker, data: Any, path: str) -> FaultSpec:
         raise checker.fail(path, f"must be a mapping, got {data!r}")
     times = checker.integer(data, "times", f"{path}.times", low=1)
     if "transport" in data:
-        checker.unknown(data, {"transport", "times", "seconds"}, f"{path}.")
+        checker.unknown(data, {"transport", "times", "seconds", "operation", "when"}, f"{path}.")
         kind = checker.choice(data, "transport", f"{path}.transport", TRANSPORT_FAULTS, required=True)
+        if kind in EXECUTION_FAULTS:
+            operation = checker.choice(data, "operation", f"{path}.operation", EXECUTION_OPERATIONS, required=True)
+            when = data.get("when", "after")
+            if when not in ("before", "after") or (kind == "hold" and when != "after"):
+                raise checker.fail(f"{path}.when", f"must be 'before' or 'after' (cut only), got {when!r}")
+            if data.get("seconds") is not None:
+                raise checker.fail(f"{path}.seconds", f"only a slow fault takes seconds (this one is {kind!r})")
+            return FaultSpec(operation=operation, transport=kind, times=times, when=when)
+        for key in ("operation", "when"):
+            if key in data:
+                raise checker.fail(f"{path}.{key}", f"only hold and cut faults take {key} (this one is {kind!r})")
         seconds = data.get("seconds")
         if kind == "slow":
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:

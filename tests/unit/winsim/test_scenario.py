@@ -92,3 +92,30 @@ def test_duplicate_names_and_unknown_top_level_fields(tmp_path):
     assert [h.name for h in hosts] == ["a", "b"] and hosts[1].spec.faults[0].hresult == 0xC004F038
     with pytest.raises(ScenarioError, match="'hosts' must be a non-empty list"):
         load_specs({"hosts": []})
+
+
+def test_hold_and_cut_target_one_worker_operation():
+    faults = [
+        {"transport": "hold", "operation": "apply"},
+        {"transport": "cut", "operation": "probe", "when": "before", "times": 1},
+    ]
+    spec = WindowsHost.from_spec({**BASE, "faults": faults}).spec
+    assert [(f.transport, f.operation, f.when) for f in spec.faults] == [
+        ("hold", "apply", "after"),
+        ("cut", "probe", "before"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fault,field",
+    [
+        ({"transport": "hold"}, "operation"),
+        ({"transport": "cut", "operation": "activate"}, "operation"),
+        ({"transport": "cut", "operation": "apply", "when": "during"}, "when"),
+        ({"transport": "hold", "operation": "apply", "when": "before"}, "when"),
+        ({"transport": "slow", "seconds": 1, "operation": "apply"}, "operation"),
+    ],
+)
+def test_hold_and_cut_faults_are_checked(fault, field):
+    with pytest.raises(ScenarioError, match=f"faults\\[0\\]\\.{field}"):
+        WindowsHost.from_spec({**BASE, "faults": [fault]})

@@ -102,6 +102,8 @@ def test_worker_round_trip_with_stdin_in_chunks(endpoint):
         "rejected": 0,
         "http_500": 0,
         "delayed": 0,
+        "reply_hold": 0,
+        "reply_cut": 0,
     }
 
 

@@ -332,8 +332,28 @@ class WindowsHost:
                 "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
                 "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
                 "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
+                **self._kms_host_counters(),
             },
             "products": [] if self.product is None else [self._product_row(self.product)],
+        }
+
+    def _kms_host_counters(self) -> dict[str, int]:
+        """The service's KMS host properties (Volume Activation Technical Reference, "WMI Properties and Methods",
+        technet ff793441): IsKeyManagementServiceMachine is 1 when KMS is enabled on the computer; the current
+        count is -1 (4294967295 through the uint32) on a machine that is not a KMS host. A CSVLK host here is
+        enabled and has served 25 clients (the activation threshold of server KMS clients, RequiredClientCount);
+        installing a GVLK makes it a client, which reads as never a host (the sources are silent on what the
+        counters keep: zeroed is the reading that leaves only the flag and the key to tell)."""
+        if self.product is not None and self.product.key_type == "csvlk":
+            return {
+                "IsKeyManagementServiceMachine": 1,
+                "KeyManagementServiceCurrentCount": 25,
+                "KeyManagementServiceTotalRequests": 25,
+            }
+        return {
+            "IsKeyManagementServiceMachine": 0,
+            "KeyManagementServiceCurrentCount": 2**32 - 1,
+            "KeyManagementServiceTotalRequests": 0,
         }
 
     def _product_row(self, product: _Product) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import soap
-from .winrs import Handler, WinRSService
+from .winrs import ConnectionCut, Handler, WinRSService
 
 LOOPBACK = "127.0.0.1"
 FAULT_KINDS = ("refused", "http_500", "slow")
@@ -59,8 +59,11 @@ class TransportFault:
 
 
 def transport_faults(faults: t.Iterable[t.Mapping[str, t.Any]]) -> list[TransportFault]:
-    """The transport entries of a host's ``faults`` list (entries for worker operations are skipped)."""
-    return [TransportFault.from_spec(spec) for spec in faults if "transport" in spec]
+    """The transport entries of a host's ``faults`` list (entries for worker operations, and hold/cut of one
+    worker execution, which the handler raises as ReplyLost, are skipped)."""
+    return [
+        TransportFault.from_spec(spec) for spec in faults if "transport" in spec and spec["transport"] in FAULT_KINDS
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +162,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             message_id = request.message_id
             address = f"http://{LOOPBACK}:{self.server.server_address[1]}{site.path}"
             body = site.service.handle(request, address, self.client_address[0])
+        except ConnectionCut:
+            self.close_connection = True  # no answer: the client sees the connection drop
+            return
         except soap.WSManFault as fault:
             self._reply(
                 500, soap.fault_response(message_id, fault, site.service.host), "application/soap+xml;charset=UTF-8"

@@ -18,7 +18,17 @@ Handler = t.Callable[[dict[str, t.Any]], dict[str, t.Any]]
 # Raw bytes per Receive reply, so a reply stays well under the default 150 KiB MaxEnvelopeSize once base64-encoded.
 RECEIVE_CHUNK = 64 * 1024
 STATUS_CONTROL_C_EXIT = -1073741510  # 0xC000013A, what a process killed by ctrl_c exits with
-STAT_NAMES = ("requests", "shells", "winrs_commands", "worker_executions", "rejected", "http_500", "delayed")
+STAT_NAMES = (
+    "requests",
+    "shells",
+    "winrs_commands",
+    "worker_executions",
+    "rejected",
+    "http_500",
+    "delayed",
+    "reply_hold",
+    "reply_cut",
+)
 # What Ansible.Basic's ExitJson() prints for a module with no options and no changes
 # (ansible.windows/ansible-core Ansible.Basic.cs: ExitJson adds changed=false and invocation.module_args).
 BASELINE_RESULT = {"changed": False, "invocation": {"module_args": {}}}
@@ -35,6 +45,7 @@ class _Command:
     exit_code: int = -1
     out_pos: int = 0
     err_pos: int = 0
+    lost: str = ""  # "hold" or "cut": the reply never arrives (ReplyLost)
 
 
 def _shell_not_found(shell_id: str | None) -> soap.WSManFault:
@@ -53,6 +64,20 @@ def _command_not_found(command_id: str | None) -> soap.WSManFault:
         f"The request for the Windows Remote Shell failed because the command {command_id} was not found.",
         2150858771,
     )
+
+
+class ReplyLost(Exception):
+    """Raised by a handler for a worker execution whose reply never arrives: ``hold`` leaves the command running
+    (Receive answers the OperationTimeout fault for ever, as WinRS does while a process runs), ``cut`` drops the
+    connection of the next Receive without an answer."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class ConnectionCut(Exception):
+    """The endpoint closes this request's connection without an answer."""
 
 
 class WinRSService:
@@ -186,6 +211,11 @@ class WinRSService:
         try:
             result = self._handler(dict(request.module_args))
             output = json.dumps(result, separators=(",", ":"))
+        except ReplyLost as lost:
+            self.count(f"reply_{lost.kind}")
+            with self._cond:
+                command.lost = lost.kind
+            return
         except Exception as exc:  # the module would report an unhandled exception the same way
             failure = {
                 "changed": False,
@@ -215,6 +245,8 @@ class WinRSService:
         commands, command = self._command(request, "rsp:Receive/rsp:DesiredStream")
         timeout = request.operation_timeout if request.operation_timeout is not None else 60.0
         with self._cond:
+            if command.lost == "cut":
+                raise ConnectionCut(command.id)
             if not self._cond.wait_for(lambda: command.finished or command.id not in commands, timeout):
                 raise soap.operation_timeout_fault()
             if command.id not in commands:

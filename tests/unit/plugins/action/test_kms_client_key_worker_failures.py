@@ -181,7 +181,8 @@ def test_worker_failure_before_any_step_keeps_the_target_and_names_the_plan() ->
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "failed" and result["failed"] is True and "unreachable" not in result
     assert result["msg"].startswith(
-        "The worker failed during apply: Cannot load CIM session: RPC server unavailable. Planned: "
+        "The worker failed during apply: Cannot load CIM session: RPC server unavailable. "
+        "The host was read again: nothing changed. Run this task again. Planned: "
     )
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
@@ -189,7 +190,7 @@ def test_worker_failure_before_any_step_keeps_the_target_and_names_the_plan() ->
     assert result["changed"] is False and result["steps"] == [] and host.writes == 0
 
 
-def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> None:
+def test_worker_failure_after_the_steps_ran_reads_the_host_again_and_reports_it_converted() -> None:
     host = make_host(spec(key_type="mak", partial_key="3V66T"))
     probe_error = "volume_activation.kms.kms_client_key cannot read SoftwareLicensingService (0x80041003): denied"
 
@@ -198,12 +199,16 @@ def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> Non
             return answer
         return {"changed": False, "failed": True, "msg": probe_error, "steps": answer["steps"]}
 
-    result = run_action(Rewritten(host, probe_fails_after_apply), {"kms_host": KMS})
+    calls: list[dict[str, Any]] = []
+    result = run_action(Rewritten(host, probe_fails_after_apply), {"kms_host": KMS}, calls=calls)
     gvlk = gvlk_for("ServerDatacenter", 20348)
-    assert result["status"] == "failed" and result["failed"] is True
-    assert result["msg"].startswith(f"The worker failed during apply: {probe_error}. Planned: ")
-    assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
+    assert [c["operation"] for c in calls] == ["probe", "apply", "probe"]
+    assert result["status"] == "converted" and result["failed"] is False
+    assert result["msg"].startswith(
+        f"The worker failed during apply: {probe_error}. The host was read again: it reports what was planned."
+    )
     assert result["changed"] is True and host.writes > 0
+    assert result["partial_product_key"] == {"before": "3V66T", "after": gvlk[-5:]}
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
         (a, "0x00000000")
         for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate")
@@ -211,7 +216,7 @@ def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> Non
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
 
-def test_unusable_probe_after_apply_keeps_the_steps_that_ran() -> None:
+def test_unusable_probe_after_apply_reads_the_host_again() -> None:
     host = make_host(spec(key_type="mak", partial_key="3V66T"))
     worker_warning = "SoftwareLicensingService answered slowly"
 
@@ -219,15 +224,15 @@ def test_unusable_probe_after_apply_keeps_the_steps_that_ran() -> None:
         answer["warnings"] = [worker_warning]
         return unwrap_products(answer) if operation == "apply" else answer
 
-    result = run_action(Rewritten(host, broken_probe_after_apply), {"kms_host": KMS})
+    calls: list[dict[str, Any]] = []
+    result = run_action(Rewritten(host, broken_probe_after_apply), {"kms_host": KMS}, calls=calls)
     gvlk = gvlk_for("ServerDatacenter", 20348)
-    assert result["status"] == "failed" and result["failed"] is True
+    assert [c["operation"] for c in calls] == ["probe", "apply", "probe"]
     assert result["msg"].startswith(
-        "The steps ran but the worker's probe afterwards is not usable: "
-        "probe.products is dict, expected a list. Planned: "
+        "The steps ran but the worker's reply afterwards is not usable: "
+        "probe.products is dict, expected a list. The host was read again: it reports what was planned."
     )
-    assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
-    assert result["changed"] is True and len(result["steps"]) == 5 and host.writes > 0
+    assert result["status"] == "converted" and result["changed"] is True and host.writes > 0
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
     assert result["warnings"] == [worker_warning]
 
@@ -241,14 +246,13 @@ def test_worker_failure_that_says_unreachable_is_reported_unreachable(operation:
         return lost if op == operation else answer
 
     result = run_action(Rewritten(host, lost_at), {"kms_host": KMS})
-    assert result["unreachable"] is True and result["failed"] is True and result["status"] == "failed"
     assert result["msg"].startswith(f"The worker failed during {operation}: winrm: the connection to host1 was reset")
-    assert result["changed"] is False
-    if operation == "apply":
+    if operation == "apply":  # the steps ran on the host; read again, it is converted
+        assert result["status"] == "converted" and result["changed"] is True and "unreachable" not in result
         assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk_for("ServerDatacenter", 20348)
-        assert "Planned: install the KMS client key" in result["msg"]
     else:
-        assert result["edition"] is None and result["gvlk"] is None
+        assert result["unreachable"] is True and result["failed"] is True and result["status"] == "failed"
+        assert result["changed"] is False and result["edition"] is None and result["gvlk"] is None
 
 
 @pytest.mark.parametrize("check_mode", [False, True])

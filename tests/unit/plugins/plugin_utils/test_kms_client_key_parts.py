@@ -48,6 +48,9 @@ def probe(products: list[dict[str, Any]], **service: Any) -> dict[str, Any]:
         "KeyManagementServiceLookupDomain": "",
         "DiscoveredKeyManagementServiceMachineName": "",
         "DiscoveredKeyManagementServiceMachinePort": 0,
+        "IsKeyManagementServiceMachine": 0,
+        "KeyManagementServiceCurrentCount": 4294967295,
+        "KeyManagementServiceTotalRequests": 0,
     }
     svc.update(service)
     return {

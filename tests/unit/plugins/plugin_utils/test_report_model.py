@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_model as model
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, unreachable_message
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
     CSV_COLUMNS,
     render_csv,
@@ -285,7 +286,7 @@ def test_module_result_fields_are_carried_over(report):
 def test_unreachable_not_run_and_failed_without_status(report):
     rows = {row["host"]: row for row in report["hosts"]}
     results = fleet_results()
-    assert rows["srv-down"]["message"] == results["srv-down"]["msg"]
+    assert rows["srv-down"]["message"] == unreachable_message(results["srv-down"]["msg"])
     assert rows["srv-never"]["message"] == model.NOT_RUN_MESSAGE
     assert rows["srv-early-fail"]["message"] == results["srv-early-fail"]["msg"]
     assert rows["srv-when-false"]["message"] == "Conditional result was False"
@@ -524,7 +525,7 @@ def test_html_host_table(report):
     assert header[:2] == ["Host", "Status"] and len(header) == 9
     rows = _host_rows(page)
     assert {host: cells[1] for host, cells in rows.items()} == EXPECTED_STATUS
-    assert rows["srv-down"][9] == fleet_results()["srv-down"]["msg"]
+    assert rows["srv-down"][9] == unreachable_message(fleet_results()["srv-down"]["msg"])
 
 
 def test_html_is_self_contained(report):
@@ -558,3 +559,16 @@ def test_html_marks_status_with_text_and_colour(report):
     html = render_html(report)
     for status in set(EXPECTED_STATUS.values()):
         assert re.search(rf'<span class="badge" style="[^"]+">{status}</span>', html)
+
+
+def test_a_result_the_task_timeout_ended_is_timed_out() -> None:
+    row = host_row("srv-hung", {"failed": True, "msg": "The task timed out", "timedout": {"period": 12}})
+    assert row["status"] == "timed_out"
+    assert "task timeout (12 s, kms_client_task_timeout)" in row["message"] and "run again" in row["message"]
+
+
+def test_unreachable_message_explains_winrm() -> None:
+    row = host_row("srv-down", {"unreachable": True, "msg": "HTTPConnectionPool: [Errno 111] Connection refused"})
+    assert row["status"] == "unreachable"
+    for words in ("WinRM listener", "ansible_user/ansible_password", "firewall", "[Errno 111] Connection refused"):
+        assert words in row["message"]

@@ -1,0 +1,12 @@
+"""Action plugin tests: the probe's transport retries do not wait."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kms_client_key, "PROBE_RETRY_DELAY", 0)
