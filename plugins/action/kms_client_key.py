@@ -22,6 +22,12 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state 
     ProbeError,
     parse_probe,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import (
+    KmsRoute,
+    RouteError,
+    parse_route,
+    request,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
     ARGUMENT_SPEC,
     OptionError,
@@ -63,19 +69,30 @@ class ActionModule(ActionBase):
 
     def _convert(self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
         """Probe, plan, apply and verify one host; ``warnings`` collects what the result should warn about."""
-        probe = self._worker({"operation": "probe"}, task_vars)
+        route_args = request(options)
+        probe_args: dict[str, Any] = {"operation": "probe"}
+        if route_args is not None:
+            probe_args["kms_route"] = route_args
+        probe = self._worker(probe_args, task_vars)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe)
         try:
             before = parse_probe(probe.get("probe"))
         except ProbeError as exc:
             return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True)
+        route: KmsRoute | None = None
+        route_problem = ""
+        if route_args is not None:
+            try:
+                route = parse_route(probe.get("kms_route"))
+            except RouteError as exc:
+                route_problem = str(exc)
 
-        planned = plan(before, options)
+        planned = plan(before, options, route, route_problem)
         warnings += self._warnings(before, probe)
         check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
         if not planned.steps or check_mode:
-            return _result.build(before, planned, check_mode=check_mode, diff=diff)
+            return self._with_route(_result.build(before, planned, check_mode=check_mode, diff=diff), route)
 
         applied = self._worker({"operation": "apply", "steps": planned.steps}, task_vars)
         if applied.get("failed") or applied.get("unreachable"):
@@ -88,7 +105,14 @@ class ActionModule(ActionBase):
             )
             return self._after_apply(failure, planned, before, applied)
         outcome = assess(planned, before, list(applied.get("steps") or []), after)
-        return _result.build(before, planned, check_mode=False, diff=diff, outcome=outcome, after=after)
+        built = _result.build(before, planned, check_mode=False, diff=diff, outcome=outcome, after=after)
+        return self._with_route(built, route)
+
+    @staticmethod
+    def _with_route(result: dict[str, Any], route: KmsRoute | None) -> dict[str, Any]:
+        """The pre-flight's answer, as data, in the result (None when it was not run)."""
+        result["kms_route"] = route.as_dict() if route else None
+        return result
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

@@ -27,6 +27,7 @@ def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
         "kms": None,
         "activation": not_attempted(),
         "steps": [],
+        "kms_route": None,
     }
 
 
@@ -106,6 +107,7 @@ def build(
         "kms": real_after.kms.as_dict(),
         "activation": activation,
         "steps": steps,
+        "kms_route": None,
         "ansible_facts": {"kms_client": facts(real_after, plan, status)},
     }
     if plan.skip_reason:
