@@ -234,3 +234,11 @@ def test_max_fail_percentage_stops_further_batches_and_reports_them_not_run(tmp_
     }
     assert executions == {"a-kms-host-1": 1, "b-kms-host-2": 1, "c-mak-1": 0, "d-mak-2": 0}
     assert run.returncode == 2, run.stdout
+
+
+def test_limit_reports_the_limited_hosts(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    run, report = _run(fleet, tmp_path, "limited", "--limit", "srv2022-dc-01,ws-win10-pro-01")
+
+    assert _statuses(report) == {"srv2022-dc-01": "converted", "ws-win10-pro-01": "converted"}
+    assert _executions(fleet)["srv2016-dc-01"] == 0
+    assert run.returncode == 0, run.stdout
