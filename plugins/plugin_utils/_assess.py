@@ -19,7 +19,6 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner imp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
 
 
-
 def not_attempted() -> dict[str, Any]:
     """The ``activation`` result of a run that did not call Activate()."""
     return {"attempted": False, "hresult": None, "symbol": None, "message": None}

@@ -112,6 +112,3 @@ def spec(
         base.update(os_sku=8, caption="Microsoft Windows Server 2022 Datacenter", installation_type="Server")
     base.update(extra)
     return base
-
-
-

@@ -315,7 +315,9 @@ def test_route_tries_every_address_of_the_named_host_in_its_own_family():
 
 
 def test_route_of_a_name_that_does_not_resolve_and_of_a_dropped_route():
-    assert route(host(network={"addresses": {"gone": []}}), machine="gone")["attempts"][0]["outcome"] == "name_not_found"
+    assert (
+        route(host(network={"addresses": {"gone": []}}), machine="gone")["attempts"][0]["outcome"] == "name_not_found"
+    )
     down = route(host(kms={"reachable": False}), machine="kms01", timeout_ms=10)
     assert [a["outcome"] for a in down["attempts"]] == ["timed_out"]
 
@@ -349,7 +351,6 @@ def test_activation_follows_the_same_network_model():
     h = host(key_type="retail", kms={"machine": "kms01"}, network=network)
     apply(h, {"action": "install_product_key", "product_key": SRV2022_DC})
     assert apply(h, {"action": "activate"})["steps"][0]["hresult"] == 0xC004F074
-
 
 
 # -- activate ---------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 The .ps1 declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
 ``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``) and
-``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``). Ansible.Basic rejects unknown options, missing required ones and values it
-cannot convert, with the messages reproduced here; missing step arguments are not its business (the
-step then runs with a null argument, as on Windows).
+``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``).
+Ansible.Basic rejects unknown options, missing required ones and values it cannot convert, with the
+messages reproduced here; missing step arguments are not its business (the step then runs with a null
+argument, as on Windows).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def _convert(name: str, value: Any, kind: str, context: str) -> Any:
             return value
         if str(value).lower() in ("true", "yes", "1", "false", "no", "0"):
             return str(value).lower() in ("true", "yes", "1")
-        raise ArgumentError(f"argument for {name} is of type System.String and we were unable to convert to bool{context}")
+        raise ArgumentError(
+            f"argument for {name} is of type System.String and we were unable to convert to bool{context}"
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():

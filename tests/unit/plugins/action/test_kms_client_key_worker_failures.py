@@ -71,7 +71,10 @@ def test_unknown_hresult_is_shown_in_hex() -> None:
 
 @pytest.mark.parametrize("failure", ["refused", "timed_out"])
 def test_licensed_host_keeps_its_key_when_the_named_kms_host_does_not_answer(failure: str) -> None:
-    network = {"addresses": {KMS: ["10.0.0.10", "2001:db8::10"]}, "unreachable": {"10.0.0.10": failure, "2001:db8::10": failure}}
+    network = {
+        "addresses": {KMS: ["10.0.0.10", "2001:db8::10"]},
+        "unreachable": {"10.0.0.10": failure, "2001:db8::10": failure},
+    }
     host = make_host(spec(key_type="mak", partial_key="3V66T", network=network))
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_host": KMS}, calls=calls)
@@ -98,7 +101,14 @@ def test_kms_host_name_not_found_keeps_the_key_and_says_so() -> None:
     result = run_action(host, {"kms_host": KMS})
     assert result["status"] == "kms_unreachable" and "name not found" in result["msg"]
     assert result["kms_route"]["attempts"] == [
-        {"name": KMS, "address": None, "family": None, "port": 1688, "outcome": "name_not_found", "message": "No such host is known"}
+        {
+            "name": KMS,
+            "address": None,
+            "family": None,
+            "port": 1688,
+            "outcome": "name_not_found",
+            "message": "No such host is known",
+        }
     ]
 
 
@@ -266,8 +276,7 @@ def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> Non
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
     assert result["changed"] is True and host.writes > 0
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
-        (a, "0x00000000")
-        for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "activate")
+        (a, "0x00000000") for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "activate")
     ]
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
