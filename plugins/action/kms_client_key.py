@@ -33,6 +33,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._options imp
     OptionError,
     Options,
     build_options,
+    override_warnings,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, plan
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
@@ -60,6 +61,7 @@ class ActionModule(ActionBase):
             result = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True)
         else:
             secrets |= set(options.gvlk_overrides.values())
+            warnings += override_warnings(options)
             result = self._convert(options, task_vars, warnings)
         if warnings:
             result["warnings"] = warnings

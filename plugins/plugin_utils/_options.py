@@ -8,12 +8,14 @@ is allowed, except for product keys, which are never echoed.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.module_utils._gvlk_table import ENTRIES, NO_KEY_EDITIONS
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES
 
 # AVMA guests are activated by their Hyper-V host; converting one is opted into with convert_from.
@@ -258,3 +260,27 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         tcp_timeout=timeout,
         on_kms_unreachable=on_kms_unreachable,
     )
+
+
+def known_edition_ids() -> tuple[str, ...]:
+    """Every EditionID the catalog knows (with a published key or without one)."""
+    ids = {i for entry in ENTRIES for i in entry.edition_ids} | {i for e in NO_KEY_EDITIONS for i in e.edition_ids}
+    return tuple(sorted(ids))
+
+
+def override_warnings(options: Options) -> list[str]:
+    """A warning for each override naming an EditionID the catalog does not know, with the nearest known one."""
+    known = known_edition_ids()
+    by_lower = {i.lower(): i for i in known}
+    warnings = []
+    for name in options.gvlk_overrides:
+        edition = name.split("@", 1)[0]
+        if edition.lower() in by_lower:
+            continue
+        nearest = difflib.get_close_matches(edition, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {nearest[0]}?)" if nearest else ""
+        warnings.append(
+            f"gvlk_overrides names the EditionID '{edition}', which the catalog does not know{hint}; it applies only "
+            "to a host that reports exactly that EditionID or LicenseFamily"
+        )
+    return warnings

@@ -9,6 +9,7 @@ import pytest
 from unit.utils.action_harness import (
     KMS,
     executions,
+    gvlk_for,
     make_host,
     run_action,
     spec,
@@ -16,6 +17,7 @@ from unit.utils.action_harness import (
 
 INVALID_OPTIONS = [
     ({"kms_host": "kms_01!.corp"}, ["kms_host", "kms_01!.corp"]),
+    ({"kms_host": "https://kms01.corp.example.com"}, ["give a host name, not a URL"]),
     ({"kms_host": "10.0.0.999"}, ["kms_host", "10.0.0.999"]),
     ({"kms_host": "fd00::5"}, ["kms_host", "brackets"]),
     ({"kms_host": "[fd00::zz]:1688"}, ["kms_host", "IPv6"]),
@@ -89,3 +91,11 @@ def test_tcp_timeout_zero_skips_the_route_test_only_with_on_kms_unreachable_conv
 
 
 # --------------------------------------------------------------------------- editions and key types
+
+
+def test_override_for_an_unknown_edition_id_warns_with_the_nearest_known_one() -> None:
+    key = gvlk_for("ServerStandard", 20348)
+    result = run_action(make_host(spec(key_type="retail")), {"gvlk_overrides": {"ServerStandrad": key}})
+    assert any("did you mean ServerStandard?" in w for w in result.get("warnings", [])), result.get("warnings")
+    known = run_action(make_host(spec(key_type="retail")), {"gvlk_overrides": {"ServerAzureCor": key}})
+    assert not any("does not know" in w for w in known.get("warnings", []))
