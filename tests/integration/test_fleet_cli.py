@@ -34,7 +34,7 @@ SCENARIO = {
             "key_type": "oem",
             "faults": [{"transport": "refused"}],
         },
-    ]
+    ],
 }
 
 
