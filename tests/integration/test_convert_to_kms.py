@@ -242,3 +242,17 @@ def test_limit_reports_the_limited_hosts(fleet: Fleet, tmp_path: pathlib.Path) -
     assert _statuses(report) == {"srv2022-dc-01": "converted", "ws-win10-pro-01": "converted"}
     assert _executions(fleet)["srv2016-dc-01"] == 0
     assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [('{"kms_client_kms_host": ""}', "kms_host is empty"), ('{"kms_client_kms_port": 0}', "kms_port 0")],
+)
+def test_empty_kms_host_and_port_zero_are_errors_not_dropped(tmp_path: pathlib.Path, extra: str, said: str) -> None:
+    with Fleet(BATCH_SCENARIO) as fleet:
+        run, report = _run(fleet, tmp_path, "bad", "--limit", "c-mak-1", "-e", extra)
+        writes = fleet.hosts["c-mak-1"].writes
+
+    (row,) = report["hosts"]
+    assert (row["status"], writes) == ("failed", 0) and said in row["message"], row
+    assert run.returncode == 2
