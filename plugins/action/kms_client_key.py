@@ -26,11 +26,18 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state 
     parse_step_results,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import (
+    KmsRoute,
+    RouteError,
+    parse_route,
+    request,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
     ARGUMENT_SPEC,
     OptionError,
     Options,
     build_options,
+    override_warnings,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, plan
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
@@ -63,6 +70,7 @@ class ActionModule(ActionBase):
             result, mode = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True), None
         else:
             secrets |= set(options.gvlk_overrides.values())
+            warnings += override_warnings(options)
             result, mode = self._convert(options, task_vars, warnings)
         result = _result.with_facts(result, mode)
         if warnings:
@@ -78,15 +86,23 @@ class ActionModule(ActionBase):
 
         ``warnings`` collects what the result should warn about.
         """
-        probe = self._probe(task_vars)
+        route_args = request(options)
+        probe = self._probe(task_vars, route_args)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None
         try:
             before = parse_probe(probe.get("probe"))
         except ProbeError as exc:
             return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True), None
+        route: KmsRoute | None = None
+        route_problem = ""
+        if route_args is not None:
+            try:
+                route = parse_route(probe.get("kms_route"))
+            except RouteError as exc:
+                route_problem = str(exc)
 
-        planned = plan(before, options)
+        planned = plan(before, options, route, route_problem)
         warnings += self._warnings(before, probe)
         if before.addon_keys and before.product is None:
             warnings.append(
@@ -94,6 +110,14 @@ class ActionModule(ActionBase):
                 + ", ".join(before.addon_keys)
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
             )
+        result, mode = self._carry_out(planned, before, task_vars)
+        result["kms_route"] = route.as_dict() if route else None  # the pre-flight's answer, as data
+        return result, mode
+
+    def _carry_out(
+        self, planned: Plan, before: HostState, task_vars: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], str]:
+        """Report the plan (check mode, or nothing to do) or apply it and judge what the host reports after."""
         check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
         if not planned.steps or check_mode:
             return _result.build(before, planned, diff=diff), "check" if check_mode else "apply"
@@ -158,14 +182,18 @@ class ActionModule(ActionBase):
         except ProbeError:
             return []
 
-    def _probe(self, task_vars: dict[str, Any] | None) -> dict[str, Any]:
-        """The probe, retried on transport errors (PROBE_ATTEMPTS); the last error propagates (unreachable)."""
+    def _probe(self, task_vars: dict[str, Any] | None, route_args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The probe (with the KMS route pre-flight when asked), retried on transport errors (PROBE_ATTEMPTS);
+        the last error propagates (unreachable)."""
+        args: dict[str, Any] = {"operation": "probe"}
+        if route_args is not None:
+            args["kms_route"] = route_args
         for attempt in range(1, PROBE_ATTEMPTS):
             try:
-                return self._worker({"operation": "probe"}, task_vars)
+                return self._worker(args, task_vars)
             except Exception:  # any transport error: the probe reads only, so sending it again is safe
                 time.sleep(PROBE_RETRY_DELAY * attempt)
-        return self._worker({"operation": "probe"}, task_vars)
+        return self._worker(args, task_vars)
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

@@ -116,18 +116,132 @@ function Get-PrimaryProduct {
     $products[0]
 }
 
-function Test-TcpConnection([string]$HostName, [int]$Port, [int]$TimeoutMs) {
-    $client = New-Object System.Net.Sockets.TcpClient
-    try {
-        $attempt = $client.BeginConnect($HostName, $Port, $null, $null)
-        if (-not $attempt.AsyncWaitHandle.WaitOne($TimeoutMs)) {
-            throw (New-Object System.Net.Sockets.SocketException 10060)  # WSAETIMEDOUT
+function Get-RouteOutcome([Exception]$Exception) {
+    while ($Exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $Exception.InnerException) {
+        $Exception = $Exception.InnerException
+    }
+    if ($Exception -is [System.Net.Sockets.SocketException]) {
+        switch ([string]$Exception.SocketErrorCode) {
+            'ConnectionRefused' { return 'refused' }
+            'TimedOut' { return 'timed_out' }
+            'HostNotFound' { return 'name_not_found' }
+            'NoData' { return 'name_not_found' }
+            'HostUnreachable' { return 'timed_out' }
+            'NetworkUnreachable' { return 'timed_out' }
         }
-        $client.EndConnect($attempt)
     }
-    finally {
-        $client.Close()
+    if ($Exception -is [System.ArgumentException]) {
+        return 'invalid_argument'
     }
+    'error'
+}
+
+function New-RouteAttempt([string]$Name, $Address, [int]$Port, [string]$Outcome, [string]$Message) {
+    $family = $null
+    if ($null -ne $Address) {
+        $family = 'ipv4'
+        if ($Address.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6) {
+            $family = 'ipv6'
+        }
+        $Address = $Address.ToString()
+    }
+    [ordered]@{ name = $Name; address = $Address; family = $family; port = $Port; outcome = $Outcome; message = $Message }
+}
+
+function Test-KmsAddress([string]$Name, [int]$Port, [int]$TimeoutMs) {
+    # Every address the name resolves to, each with a socket of its own family (a TcpClient built without
+    # a family is IPv4 only on .NET Framework).
+    try {
+        $addresses = @([System.Net.Dns]::GetHostAddresses($Name))
+    }
+    catch {
+        return , @(New-RouteAttempt $Name $null $Port (Get-RouteOutcome $_.Exception) $_.Exception.Message)
+    }
+    $attempts = @()
+    foreach ($address in $addresses) {
+        $socket = New-Object System.Net.Sockets.Socket $address.AddressFamily, ([System.Net.Sockets.SocketType]::Stream), ([System.Net.Sockets.ProtocolType]::Tcp)
+        try {
+            $pending = $socket.BeginConnect($address, $Port, $null, $null)
+            if ($pending.AsyncWaitHandle.WaitOne($TimeoutMs)) {
+                $socket.EndConnect($pending)
+                $attempts += New-RouteAttempt $Name $address $Port 'connected' ''
+            }
+            else {
+                $attempts += New-RouteAttempt $Name $address $Port 'timed_out' ''
+            }
+        }
+        catch {
+            $attempts += New-RouteAttempt $Name $address $Port (Get-RouteOutcome $_.Exception) $_.Exception.Message
+        }
+        finally {
+            $socket.Close()
+        }
+    }
+    , $attempts
+}
+
+function Get-HostDomain {
+    [System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().DomainName
+}
+
+function Test-KmsRoute($Route, $Service) {
+    # The route Activate() takes once the planned steps ran: the given or configured KMS host, else the
+    # _vlmcs._tcp SRV records of the lookup domain. Each attempt is data; nothing here changes the host.
+    $timeoutMs = [int]$Route.timeout_ms
+    $machine = [string]$Route.machine
+    if (-not $machine -and $Route.use_configured) {
+        $machine = [string]$Service.KeyManagementServiceMachine
+    }
+    if ($machine) {
+        $port = [int]$Route.port
+        if ($port -eq 0 -and $Route.use_configured) {
+            $port = [int]$Service.KeyManagementServicePort
+        }
+        if ($port -eq 0) {
+            $port = 1688
+        }
+        return [ordered]@{ machine = $machine; port = $port; srv = $null; attempts = @(Test-KmsAddress $machine $port $timeoutMs) }
+    }
+    $domain = [string]$Route.lookup_domain
+    if (-not $domain) {
+        $domain = [string]$Service.KeyManagementServiceLookupDomain
+    }
+    if (-not $domain) {
+        $domain = Get-HostDomain
+    }
+    $srv = [ordered]@{ domain = $domain; outcome = 'found'; targets = @(); message = '' }
+    $attempts = @()
+    if (-not $domain) {
+        $srv.outcome = 'no_domain'
+        return [ordered]@{ machine = $null; port = 0; srv = $srv; attempts = $attempts }
+    }
+    try {
+        $records = @(Resolve-DnsName -Name "_vlmcs._tcp.$domain" -Type SRV -DnsOnly -ErrorAction Stop |
+            Where-Object { $_.Type -eq 'SRV' } | Sort-Object -Property Priority, @{ Expression = 'Weight'; Descending = $true })
+    }
+    catch {
+        $srv.outcome = 'error'
+        if ($_.Exception -is [System.ComponentModel.Win32Exception] -and $_.Exception.NativeErrorCode -eq 9003) {
+            $srv.outcome = 'name_not_found'  # DNS_ERROR_RCODE_NAME_ERROR
+        }
+        $srv.message = $_.Exception.Message
+        return [ordered]@{ machine = $null; port = 0; srv = $srv; attempts = $attempts }
+    }
+    if ($records.Count -eq 0) {
+        $srv.outcome = 'name_not_found'
+    }
+    $srv.targets = @($records | ForEach-Object { [ordered]@{ name = [string]$_.NameTarget; port = [int]$_.Port } })
+    foreach ($record in $records) {
+        $attempts += @(Test-KmsAddress ([string]$record.NameTarget) ([int]$record.Port) $timeoutMs)
+        if ($attempts[-1].outcome -eq 'connected') {
+            break
+        }
+    }
+    $port = 0
+    if ($records.Count -gt 0) {
+        $port = [int]$records[0].Port
+    }
+    [ordered]@{ machine = $null; port = $port; srv = $srv; attempts = $attempts }
 }
 
 $StepActions = @{
@@ -139,7 +253,6 @@ $StepActions = @{
     clear_kms_port = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServicePort }
     set_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName SetKeyManagementServiceLookupDomain -Arguments @{ LookupDomain = [string]$Step.domain } }
     clear_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServiceLookupDomain }
-    test_tcp = { param($Step) Test-TcpConnection -HostName $Step.host -Port $Step.port -TimeoutMs $Step.timeout_ms }
     activate = { param($Step) Invoke-CimMethod -InputObject (Get-PrimaryProduct) -MethodName Activate }
 }
 
@@ -174,8 +287,16 @@ $spec = @{
                 machine = @{ type = 'str' }
                 port = @{ type = 'int' }
                 domain = @{ type = 'str' }
-                host = @{ type = 'str' }
-                timeout_ms = @{ type = 'int' }
+            }
+        }
+        kms_route = @{
+            type = 'dict'
+            options = @{
+                machine = @{ type = 'str' }
+                port = @{ type = 'int' }
+                lookup_domain = @{ type = 'str' }
+                use_configured = @{ type = 'bool'; default = $true }
+                timeout_ms = @{ type = 'int'; default = 3000 }
             }
         }
     }
@@ -203,5 +324,15 @@ try {
 }
 catch {
     $module.FailJson("$WorkerName $($_.Exception.Message)", $_)
+}
+if ($null -ne $module.Params.kms_route) {
+    try {
+        $module.Result.kms_route = Test-KmsRoute $module.Params.kms_route $module.Result.probe.service
+    }
+    catch {
+        # A test that cannot run is its own outcome, never a licensing error.
+        $module.Result.kms_route = [ordered]@{ machine = $null; port = 0; srv = $null; attempts = @(
+            New-RouteAttempt ([string]$module.Params.kms_route.machine) $null 0 'error' $_.Exception.Message) }
+    }
 }
 $module.ExitJson()

@@ -198,8 +198,8 @@ files:
 summary:
   description:
     - Number of hosts per status, statuses in the order compliant, converted, would_convert, activation_failed,
-      failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped, timed_out, unreachable,
-      not_run. Statuses no host has are left out.
+      kms_unreachable, failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped,
+      timed_out, unreachable, not_run. Statuses no host has are left out.
   returned: success
   type: dict
   sample: {compliant: 3, would_convert: 5, is_kms_host: 1, unreachable: 1}

@@ -18,9 +18,6 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._hresults im
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, same_name
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
 
-# Steps whose failure is an activation failure (the key, if installed, is kept).
-_ACTIVATION_STEPS = ("activate", "test_tcp")
-
 
 def not_attempted() -> dict[str, Any]:
     """The ``activation`` result of a run that did not call Activate()."""
@@ -167,7 +164,7 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
 
     activation = not_attempted()
     activation["attempted"] = any(r.get("action") == "activate" for r in results)
-    if failed_step is not None and failed_step.get("action") in _ACTIVATION_STEPS:
+    if failed_step is not None and failed_step.get("action") == "activate":
         info = lookup(code)
         activation.update(
             hresult=info.hex, symbol=info.symbol, message=describe(code, str(failed_step.get("message") or ""))
@@ -181,18 +178,13 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
     if failed_step is not None:
         action = failed_step.get("action")
         detail = describe(code, str(failed_step.get("message") or ""))
-        if action in _ACTIVATION_STEPS:
+        if action == "activate":
             kept = (
                 f" The KMS client key (partial key {after.partial_product_key}) is installed and kept."
                 if plan.key_change and after.key_type == KeyType.GVLK
                 else ""
             )
-            what = (
-                "Activation failed"
-                if action == "activate"
-                else f"The KMS host {failed_step.get('host', '')} did not answer the TCP test, so activation was not tried"
-            )
-            return outcome(Status.ACTIVATION_FAILED, True, f"{what}: {detail}{kept}")
+            return outcome(Status.ACTIVATION_FAILED, True, f"Activation failed: {detail}{kept}")
         return outcome(Status.FAILED, True, f"Step {action} failed: {detail}{_key_left(plan, after)} Planned: {done}.")
     planned = [s["action"] for s in plan.steps]
     if len(results) < len(planned):
@@ -210,6 +202,9 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
             True,
             "The steps reported success but the host state does not match: " + "; ".join(problems) + ".",
         )
+    if plan.route_failure:
+        activation.update(message=f"Activation was not tried: {plan.route_failure}")
+        return outcome(Status.ACTIVATION_FAILED, True, f"Done: {done}. {activation['message']}")
     if activation["attempted"] and not after.is_licensed:
         activation.update(message=f"Activate() returned success but the license status is {after.license_status_name}.")
         return outcome(Status.ACTIVATION_FAILED, True, activation["message"])

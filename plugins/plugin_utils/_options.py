@@ -9,15 +9,18 @@ is allowed, except for product keys, which are never echoed.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.module_utils._gvlk_table import ENTRIES, NO_KEY_EDITIONS
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES
 
-DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "avma", "none"]
+# AVMA guests are activated by their Hyper-V host; converting one is opted into with convert_from.
+DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "none"]
 DEFAULT_TCP_TIMEOUT = 3
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -30,6 +33,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "gvlk_overrides": {"type": "dict", "default": {}, "no_log": True},
     "on_unsupported": {"type": "str", "default": "fail", "choices": ["fail", "skip"]},
     "tcp_timeout": {"type": "int", "default": DEFAULT_TCP_TIMEOUT},
+    "on_kms_unreachable": {"type": "str", "default": "keep", "choices": ["keep", "convert"]},
 }
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
@@ -53,6 +57,7 @@ class Options:
     gvlk_overrides: dict[str, str] = field(default_factory=dict)
     on_unsupported: str = "fail"
     tcp_timeout: int = DEFAULT_TCP_TIMEOUT
+    on_kms_unreachable: str = "keep"
 
     def override_for(self, edition_id: str | None, build: int | None) -> tuple[str, str] | None:
         """The override that applies (``EditionID@build`` first, then ``EditionID``): (name, key)."""
@@ -87,6 +92,8 @@ def parse_kms_host(value: str) -> tuple[str, int | None]:
     )
     if not text:
         raise OptionError(f"kms_host is empty; expected {allowed}")
+    if "://" in text or "/" in text:
+        raise OptionError(f"kms_host '{value}' is a URL or a path; give a host name, not a URL (expected {allowed})")
     port_text: str | None = None
     if text.startswith("["):
         end = text.find("]")
@@ -231,8 +238,14 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
     convert_from = _convert_from(params, problems)
     overrides = _overrides(params, is_valid_product_key, problems)
     timeout = _given(params, "tcp_timeout", DEFAULT_TCP_TIMEOUT)
+    on_kms_unreachable = params.get("on_kms_unreachable") or "keep"
     if not 0 <= timeout <= 120:
         problems.append(f"tcp_timeout {timeout} is out of range; expected 0 (no TCP test) to 120 seconds")
+    elif timeout == 0 and on_kms_unreachable == "keep":
+        problems.append(
+            "tcp_timeout 0 turns off the KMS route test that keeps licensed hosts from losing their activation; "
+            "set on_kms_unreachable: convert as well to convert them without it"
+        )
     if problems:
         raise OptionError("; ".join(problems))
 
@@ -246,4 +259,29 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         gvlk_overrides=overrides,
         on_unsupported=params.get("on_unsupported") or "fail",
         tcp_timeout=timeout,
+        on_kms_unreachable=on_kms_unreachable,
     )
+
+
+def known_edition_ids() -> tuple[str, ...]:
+    """Every EditionID the catalog knows (with a published key or without one)."""
+    ids = {i for entry in ENTRIES for i in entry.edition_ids} | {i for e in NO_KEY_EDITIONS for i in e.edition_ids}
+    return tuple(sorted(ids))
+
+
+def override_warnings(options: Options) -> list[str]:
+    """A warning for each override naming an EditionID the catalog does not know, with the nearest known one."""
+    known = known_edition_ids()
+    by_lower = {i.lower(): i for i in known}
+    warnings = []
+    for name in options.gvlk_overrides:
+        edition = name.split("@", 1)[0]
+        if edition.lower() in by_lower:
+            continue
+        nearest = difflib.get_close_matches(edition, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {nearest[0]}?)" if nearest else ""
+        warnings.append(
+            f"gvlk_overrides names the EditionID '{edition}', which the catalog does not know{hint}; it applies only "
+            "to a host that reports exactly that EditionID or LicenseFamily"
+        )
+    return warnings

@@ -11,8 +11,13 @@ Precedence (first match wins):
 3. the catalog cannot identify the edition (no override)      -> ``unknown_edition`` refusal
 4. the edition has no published key (no override)             -> ``unsupported_edition`` refusal
 5. the key must change but its type is not in convert_from    -> ``skipped``
-6. nothing to change                                          -> ``compliant``
-7. otherwise the steps below                                  -> ``would_convert`` / applied
+6. the key must change on a licensed host whose KMS route
+   failed the pre-flight (``on_kms_unreachable: keep``)       -> ``kms_unreachable``, the key stays
+7. nothing to change                                          -> ``compliant``
+8. otherwise the steps below                                  -> ``would_convert`` / applied
+
+An unlicensed host whose route failed is converted (it has no activation to lose) without calling
+Activate(); the outcome is ``activation_failed`` naming the route failure.
 
 Refusals fail the task with ``on_unsupported: fail`` and become ``skipped`` (with ``skip_reason``
 naming the refusal) with ``on_unsupported: skip``.
@@ -30,6 +35,7 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
     resolve,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import KmsRoute
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     STEPS,
@@ -74,6 +80,7 @@ class Plan:
     steps: list[dict[str, Any]] = field(default_factory=list)
     key_change: bool = False
     expected: dict[str, Any] = field(default_factory=dict)
+    route_failure: str = ""  # why the KMS route pre-flight failed (empty when it passed or was not run)
 
     @property
     def changes(self) -> bool:
@@ -208,14 +215,38 @@ def expected_kms(state: HostState, options: Options) -> dict[str, Any]:
     }
 
 
-def _tcp_step(state: HostState, options: Options) -> dict[str, Any] | None:
-    if options.tcp_timeout <= 0:
-        return None
+def route_failure(state: HostState, options: Options, route: KmsRoute | None, problem: str = "") -> str:
+    """Why the KMS route the host will use after the plan is not known to work; empty when it answered."""
+    if problem:
+        return f"The KMS route could not be tested: {problem}."
+    if route is None:
+        return ""
     wanted = expected_kms(state, options)
-    if not wanted["machine"]:
-        return None
-    host = wanted["machine"].strip("[]")
-    return {"action": "test_tcp", "host": host, "port": wanted["port"], "timeout_ms": options.tcp_timeout * 1000}
+    machine = (wanted["machine"] or "").strip("[]")
+    if machine and (not same_name(route.machine, machine) or route.port != wanted["port"]):
+        return (
+            f"The worker tested the KMS host {route.machine or 'found through DNS'} port {route.port}, "
+            f"not {machine} port {wanted['port']}."
+        )
+    if not machine and route.srv is None:
+        return "The worker tested no _vlmcs._tcp SRV lookup although the host will discover its KMS host through DNS."
+    return route.failure()
+
+
+def _kms_unreachable(state: HostState, options: Options, target: Target, failure: str) -> Plan:
+    wanted = expected_kms(state, options)
+    kms = wanted["machine"] or "found through DNS (_vlmcs._tcp)"
+    return Plan(
+        target,
+        Status.KMS_UNREACHABLE,
+        (
+            f"The key was not replaced: the host is licensed ({state.key_type} key, partial key "
+            f"{state.partial_product_key}) and the KMS host {kms} (port {wanted['port']}) is not reachable from it, "
+            f"so a KMS client key would leave it unactivated. {failure} Run again once the route works, or set "
+            "on_kms_unreachable: convert to replace the key anyway."
+        ),
+        failed=True,
+    )
 
 
 def _refuse(target: Target, options: Options) -> Plan:
@@ -262,8 +293,12 @@ def _evaluation_plan(state: HostState, options: Options) -> Plan:
     return _refuse(_evaluation_refusal(state), options)
 
 
-def plan(state: HostState, options: Options) -> Plan:
-    """The plan for one probed host (see the module docstring for the precedence)."""
+def plan(state: HostState, options: Options, route: KmsRoute | None = None, route_problem: str = "") -> Plan:
+    """The plan for one probed host (see the module docstring for the precedence).
+
+    ``route`` is the probe's KMS route pre-flight (None when it was not run); ``route_problem`` says why its
+    answer could not be read.
+    """
     if state.key_type == KeyType.CSVLK or state.kms_host_signal:
         return _refuse(_kms_host_refusal(state), options)
     if state.key_type == KeyType.EVAL:
@@ -289,15 +324,16 @@ def plan(state: HostState, options: Options) -> Plan:
             ),
         )
 
+    failure = route_failure(state, options, route, route_problem)
+    if key_change and state.is_licensed and failure and options.on_kms_unreachable == "keep":
+        return _kms_unreachable(state, options, target, failure)
+
     steps: list[dict[str, Any]] = []
     if key_change:
         steps += [{"action": "install_product_key", "product_key": target.gvlk}, {"action": "refresh_license_status"}]
     steps += _kms_steps(state, options)
-    activate = options.activate and (key_change or not state.is_licensed)
+    activate = options.activate and (key_change or not state.is_licensed) and not failure
     if activate:
-        tcp = _tcp_step(state, options)
-        if tcp:
-            steps.append(tcp)
         steps.append({"action": "activate"})
 
     expected = {
@@ -306,6 +342,18 @@ def plan(state: HostState, options: Options) -> Plan:
         "license_status": "licensed" if activate or (state.is_licensed and not key_change) else None,
         "kms": expected_kms(state, options),
     }
+    wants_activation = options.activate and (key_change or not state.is_licensed)
+    unactivated = f" Activation would not be tried: {failure}" if failure and wants_activation else ""
+    if not steps and failure and wants_activation:
+        return Plan(
+            target,
+            Status.ACTIVATION_FAILED,
+            f"The host holds the KMS client key of {name} but is {state.license_status_name}; activation was "
+            f"not tried: {failure}",
+            failed=True,
+            expected=expected,
+            route_failure=failure,
+        )
     if not steps:
         return Plan(
             target,
@@ -320,10 +368,11 @@ def plan(state: HostState, options: Options) -> Plan:
     return Plan(
         target,
         Status.WOULD_CONVERT,
-        f"Would {describe_steps(steps, state, target)}.",
+        f"Would {describe_steps(steps, state, target)}.{unactivated}",
         steps=steps,
         key_change=key_change,
         expected=expected,
+        route_failure=failure if wants_activation else "",
     )
 
 

@@ -22,6 +22,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.CONVERTED.value: ("#0969da", "#ddf4ff"),
     Status.WOULD_CONVERT.value: ("#9a6700", "#fff8c5"),
     Status.ACTIVATION_FAILED.value: ("#bc4c00", "#fff1e5"),
+    Status.KMS_UNREACHABLE.value: ("#953800", "#ffe7d1"),
     Status.FAILED.value: ("#cf222e", "#ffebe9"),
     Status.UNSUPPORTED_EDITION.value: ("#8250df", "#fbefff"),
     Status.EVALUATION_EDITION.value: ("#6639ba", "#ece2ff"),

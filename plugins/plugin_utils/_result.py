@@ -68,6 +68,7 @@ def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
         "kms": None,
         "activation": not_attempted(),
         "steps": [],
+        "kms_route": None,
     }
     return result
 
@@ -133,6 +134,7 @@ def build(
         "kms": real_after.kms.as_dict(),
         "activation": activation,
         "steps": steps,
+        "kms_route": None,
     }
     if plan.skip_reason:
         result["skip_reason"] = plan.skip_reason

@@ -34,6 +34,7 @@ class Status(str, Enum):
     CONVERTED = "converted"
     WOULD_CONVERT = "would_convert"
     ACTIVATION_FAILED = "activation_failed"
+    KMS_UNREACHABLE = "kms_unreachable"
     FAILED = "failed"
     UNSUPPORTED_EDITION = ("unsupported_edition", "module", True)
     EVALUATION_EDITION = ("evaluation_edition", "module", True)
@@ -107,9 +108,6 @@ STEPS: dict[str, StepDefinition] = {
             "set_kms_lookup_domain", ("domain",), describe="set the KMS lookup domain to {domain} (was {domain_was})"
         ),
         StepDefinition("clear_kms_lookup_domain", describe="clear the KMS lookup domain {domain_was}"),
-        StepDefinition(
-            "test_tcp", ("host", "port", "timeout_ms"), changes_state=False, describe="test TCP {host}:{port}"
-        ),
         StepDefinition("activate", describe="activate (license status was {license_status})"),
     )
 }

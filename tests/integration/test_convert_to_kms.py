@@ -31,7 +31,7 @@ REFUSED = {
     "ws-win10-home-01": "unsupported_edition",
 }
 UNREACHABLE = {"ws-win11-pro-offline-01"}
-KMS_DOWN = "ws-win10-ent-branch-01"  # its KMS host does not answer: the key installs, activation fails
+KMS_DOWN = "ws-win10-ent-branch-01"  # licensed MAK, its KMS host does not answer: the key stays
 ALREADY_COMPLIANT = {"srv2019-std-01"}
 TO_CONVERT = {
     "srv2012r2-std-01",
@@ -50,7 +50,7 @@ TO_CONVERT = {
 
 
 def _audit_expectation() -> dict[str, str]:
-    expected = dict.fromkeys(TO_CONVERT | {KMS_DOWN}, "would_convert")
+    expected = dict.fromkeys(TO_CONVERT, "would_convert") | {KMS_DOWN: "kms_unreachable"}
     expected |= dict.fromkeys(ALREADY_COMPLIANT, "compliant")
     expected |= REFUSED | dict.fromkeys(UNREACHABLE, "unreachable")
     return expected
@@ -125,21 +125,27 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
 
     statuses = _statuses(report)
     assert {host for host, status in statuses.items() if status == "converted"} == TO_CONVERT
-    assert statuses[KMS_DOWN] == "activation_failed"
+    assert statuses[KMS_DOWN] == "kms_unreachable"
+    kept = next(row for row in report["hosts"] if row["host"] == KMS_DOWN)
+    assert "kms01.corp.example.com" in kept["message"] and "port 1688" in kept["message"], kept
+    assert "timed out" in kept["message"] and "on_kms_unreachable: convert" in kept["message"], kept
     assert {host: statuses[host] for host in REFUSED} == REFUSED
     assert {host: statuses[host] for host in ALREADY_COMPLIANT | UNREACHABLE} == {
         **dict.fromkeys(ALREADY_COMPLIANT, "compliant"),
         **dict.fromkeys(UNREACHABLE, "unreachable"),
     }
     after = _licensing(fleet)
-    for name in TO_CONVERT | {KMS_DOWN}:
+    for name in TO_CONVERT:
         spec = fleet.hosts[name].spec
         key = gvlk_catalog.resolve(edition_id=spec.edition_id, build=spec.build).gvlk
         assert (after[name]["key_type"], after[name]["partial_product_key"]) == ("gvlk", key[-5:]), name
-        assert after[name]["license_status"] == ("oob_grace" if name == KMS_DOWN else "licensed"), name
-    for name in set(REFUSED) | ALREADY_COMPLIANT | UNREACHABLE:
+        assert after[name]["license_status"] == "licensed", name
+    # The licensed host whose KMS host does not answer keeps its MAK and its activation.
+    assert (after[KMS_DOWN]["key_type"], after[KMS_DOWN]["license_status"]) == ("mak", "licensed")
+    assert fleet.hosts[KMS_DOWN].writes == 0 and fleet.hosts[KMS_DOWN].worker_executions == 1
+    for name in set(REFUSED) | ALREADY_COMPLIANT | UNREACHABLE | {KMS_DOWN}:
         assert after[name] == before[name], f"{name} must not change"
-    assert run.returncode == 2  # the activation failure and the unreachable host need attention
+    assert run.returncode == 2  # the host kept for its KMS route and the unreachable host need attention
 
 
 def test_second_run_changes_nothing_and_costs_one_worker_execution(fleet: Fleet, tmp_path: pathlib.Path) -> None:
@@ -228,3 +234,25 @@ def test_max_fail_percentage_stops_further_batches_and_reports_them_not_run(tmp_
     }
     assert executions == {"a-kms-host-1": 1, "b-kms-host-2": 1, "c-mak-1": 0, "d-mak-2": 0}
     assert run.returncode == 2, run.stdout
+
+
+def test_limit_reports_the_limited_hosts(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    run, report = _run(fleet, tmp_path, "limited", "--limit", "srv2022-dc-01,ws-win10-pro-01")
+
+    assert _statuses(report) == {"srv2022-dc-01": "converted", "ws-win10-pro-01": "converted"}
+    assert _executions(fleet)["srv2016-dc-01"] == 0
+    assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [('{"kms_client_kms_host": ""}', "kms_host is empty"), ('{"kms_client_kms_port": 0}', "kms_port 0")],
+)
+def test_empty_kms_host_and_port_zero_are_errors_not_dropped(tmp_path: pathlib.Path, extra: str, said: str) -> None:
+    with Fleet(BATCH_SCENARIO) as fleet:
+        run, report = _run(fleet, tmp_path, "bad", "--limit", "c-mak-1", "-e", extra)
+        writes = fleet.hosts["c-mak-1"].writes
+
+    (row,) = report["hosts"]
+    assert (row["status"], writes) == ("failed", 0) and said in row["message"], row
+    assert run.returncode == 2

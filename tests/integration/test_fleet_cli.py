@@ -24,6 +24,7 @@ ENV = {
     "ANSIBLE_NOCOLOR": "1",
 }
 SCENARIO = {
+    "defaults": {"kms": {"dns": "kms01.corp.example.com"}},
     "hosts": [
         {"name": "srv2022-dc-01", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"},
         {
@@ -33,7 +34,7 @@ SCENARIO = {
             "key_type": "oem",
             "faults": [{"transport": "refused"}],
         },
-    ]
+    ],
 }
 
 

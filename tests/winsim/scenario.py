@@ -7,6 +7,7 @@ vocabulary; every error names the host and the field.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,11 @@ _HOST_FIELDS = {
     "kms",
     "accepts_keys",
     "faults",
+    "network",
 }
+_NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable"}
+ROUTE_FAILURES = ("refused", "timed_out")
+DEFAULT_DOMAIN = "corp.example.com"
 _KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable"}
 _SCENARIO_FIELDS = {"hosts", "defaults", "description"}
 
@@ -72,6 +77,22 @@ class KmsSpec:
     lookup_domain: str = ""
     dns: str | None = None
     reachable: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What DNS and the network answer this host (the KMS route pre-flight and Activate()).
+
+    ``srv``: ``_vlmcs._tcp`` answers per domain, (target, port) in answer order; a domain without an entry
+    has no record (name not found). ``addresses``: the A/AAAA answers per name; a name listed with no
+    address does not resolve, a name not listed resolves to one IPv4 address (``default_address``).
+    ``unreachable``: per address, ``refused`` or ``timed_out``; other addresses follow ``kms.reachable``.
+    """
+
+    domain: str = DEFAULT_DOMAIN
+    srv: dict[str, tuple[tuple[str, int], ...]] | None = None
+    addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,7 @@ class HostSpec:
     kms: KmsSpec = field(default_factory=KmsSpec)
     accepts_keys: tuple[str, ...] = ()
     faults: tuple[FaultSpec, ...] = ()
+    network: NetworkSpec = field(default_factory=NetworkSpec)
 
     @property
     def evaluation(self) -> bool:
@@ -230,6 +252,54 @@ def _kms(checker: _Checker, data: Any) -> KmsSpec:
     )
 
 
+def _address(checker: _Checker, value: Any, path: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise checker.fail(path, f"must be an IPv4 or IPv6 address, got {value!r}") from None
+
+
+def _network(checker: _Checker, data: Any) -> NetworkSpec:
+    if data is None:
+        return NetworkSpec()
+    if not isinstance(data, Mapping):
+        raise checker.fail("network", f"must be a mapping, got {data!r}")
+    checker.unknown(data, _NETWORK_FIELDS, "network.")
+    domain = checker.string(data, "domain", "network.domain") or DEFAULT_DOMAIN
+    srv = None
+    if data.get("srv") is not None:
+        if not isinstance(data["srv"], Mapping):
+            raise checker.fail("network.srv", "must map a domain to a list of {target, port} records")
+        srv = {}
+        for name, records in data["srv"].items():
+            if not isinstance(records, list):
+                raise checker.fail(f"network.srv.{name}", "must be a list of {target, port} records")
+            parsed = []
+            for index, record in enumerate(records):
+                path = f"network.srv.{name}[{index}]"
+                if not isinstance(record, Mapping):
+                    raise checker.fail(path, "must be a mapping with target and port")
+                checker.unknown(record, {"target", "port"}, f"{path}.")
+                target = cast(str, checker.string(record, "target", f"{path}.target", required=True))
+                port = cast(int, checker.integer(record, "port", f"{path}.port", required=True, high=65535))
+                parsed.append((target, port))
+            srv[str(name).lower().rstrip(".")] = tuple(parsed)
+    addresses = {}
+    for name, values in (data.get("addresses") or {}).items():
+        if not isinstance(values, list):
+            raise checker.fail(f"network.addresses.{name}", "must be a list of addresses")
+        addresses[str(name).lower().rstrip(".")] = tuple(
+            _address(checker, v, f"network.addresses.{name}[{i}]") for i, v in enumerate(values)
+        )
+    unreachable = {}
+    for address, failure in (data.get("unreachable") or {}).items():
+        path = f"network.unreachable.{address}"
+        if failure not in ROUTE_FAILURES:
+            raise checker.fail(path, f"must be one of: {', '.join(ROUTE_FAILURES)}; got {failure!r}")
+        unreachable[_address(checker, address, path)] = failure
+    return NetworkSpec(domain=domain.lower().rstrip("."), srv=srv, addresses=addresses, unreachable=unreachable)
+
+
 def parse_host(data: Mapping[str, Any]) -> HostSpec:
     """Validate one host spec (defaults already merged) and return it as a HostSpec."""
     if not isinstance(data, Mapping):
@@ -270,6 +340,7 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         kms=_kms(check, data.get("kms")),
         accepts_keys=tuple(normalize(k) for k in accepts),
         faults=tuple(_fault(check, f, f"faults[{i}]") for i, f in enumerate(faults)),
+        network=_network(check, data.get("network")),
     )
     if spec.key_type == "none":
         if spec.partial_key is not None:

@@ -96,15 +96,19 @@ def run_action(
     return result
 
 
+KMS = "kms01.corp.example.com"
+
+
 def spec(
     edition_id: str = "ServerDatacenter", build: int = 20348, key_type: str = "mak", **extra: Any
 ) -> dict[str, Any]:
-    """A scenario host spec; caption, SKU and installation type default to what the edition reports."""
-    base = {"name": "host1", "edition_id": edition_id, "build": build, "key_type": key_type}
+    """A scenario host spec; caption, SKU and installation type default to what the edition reports.
+
+    The host's network has a reachable KMS host published in DNS (``kms01.corp.example.com``) unless ``kms``
+    says otherwise.
+    """
+    base = {"name": "host1", "edition_id": edition_id, "build": build, "key_type": key_type, "kms": {"dns": KMS}}
     if edition_id == "ServerDatacenter" and build == 20348:
         base.update(os_sku=8, caption="Microsoft Windows Server 2022 Datacenter", installation_type="Server")
     base.update(extra)
     return base
-
-
-KMS = "kms01.corp.example.com"

@@ -297,20 +297,60 @@ def test_refresh_changes_nothing():
     }
 
 
-# -- test_tcp ---------------------------------------------------------------------------------------
+# -- kms_route ---------------------------------------------------------------------------------------
 
 
-def test_tcp_follows_reachability():
-    ok = apply(host(), {"action": "test_tcp", "host": "kms01", "port": 1688, "timeout_ms": 2000})
-    assert ok["steps"][0]["hresult"] == 0
-    down = host(kms={"dns": "kms01", "reachable": False})
-    step = apply(down, {"action": "test_tcp", "host": "kms01", "port": 1688, "timeout_ms": 2000})["steps"][0]
-    assert step["hresult"] == 0x8007274C and "did not properly respond" in step["message"]
-    assert apply(host(), {"action": "test_tcp", "port": 1688, "timeout_ms": 10})["steps"][0]["hresult"] == hr.E_POINTER
+def route(h: WindowsHost, **arguments) -> dict:
+    return h.run_worker({"operation": "probe", "kms_route": arguments})["kms_route"]
+
+
+def test_route_tries_every_address_of_the_named_host_in_its_own_family():
+    network = {"addresses": {"kms01": ["10.0.0.1", "2001:db8::1"]}, "unreachable": {"10.0.0.1": "refused"}}
+    answer = route(host(network=network), machine="kms01", port=1688)
+    assert [(a["address"], a["family"], a["outcome"]) for a in answer["attempts"]] == [
+        ("10.0.0.1", "ipv4", "refused"),
+        ("2001:db8::1", "ipv6", "connected"),
+    ]
+    assert answer["srv"] is None and answer["port"] == 1688
+
+
+def test_route_of_a_name_that_does_not_resolve_and_of_a_dropped_route():
     assert (
-        apply(host(), {"action": "test_tcp", "host": "k", "port": 70000, "timeout_ms": 10})["steps"][0]["hresult"]
-        == hr.COR_E_ARGUMENTOUTOFRANGE
+        route(host(network={"addresses": {"gone": []}}), machine="gone")["attempts"][0]["outcome"] == "name_not_found"
     )
+    down = route(host(kms={"reachable": False}), machine="kms01", timeout_ms=10)
+    assert [a["outcome"] for a in down["attempts"]] == ["timed_out"]
+
+
+def test_route_by_srv_uses_the_lookup_domain_then_the_host_domain():
+    network = {"domain": "corp.example.com", "srv": {"corp.example.com": [{"target": "kms01", "port": 1688}]}}
+    found = route(host(network=network), use_configured=False)
+    assert found["srv"]["outcome"] == "found" and found["attempts"][0]["name"] == "kms01"
+    missing = route(host(network=network), lookup_domain="other.example.com", use_configured=False)
+    assert missing["srv"] == {
+        "domain": "other.example.com",
+        "outcome": "name_not_found",
+        "targets": [],
+        "message": "_vlmcs._tcp.other.example.com : DNS name does not exist",
+    }
+    assert missing["attempts"] == []
+
+
+def test_route_uses_the_configured_kms_host_and_port_and_changes_nothing():
+    h = host(kms={"machine": "kms09", "port": 1700})
+    before = h.state()
+    answer = route(h)
+    assert (answer["machine"], answer["port"]) == ("kms09", 1700) and h.writes == 0
+    assert {k: v for k, v in h.state().items() if k != "worker_executions"} == {
+        k: v for k, v in before.items() if k != "worker_executions"
+    }
+
+
+def test_activation_follows_the_same_network_model():
+    network = {"addresses": {"kms01": ["10.0.0.1"]}, "unreachable": {"10.0.0.1": "refused"}}
+    h = host(key_type="retail", kms={"machine": "kms01"}, network=network)
+    apply(h, {"action": "install_product_key", "product_key": SRV2022_DC})
+    assert apply(h, {"action": "activate"})["steps"][0]["hresult"] == 0xC004F074
 
 
 # -- activate ---------------------------------------------------------------------------------------

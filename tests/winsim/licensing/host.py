@@ -24,7 +24,9 @@ the state those calls read and change. Behaviour and its sources:
 - KMS settings: Set* with an empty value or a port outside 1..65535 fail with 0x80070057 E_INVALIDARG;
   a cleared or never-set service port reads back 1688 (the contract's sample probe), the product-level
   KMS fields are 0/"" (nothing is set per product). Clearing always succeeds.
-- RefreshLicenseStatus changes nothing. test_tcp connects iff ``kms.reachable``, else 0x8007274C.
+- RefreshLicenseStatus changes nothing.
+- The KMS route pre-flight (probe argument ``kms_route``) and Activate() share one network model (the
+  scenario's ``network``, see :class:`winsim.scenario.NetworkSpec`); see :meth:`WindowsHost._route`.
 - Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel / LicenseIsAddon
   (null in the probe), and Name/Description use the Windows 7 wording.
 """
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -151,6 +154,7 @@ class WindowsHost:
         self.worker_executions += 1
         try:
             operation, steps, check_mode = worker_args.parse(dict(args))
+            route_args = worker_args.parse_route(dict(args))
         except worker_args.ArgumentError as error:
             return {"changed": False, "failed": True, "msg": str(error)}
         result: dict[str, Any] = {"changed": False}
@@ -175,6 +179,8 @@ class WindowsHost:
             )
             return result
         result["probe"] = self._probe()
+        if route_args is not None:
+            result["kms_route"] = self._route(route_args)
         return result
 
     def _take_fault(self, operation: str) -> int | None:
@@ -208,7 +214,6 @@ class WindowsHost:
             "clear_kms_port": lambda s: (self._clear("kms_port", None), None),
             "set_kms_lookup_domain": lambda s: (self._set_domain(s["domain"] or ""), None),
             "clear_kms_lookup_domain": lambda s: (self._clear("kms_lookup_domain", ""), None),
-            "test_tcp": self._test_tcp,
             "activate": self._activate,
         }
 
@@ -258,31 +263,111 @@ class WindowsHost:
         setattr(self, attribute, value)
         return hr.S_OK
 
-    def _test_tcp(self, step: dict[str, Any]) -> tuple[int, str | None]:
-        host, port, timeout = step["host"], step["port"], step["timeout_ms"] or 0
-        if host is None:
-            return hr.E_POINTER, "Value cannot be null.\r\nParameter name: hostname"
-        if port is None or not 0 <= port <= 65535:
-            return hr.COR_E_ARGUMENTOUTOFRANGE, (
-                "Specified argument was out of the range of valid values.\r\nParameter name: port"
-            )
-        if timeout < -1:
-            return hr.COR_E_ARGUMENTOUTOFRANGE, (
-                "Number must be either non-negative and less than or equal "
-                "to Int32.MaxValue or -1.\r\nParameter name: millisecondsTimeout"
-            )
-        if self.spec.kms.reachable and timeout != 0:
-            return hr.S_OK, None
-        return hr.WSAETIMEDOUT, None
+    # -- the network: DNS answers and TCP reachability -------------------------------------------------
+
+    def _srv_records(self, domain: str) -> tuple[tuple[str, int], ...]:
+        """The ``_vlmcs._tcp.<domain>`` SRV answer, (target, port) in answer order; empty when there is none.
+
+        Resolve-DnsName -Type SRV returns DnsRecord_SRV objects (NameTarget, Port, Priority, Weight)
+        (https://learn.microsoft.com/en-us/powershell/module/dnsclient/resolve-dnsname); KMS clients look the
+        record up in their own domain or the configured lookup domain
+        (https://learn.microsoft.com/en-us/windows-server/get-started/kms-create-host). A scenario without
+        ``network.srv`` answers ``kms.dns`` on port 1688 for every domain, as before the network model.
+        """
+        network = self.spec.network
+        if network.srv is None:
+            return ((self.spec.kms.dns, facts.KMS_DEFAULT_PORT),) if self.spec.kms.dns else ()
+        return network.srv.get(domain.lower().rstrip("."), ())
+
+    def _addresses(self, name: str) -> tuple[str, ...]:
+        """What Dns.GetHostAddresses answers: an address literal is itself, no entry resolves to one IPv4 address.
+
+        https://learn.microsoft.com/en-us/dotnet/api/system.net.dns.gethostaddresses: an IP address string is
+        returned without a lookup; a name that does not resolve raises SocketException (HostNotFound).
+        """
+        bare = name.strip("[]")
+        try:
+            return (str(ipaddress.ip_address(bare)),)
+        except ValueError:
+            pass
+        known = self.spec.network.addresses.get(bare.lower().rstrip("."))
+        if known is not None:
+            return known
+        digest = hashlib.sha256(bare.lower().encode()).digest()
+        return (f"198.51.100.{digest[0] % 254 + 1}",)
+
+    def _connect(self, address: str, timeout_ms: int) -> str:
+        """A Socket of the address's own family connecting (https://learn.microsoft.com/en-us/dotnet/api/
+        system.net.sockets.socket.-ctor): refused (WSAECONNREFUSED) and dropped (no answer before the wait ends)
+        as the scenario says; other addresses answer iff ``kms.reachable``. A zero wait never sees a connection.
+        """
+        failure = self.spec.network.unreachable.get(address)
+        if failure:
+            return failure
+        return "connected" if self.spec.kms.reachable and timeout_ms > 0 else "timed_out"
+
+    def _attempts(self, name: str, port: int, timeout_ms: int) -> list[dict[str, Any]]:
+        addresses = self._addresses(name)
+        if not addresses:
+            return [
+                {
+                    "name": name,
+                    "address": None,
+                    "family": None,
+                    "port": port,
+                    "outcome": "name_not_found",
+                    "message": "No such host is known",
+                }
+            ]
+        return [
+            {
+                "name": name,
+                "address": address,
+                "family": "ipv6" if ":" in address else "ipv4",
+                "port": port,
+                "outcome": self._connect(address, timeout_ms),
+                "message": "",
+            }
+            for address in addresses
+        ]
+
+    def _reaches(self, name: str, port: int) -> bool:
+        return any(a["outcome"] == "connected" for a in self._attempts(name, port, 1))
+
+    def _route(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The ``kms_route`` answer (docs/worker_contract.md): the named or configured KMS host, else SRV."""
+        configured = bool(args["use_configured"])
+        timeout = args["timeout_ms"] or 0
+        machine = args["machine"] or (self.kms_machine if configured else "") or None
+        if machine:
+            port = args["port"] or (self.kms_port if configured else None) or facts.KMS_DEFAULT_PORT
+            return {"machine": machine, "port": port, "srv": None, "attempts": self._attempts(machine, port, timeout)}
+        domain = args["lookup_domain"] or self.kms_lookup_domain or self.spec.network.domain
+        records = self._srv_records(domain)
+        attempts: list[dict[str, Any]] = []
+        for target, port in records:
+            attempts += self._attempts(target, port, timeout)
+            if attempts[-1]["outcome"] == "connected":
+                break
+        srv = {
+            "domain": domain,
+            "outcome": "found" if records else "name_not_found",
+            "targets": [{"name": t, "port": p} for t, p in records],
+            "message": "" if records else f"_vlmcs._tcp.{domain} : DNS name does not exist",
+        }
+        return {"machine": None, "port": records[0][1] if records else 0, "srv": srv, "attempts": attempts}
 
     # -- SoftwareLicensingProduct.Activate --------------------------------------------------------
 
     def _kms_target(self) -> tuple[str, int] | None:
+        """The KMS host Activate() uses: the configured one, else the first SRV record that answers."""
         if self.kms_machine:
             return self.kms_machine, self.kms_port or facts.KMS_DEFAULT_PORT
-        if self.spec.kms.dns:
-            return self.spec.kms.dns, facts.KMS_DEFAULT_PORT
-        return None
+        records = self._srv_records(self.kms_lookup_domain or self.spec.network.domain)
+        for target, port in records:
+            if self._reaches(target, port):
+                return target, port
+        return records[0] if records else None
 
     def _activate(self, _step: dict[str, Any]) -> tuple[int, str | None]:
         product = self.product
@@ -292,7 +377,7 @@ class WindowsHost:
             target = self._kms_target()
             if target is None:
                 return hr.DNS_ERROR_RCODE_NAME_ERROR, None
-            if not self.spec.kms.reachable:
+            if not self._reaches(*target):
                 return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE, None
             product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
             product.discovered_machine, product.discovered_port = target

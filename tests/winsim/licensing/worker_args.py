@@ -1,10 +1,11 @@
 """The worker's argument check, as Ansible.Basic performs it for kms_client_key.ps1's spec.
 
-The .ps1 declares ``operation`` (required, probe|apply) and ``steps`` (list of dicts with a required
-``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``,
-``host``, ``timeout_ms``). Ansible.Basic rejects unknown options, missing required ones and values it
-cannot convert, with the messages reproduced here; missing step arguments are not its business (the
-step then runs with a null argument, as on Windows).
+The .ps1 declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
+``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``) and
+``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``).
+Ansible.Basic rejects unknown options, missing required ones and values it cannot convert, with the
+messages reproduced here; missing step arguments are not its business (the step then runs with a null
+argument, as on Windows).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ _STEP_OPTIONS = {
     "machine": "str",
     "port": "int",
     "domain": "str",
-    "host": "str",
+}
+_ROUTE_OPTIONS = {
+    "machine": "str",
+    "port": "int",
+    "lookup_domain": "str",
+    "use_configured": "bool",
     "timeout_ms": "int",
 }
 _PYTHON_TYPES = {
@@ -44,6 +50,14 @@ def _convert(name: str, value: Any, kind: str, context: str) -> Any:
         return None
     if kind == "str":
         return value if isinstance(value, str) else str(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "yes", "1", "false", "no", "0"):
+            return str(value).lower() in ("true", "yes", "1")
+        raise ArgumentError(
+            f"argument for {name} is of type System.String and we were unable to convert to bool{context}"
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
@@ -85,11 +99,11 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
     """Return (operation, steps, check_mode) or raise ArgumentError with Ansible.Basic's message."""
     check_mode = bool(args.get("_ansible_check_mode", False))
     params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
-    unknown = [k for k in params if k not in ("operation", "steps")]
+    unknown = [k for k in params if k not in ("operation", "steps", "kms_route")]
     if unknown:
         raise ArgumentError(
             f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}. "
-            f"Supported parameters include: operation, steps"
+            f"Supported parameters include: kms_route, operation, steps"
         )
     if params.get("operation") is None:
         raise ArgumentError("missing required arguments: operation")
@@ -106,3 +120,27 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
             f"{_PYTHON_TYPES.get(type(steps), type(steps).__name__)} cannot be converted to a list"
         )
     return operation.lower(), [_step(s) for s in steps], check_mode
+
+
+def parse_route(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``kms_route`` argument as Ansible.Basic converts it (None when not given)."""
+    raw = args.get("kms_route")
+    if raw is None:
+        return None
+    context = " found in kms_route"
+    if not isinstance(raw, dict):
+        raise ArgumentError(
+            f"argument for kms_route is of type {_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were "
+            f"unable to convert to dict: {type(raw).__name__} cannot be converted to a dict"
+        )
+    unknown = [k for k in raw if k not in _ROUTE_OPTIONS]
+    if unknown:
+        raise ArgumentError(
+            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
+            f"Supported parameters include: {', '.join(sorted(_ROUTE_OPTIONS))}"
+        )
+    route = {name: _convert(name, raw.get(name), kind, context) for name, kind in _ROUTE_OPTIONS.items()}
+    # The .ps1 declares use_configured with default $true and timeout_ms with default 3000.
+    route["use_configured"] = True if route["use_configured"] is None else route["use_configured"]
+    route["timeout_ms"] = 3000 if route["timeout_ms"] is None else route["timeout_ms"]
+    return route

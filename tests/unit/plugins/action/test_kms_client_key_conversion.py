@@ -30,11 +30,17 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
         "install_product_key",
         "refresh_license_status",
         "set_kms_machine",
-        "test_tcp",
         "activate",
     ]
     assert calls[1]["steps"][0]["product_key"] == gvlk
-    assert calls[1]["steps"][3] == {"action": "test_tcp", "host": KMS, "port": 1688, "timeout_ms": 3000}
+    assert calls[0]["kms_route"] == {
+        "machine": KMS,
+        "port": None,
+        "lookup_domain": None,
+        "use_configured": True,
+        "timeout_ms": 3000,
+    }
+    assert result["kms_route"]["reachable"] is True and result["kms_route"]["machine"] == KMS
     assert result["key_type"] == {"before": "mak", "after": "gvlk"}
     assert result["partial_product_key"] == {"before": "3V66T", "after": gvlk[-5:]}
     assert result["license_status"] == {"before": "licensed", "after": "licensed"}
@@ -46,7 +52,7 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
         "symbol": "S_OK",
         "message": "Activated; license status licensed.",
     }
-    assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 5
+    assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 4
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
     facts = result["ansible_facts"]["kms_client"]
     assert facts["key_type"] == {"before": "mak", "after": "gvlk"}
@@ -62,7 +68,7 @@ def test_second_run_is_compliant_with_one_worker_execution() -> None:
     calls: list[dict[str, Any]] = []
     second = run_action(host, {"kms_host": KMS}, calls=calls)
     assert second["status"] == "compliant" and second["changed"] is False and second["failed"] is False
-    assert calls == [{"operation": "probe"}]
+    assert [c["operation"] for c in calls] == ["probe"]
     assert second["steps"] == []
 
 
@@ -79,7 +85,7 @@ def test_gvlk_of_another_edition_is_replaced() -> None:
     result = run_action(host, {}, calls=calls)
     assert result["status"] == "converted"
     assert result["partial_product_key"]["after"] == gvlk_for("ServerDatacenter", 20348)[-5:]
-    assert "test_tcp" not in [s["action"] for s in calls[1]["steps"]]  # DNS discovery: no name to test
+    assert result["kms_route"]["srv"]["outcome"] == "found"  # DNS discovery: the SRV record was tested
 
 
 def test_kms_settings_alone_are_a_change() -> None:
@@ -128,7 +134,7 @@ def test_conversion_without_activation_leaves_license_status_to_windows() -> Non
     assert result["status"] == "converted" and result["activation"]["attempted"] is False
 
 
-@pytest.mark.parametrize("key_type", ["mak", "retail", "oem", "avma", "none"])
+@pytest.mark.parametrize("key_type", ["mak", "retail", "oem", "none"])
 def test_default_convert_from_key_types_are_converted(key_type: str) -> None:
     result = run_action(make_host(spec(key_type=key_type)), {"kms_host": KMS})
     assert result["status"] == "converted" and result["key_type"] == {"before": key_type, "after": "gvlk"}
@@ -152,7 +158,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_host": KMS}, check_mode=True, diff=True, calls=calls)
     gvlk = gvlk_for("ServerDatacenter", 20348)
-    assert calls == [{"operation": "probe"}]
+    assert [c["operation"] for c in calls] == ["probe"]
     assert host.writes == 0 and host.worker_executions == 1
     assert result["status"] == "would_convert" and result["changed"] is True and result["failed"] is False
     assert result["steps"][0] == {
@@ -160,7 +166,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
         "partial_product_key": gvlk[-5:],
         "source": "catalog",
     }
-    assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "test_tcp", "activate"]
+    assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "activate"]
     assert result["diff"] == {
         "before": {
             "key_type": "mak",
@@ -356,7 +362,7 @@ def test_every_published_edition_converts_to_its_reference_key(
         ("mak", "would_convert"),
         ("retail", "would_convert"),
         ("oem", "would_convert"),
-        ("avma", "would_convert"),
+        ("avma", "skipped"),
         ("none", "would_convert"),
         ("csvlk", "is_kms_host"),
     ],

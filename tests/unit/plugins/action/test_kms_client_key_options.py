@@ -9,6 +9,7 @@ import pytest
 from unit.utils.action_harness import (
     KMS,
     executions,
+    gvlk_for,
     make_host,
     run_action,
     spec,
@@ -16,6 +17,7 @@ from unit.utils.action_harness import (
 
 INVALID_OPTIONS = [
     ({"kms_host": "kms_01!.corp"}, ["kms_host", "kms_01!.corp"]),
+    ({"kms_host": "https://kms01.corp.example.com"}, ["give a host name, not a URL"]),
     ({"kms_host": "10.0.0.999"}, ["kms_host", "10.0.0.999"]),
     ({"kms_host": "fd00::5"}, ["kms_host", "brackets"]),
     ({"kms_host": "[fd00::zz]:1688"}, ["kms_host", "IPv6"]),
@@ -75,14 +77,25 @@ def test_kms_host_forms(kms_host: str, machine: str, port: int | None) -> None:
     steps = calls[1]["steps"]
     assert {"action": "set_kms_machine", "machine": machine} in steps
     assert ({"action": "set_kms_port", "port": port} in steps) == (port not in (None, 1688))
-    tcp = next(s for s in steps if s["action"] == "test_tcp")
-    assert tcp["host"] == machine.strip("[]") and tcp["port"] == (port or 1688)
+    route = calls[0]["kms_route"]
+    assert route["machine"] == machine.strip("[]") and route["port"] == port
 
 
-def test_tcp_timeout_zero_skips_the_tcp_test() -> None:
+def test_tcp_timeout_zero_skips_the_route_test_only_with_on_kms_unreachable_convert() -> None:
     calls: list[dict[str, Any]] = []
-    run_action(make_host(spec(key_type="retail")), {"kms_host": KMS, "tcp_timeout": 0}, calls=calls)
-    assert "test_tcp" not in [s["action"] for s in calls[1]["steps"]]
+    options = {"kms_host": KMS, "tcp_timeout": 0, "on_kms_unreachable": "convert"}
+    result = run_action(make_host(spec(key_type="retail")), options, calls=calls)
+    assert "kms_route" not in calls[0] and result["kms_route"] is None
+    refused = run_action(make_host(spec(key_type="retail")), {"kms_host": KMS, "tcp_timeout": 0})
+    assert refused["failed"] is True and "on_kms_unreachable: convert" in refused["msg"]
 
 
 # --------------------------------------------------------------------------- editions and key types
+
+
+def test_override_for_an_unknown_edition_id_warns_with_the_nearest_known_one() -> None:
+    key = gvlk_for("ServerStandard", 20348)
+    result = run_action(make_host(spec(key_type="retail")), {"gvlk_overrides": {"ServerStandrad": key}})
+    assert any("did you mean ServerStandard?" in w for w in result.get("warnings", [])), result.get("warnings")
+    known = run_action(make_host(spec(key_type="retail")), {"gvlk_overrides": {"ServerAzureCor": key}})
+    assert not any("does not know" in w for w in known.get("warnings", []))

@@ -69,28 +69,100 @@ def test_unknown_hresult_is_shown_in_hex() -> None:
     assert "0xC004F0AA" in result["msg"]
 
 
-@pytest.mark.parametrize("code", [0x8007274C, 0x8007274D], ids=hex)
-def test_unreachable_kms_host_stops_before_activation(code: int) -> None:
-    host = make_host(spec(key_type="mak", faults=[{"operation": "test_tcp", "hresult": code}]))
+@pytest.mark.parametrize("failure", ["refused", "timed_out"])
+def test_licensed_host_keeps_its_key_when_the_named_kms_host_does_not_answer(failure: str) -> None:
+    network = {
+        "addresses": {KMS: ["10.0.0.10", "2001:db8::10"]},
+        "unreachable": {"10.0.0.10": failure, "2001:db8::10": failure},
+    }
+    host = make_host(spec(key_type="mak", partial_key="3V66T", network=network))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {"kms_host": KMS}, calls=calls)
+    assert result["status"] == "kms_unreachable" and result["failed"] is True and result["changed"] is False
+    assert [c["operation"] for c in calls] == ["probe"] and host.writes == 0 and host.worker_executions == 1
+    assert host.state()["key_type"] == "mak" and host.state()["license_status"] == "licensed"
+    assert KMS in result["msg"] and "port 1688" in result["msg"] and "on_kms_unreachable: convert" in result["msg"]
+    assert failure.replace("_", " ") in result["msg"] and "2001:db8::10" in result["msg"]
+    attempts = result["kms_route"]["attempts"]
+    assert [(a["address"], a["family"], a["outcome"]) for a in attempts] == [
+        ("10.0.0.10", "ipv4", failure),
+        ("2001:db8::10", "ipv6", failure),
+    ]
+
+
+def test_an_ipv6_only_kms_host_that_answers_is_a_working_route() -> None:
+    host = make_host(spec(key_type="mak", network={"addresses": {KMS: ["2001:db8::10"]}}))
     result = run_action(host, {"kms_host": KMS})
-    assert result["status"] == "activation_failed" and result["activation"]["attempted"] is False
-    assert result["activation"]["symbol"] == _hresults.lookup(code).symbol
-    assert [s["action"] for s in result["steps"]][-1] == "test_tcp"
-    assert result["key_type"]["after"] == "gvlk"
+    assert result["status"] == "converted" and result["kms_route"]["attempts"][0]["family"] == "ipv6"
 
 
-def test_no_kms_name_and_no_dns_record() -> None:
-    result = run_action(make_host(spec(key_type="mak")), {})
-    assert result["status"] == "activation_failed"
-    assert (
-        result["activation"]["hresult"] == "0x8007232B"
-        and result["activation"]["symbol"] == "DNS_ERROR_RCODE_NAME_ERROR"
-    )
+def test_kms_host_name_not_found_keeps_the_key_and_says_so() -> None:
+    host = make_host(spec(key_type="mak", network={"addresses": {KMS: []}}))
+    result = run_action(host, {"kms_host": KMS})
+    assert result["status"] == "kms_unreachable" and "name not found" in result["msg"]
+    assert result["kms_route"]["attempts"] == [
+        {
+            "name": KMS,
+            "address": None,
+            "family": None,
+            "port": 1688,
+            "outcome": "name_not_found",
+            "message": "No such host is known",
+        }
+    ]
 
 
-def test_kms_host_that_does_not_answer_activation() -> None:
-    result = run_action(make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False})), {})
-    assert result["status"] == "activation_failed" and result["activation"]["hresult"] == "0xC004F074"
+def test_no_srv_record_keeps_the_key_of_a_licensed_host() -> None:
+    host = make_host(spec(key_type="mak", kms={}, network={"srv": {}}))
+    result = run_action(host, {})
+    assert result["status"] == "kms_unreachable" and host.writes == 0
+    assert "_vlmcs._tcp.corp.example.com" in result["msg"] and result["kms_route"]["srv"]["outcome"] == "name_not_found"
+
+
+def test_srv_records_of_the_lookup_domain_are_tested_and_what_they_name() -> None:
+    network = {"srv": {"branch.example.com": [{"target": "kms02.branch.example.com", "port": 1700}]}}
+    host = make_host(spec(key_type="mak", kms={}, network=network))
+    result = run_action(host, {"kms_lookup_domain": "branch.example.com"})
+    assert result["status"] == "converted"
+    assert result["kms_route"]["srv"]["targets"] == [{"name": "kms02.branch.example.com", "port": 1700}]
+    assert result["kms_route"]["attempts"][0]["port"] == 1700
+
+
+def test_on_kms_unreachable_convert_replaces_the_key_anyway() -> None:
+    host = make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False}))
+    result = run_action(host, {"on_kms_unreachable": "convert"})
+    assert result["status"] == "activation_failed" and result["key_type"]["after"] == "gvlk"
+    assert result["activation"]["attempted"] is False and "did not answer" in result["activation"]["message"]
+
+
+def test_unlicensed_host_is_converted_without_a_route_and_activation_is_not_tried() -> None:
+    host = make_host(spec(key_type="retail", license_status="notification", kms={"dns": KMS, "reachable": False}))
+    calls: list[dict[str, Any]] = []
+    result = run_action(host, {}, calls=calls)
+    assert result["status"] == "activation_failed" and result["key_type"]["after"] == "gvlk"
+    assert "activate" not in [s["action"] for s in calls[1]["steps"]]
+    assert "Activation was not tried" in result["msg"] and result["activation"]["attempted"] is False
+
+
+def test_check_mode_predicts_kms_unreachable_with_one_read_only_execution() -> None:
+    host = make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False}))
+    result = run_action(host, {}, check_mode=True)
+    assert result["status"] == "kms_unreachable" and host.worker_executions == 1 and host.writes == 0
+
+
+def test_an_unreadable_route_answer_keeps_the_key() -> None:
+    host = make_host(spec(key_type="mak"))
+
+    class Garbled:
+        worker_executions = 0
+
+        def run_worker(self, args: dict[str, Any]) -> dict[str, Any]:
+            answer = host.run_worker(args)
+            answer["kms_route"] = {"attempts": [{"name": KMS, "port": 1688, "outcome": "maybe"}]}
+            return answer
+
+    result = run_action(Garbled(), {})
+    assert result["status"] == "kms_unreachable" and "could not be tested" in result["msg"] and host.writes == 0
 
 
 # ----------------------------------------------------------------------------- worker and connection
@@ -120,7 +192,7 @@ def test_step_success_with_a_state_that_does_not_match_is_failed() -> None:
             self.host = host
 
         def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
-            out = self.host.run_worker({"operation": "probe"})
+            out = self.host.run_worker({k: v for k, v in module_args.items() if k != "steps"} | {"operation": "probe"})
             if module_args["operation"] == "apply":
                 out["steps"] = [{"action": s["action"], "hresult": 0, "message": ""} for s in module_args["steps"]]
             return out
@@ -153,7 +225,6 @@ def planned_words(gvlk: str) -> list[str]:
         "Planned: install the KMS client key of Windows Server 2022 Datacenter "
         f"(partial key {gvlk[-5:]}, from catalog) replacing the mak key 3V66T",
         f"set the KMS host to {KMS} (was DNS discovery)",
-        f"test TCP {KMS}:1688",
         "activate (license status was licensed)",
     ]
 
@@ -210,8 +281,7 @@ def test_worker_failure_after_the_steps_ran_reads_the_host_again_and_reports_it_
     assert result["changed"] is True and host.writes > 0
     assert result["partial_product_key"] == {"before": "3V66T", "after": gvlk[-5:]}
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
-        (a, "0x00000000")
-        for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate")
+        (a, "0x00000000") for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "activate")
     ]
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
@@ -300,7 +370,7 @@ def test_worker_that_stops_early_without_an_error_is_failed_as_incomplete() -> N
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
     assert result["msg"] == (
         "The worker ran ['install_product_key', 'refresh_license_status'] of the planned steps "
-        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'test_tcp', 'activate'] "
+        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'activate'] "
         "and reported no error; the result is incomplete."
     )
     assert [s["action"] for s in result["steps"]] == ["install_product_key", "refresh_license_status"]

@@ -154,11 +154,32 @@ def test_step_argument_spec_matches_and_hides_the_product_key() -> None:
     assert text(hash_entries(STEP_OPTIONS["product_key"])["no_log"]) == "$true"
 
 
-def test_test_tcp_connects_with_a_timeout() -> None:
-    (helper,) = _called_functions(STEP_BLOCKS["test_tcp"])
-    words = code_words(helper)
-    assert {"System.Net.Sockets.TcpClient", "BeginConnect", "WaitOne", "EndConnect"} <= words
-    assert "System.Net.Sockets.SocketException" in code_words(FUNCTIONS["Get-HResult"])
+def test_kms_route_argument_spec_is_the_contract_arguments() -> None:
+    route = hash_entries(hash_entries(OPTIONS["kms_route"])["options"])
+    assert set(route) == set(CONTRACT["kms_route"]["arguments"])
+
+
+def test_kms_route_connects_each_address_with_a_socket_of_its_own_family() -> None:
+    words = code_words(FUNCTIONS["Test-KmsAddress"])
+    assert {"System.Net.Dns", "GetHostAddresses", "System.Net.Sockets.Socket", "AddressFamily"} <= words
+    assert {"BeginConnect", "WaitOne", "EndConnect"} <= words
+    assert "System.Net.Sockets.TcpClient" not in code_words(TREE)  # IPv4 only when built without a family
+
+
+def test_kms_route_reads_srv_records_as_objects() -> None:
+    (lookup,) = [c for c in commands(FUNCTIONS["Test-KmsRoute"]) if command_name(c) == "Resolve-DnsName"]
+    assert text(command_arguments(lookup)["-type"]) == "SRV"
+    assert {"NameTarget", "Port"} <= code_words(FUNCTIONS["Test-KmsRoute"])
+
+
+def test_kms_route_keys_and_outcomes_appear_in_the_worker() -> None:
+    route = CONTRACT["kms_route"]
+    strings = set(_walk_strings(TREE)) | {s.strip("'") for s in _walk_strings(TREE)}
+    names = {text(k) for k in walk(TREE) if k.type == "key_expression"} | code_words(TREE)
+    for outcome in route["outcomes"] + route["srv_outcomes"]:
+        assert outcome in strings, outcome
+    for key in route["result"] + route["srv"] + route["attempt"]:
+        assert key in names or key in strings, key
 
 
 def test_step_result_has_the_contract_keys_only() -> None:

@@ -162,7 +162,8 @@ def _valid(key: str) -> bool:
 
 def test_defaults() -> None:
     options = _options.build_options({}, _valid)
-    assert options.convert_from == ("retail", "oem", "mak", "avma", "none")
+    assert options.convert_from == ("retail", "oem", "mak", "none")  # AVMA guests are opted into
+    assert options.on_kms_unreachable == "keep"
     assert options.activate is True and options.on_unsupported == "fail" and options.kms_discovery == "unchanged"
 
 
