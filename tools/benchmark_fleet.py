@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.metadata
 import json
 import os
 import pathlib
@@ -333,9 +334,7 @@ def render(
 
 
 def _ansible_version() -> str:
-    from ansible.release import __version__
-
-    return f"ansible-core {__version__}"
+    return f"ansible-core {importlib.metadata.version('ansible-core')}"
 
 
 def write_document(figures: str, path: pathlib.Path) -> None:
