@@ -107,6 +107,11 @@ STEPS: dict[str, StepDefinition] = {
         ),
         StepDefinition("clear_kms_lookup_domain", describe="clear the KMS lookup domain {domain_was}"),
         StepDefinition(
+            "clear_product_kms_machine",
+            describe="clear the product-level KMS host {product_machine_was} (it overrides the service-wide one)",
+        ),
+        StepDefinition("clear_product_kms_port", describe="clear the product-level KMS port {product_port_was}"),
+        StepDefinition(
             "test_tcp", ("host", "port", "timeout_ms"), changes_state=False, describe="test TCP {host}:{port}"
         ),
         StepDefinition("activate", describe="activate (license status was {license_status})"),
