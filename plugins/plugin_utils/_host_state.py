@@ -45,6 +45,9 @@ class KmsSettings:
     lookup_domain: str | None = None
     discovered_machine: str | None = None
     discovered_port: int | None = None
+    # Set on the primary SoftwareLicensingProduct (slmgr /skms host:port <ActivationID>); they win over the above.
+    product_machine: str | None = None
+    product_port: int | None = None
 
     @property
     def effective_port(self) -> int:
@@ -74,6 +77,8 @@ class Product:
     license_status: int | None
     license_status_reason: int | None
     grace_period_remaining: int | None
+    kms_machine: str | None = None
+    kms_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class HostState:
     product: Product | None
     key_type: str
     channel_key_type: str | None = field(default=None)
+    # Requested properties the licensing classes lack on this Windows (probe missing_properties), per section.
+    missing_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def partial_product_key(self) -> str | None:
@@ -109,7 +116,12 @@ class HostState:
 
     @property
     def is_licensed(self) -> bool:
-        return self.license_status == 1
+        """Licensed (1) or ExtendedGrace (6): slmgr's DisplayActivatedStatus reports both as activated."""
+        return self.license_status in (1, 6)
+
+    def lacks(self, section: str, name: str) -> bool:
+        """True when the probe reports that this Windows' class has no such property."""
+        return name in self.missing_properties.get(section, ())
 
     @property
     def lookup_edition_id(self) -> str | None:
@@ -190,6 +202,8 @@ def parse_probe(probe: Any) -> HostState:
             license_status=_as_int(raw.get("LicenseStatus")),
             license_status_reason=_as_int(raw.get("LicenseStatusReason")),
             grace_period_remaining=_as_int(raw.get("GracePeriodRemaining")),
+            kms_machine=_as_str(raw.get("KeyManagementServiceMachine")),
+            kms_port=_as_int(raw.get("KeyManagementServicePort")) or None,
         )
     kms = KmsSettings(
         machine=_as_str(service.get("KeyManagementServiceMachine")),
@@ -197,6 +211,8 @@ def parse_probe(probe: Any) -> HostState:
         lookup_domain=_as_str(service.get("KeyManagementServiceLookupDomain")),
         discovered_machine=_as_str(service.get("DiscoveredKeyManagementServiceMachineName")),
         discovered_port=_as_int(service.get("DiscoveredKeyManagementServiceMachinePort")) or None,
+        product_machine=product.kms_machine if product else None,
+        product_port=product.kms_port if product else None,
     )
     build = _as_int(registry.get("CurrentBuild")) or _as_int(os_info.get("BuildNumber"))
     return HostState(
@@ -215,4 +231,16 @@ def parse_probe(probe: Any) -> HostState:
             product.description if product else None, product.channel if product else None, product is not None
         ),
         channel_key_type=_key_type.from_channel(product.channel) if product else None,
+        missing_properties=_missing(probe.get("missing_properties")),
     )
+
+
+def _missing(value: Any) -> dict[str, tuple[str, ...]]:
+    """The probe's ``missing_properties``: section -> property names (anything malformed counts as none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        section: tuple(str(name)[:100] for name in names[:50])
+        for section, names in value.items()
+        if section in ("service", "products") and isinstance(names, list)
+    }

@@ -206,7 +206,14 @@ def test_worker_failure_after_the_steps_ran_reports_them_and_the_change() -> Non
     assert result["changed"] is True and host.writes > 0
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
         (a, "0x00000000")
-        for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "test_tcp", "activate")
+        for a in (
+            "install_product_key",
+            "refresh_license_status",
+            "set_kms_machine",
+            "test_tcp",
+            "activate",
+            "refresh_license_status",
+        )
     ]
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
@@ -227,7 +234,7 @@ def test_unusable_probe_after_apply_keeps_the_steps_that_ran() -> None:
         "probe.products is dict, expected a list. Planned: "
     )
     assert all(words in result["msg"] for words in planned_words(gvlk)), result["msg"]
-    assert result["changed"] is True and len(result["steps"]) == 5 and host.writes > 0
+    assert result["changed"] is True and len(result["steps"]) == 6 and host.writes > 0
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
     assert result["warnings"] == [worker_warning]
 
@@ -296,7 +303,8 @@ def test_worker_that_stops_early_without_an_error_is_failed_as_incomplete() -> N
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
     assert result["msg"] == (
         "The worker ran ['install_product_key', 'refresh_license_status'] of the planned steps "
-        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'test_tcp', 'activate'] "
+        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'test_tcp', 'activate', "
+        "'refresh_license_status'] "
         "and reported no error; the result is incomplete."
     )
     assert [s["action"] for s in result["steps"]] == ["install_product_key", "refresh_license_status"]
