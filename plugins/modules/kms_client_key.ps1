@@ -213,7 +213,12 @@ $spec = @{
         kms_discovery = @{ type = 'str'; default = 'unchanged'; choices = 'unchanged', 'dns' }
         kms_lookup_domain = @{ type = 'str' }
         activate = @{ type = 'bool'; default = $true }
-        convert_from = @{ type = 'list'; elements = 'str'; default = 'retail', 'oem', 'mak', 'avma', 'none' }
+        convert_from = @{
+            type = 'list'
+            elements = 'str'
+            default = 'retail', 'oem', 'mak', 'avma', 'none'
+            choices = 'retail', 'oem', 'mak', 'avma', 'none', 'unknown'
+        }
         gvlk_overrides = @{ type = 'dict'; default = @{}; no_log = $true }
         on_unsupported = @{ type = 'str'; default = 'fail'; choices = 'fail', 'skip' }
         tcp_timeout = @{ type = 'int'; default = 3 }
