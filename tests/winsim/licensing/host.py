@@ -26,7 +26,8 @@ the state those calls read and change. Behaviour and its sources:
   ``DiscoveredKeyManagementServiceMachineName``/``Port`` are filled only when the KMS was found through
   DNS: slmgr reads them only when no KMS host is set ("KMS machine name from DNS"), and Microsoft's
   property list calls them the KMS "discovered" by the client; a configured host leaves them as they were.
-  Activation takes ``activation_seconds`` (bounded by the scenario); Activate is synchronous in WMI.
+  Activation takes ``activation_seconds`` (bounded by the scenario): the method returns once the KMS
+  answered, and slmgr /ato then calls RefreshLicenseStatus and reads the product again (its ActivateProduct).
 - Error text: the licensing service's methods return only an HRESULT through WMI; slmgr prints
   "run 'slui.exe 0x2a 0x%ERRCODE%' to display the error text" (its L_MsgErrorText_6) because none comes
   with the error. Step results of licensing calls therefore carry an empty message; texts come only from
@@ -46,7 +47,8 @@ the state those calls read and change. Behaviour and its sources:
   probe), and Name/Description use the Windows 7 wording. LicenseIsAddon exists on every release: it is
   in the Windows Vista / Server 2008 class (slwmiprov "SoftwareLicensingProduct class": ``boolean
   LicenseIsAddon``) and the Windows 7 one (sppwmi). The product-level and discovered KMS properties are
-  Windows 7 (SppWmi) additions: absent, so null, on Vista / 2008.
+  Windows 7 (SppWmi) additions: absent, so null, on Vista / 2008. What a release lacks is also listed in
+  the probe's ``missing_properties`` (facts.missing_properties, with its sources).
 - Extended Security Update add-ons (``addons``): keyed Windows products (the Windows ApplicationID, a
   PartialProductKey) with LicenseIsAddon true, listed before the primary product, as slmgr has to skip
   them (its primary-SKU test: ``ApplicationId = WindowsAppId And LicenseIsAddon = False``).
