@@ -50,10 +50,14 @@ function Get-CimPropertyName([string]$ClassName) {
     @((Get-CimClass -ClassName $ClassName).CimClassProperties | ForEach-Object { $_.Name })
 }
 
+# Requested properties the class lacks on this Windows release (missing, unlike a property that is null).
+$MissingProperties = [ordered]@{}
+
 function Read-CimRow([string]$ClassName, [string[]]$Properties, [string]$Filter) {
     try {
         $present = Get-CimPropertyName $ClassName
         $columns = @($Properties | Where-Object { $present -contains $_ })
+        $MissingProperties[$ClassName] = @($Properties | Where-Object { $present -notcontains $_ })
         $query = "SELECT $($columns -join ', ') FROM $ClassName"
         if ($Filter) {
             $query = "$query WHERE $Filter"
@@ -95,6 +99,10 @@ function Get-Probe {
         registry = Read-Registry
         service = Read-CimRow -ClassName SoftwareLicensingService -Properties $ServiceProperties | Select-Object -First 1
         products = @(Read-CimRow -ClassName SoftwareLicensingProduct -Properties $ProductProperties -Filter $KeyedWindowsProducts)
+        missing_properties = [ordered]@{
+            service = @($MissingProperties['SoftwareLicensingService'])
+            products = @($MissingProperties['SoftwareLicensingProduct'])
+        }
     }
 }
 
@@ -104,7 +112,7 @@ function Get-LicensingService {
 
 function Get-PrimaryProduct {
     $filter = $KeyedWindowsProducts
-    # LicenseIsAddon does not exist before Windows 8, where no add-on holds a Windows key.
+    # LicenseIsAddon exists from Windows Vista on; the test keeps the filter valid on a class without it.
     if ((Get-CimPropertyName SoftwareLicensingProduct) -contains 'LicenseIsAddon') {
         $filter = "$filter AND LicenseIsAddon = FALSE"
     }
@@ -253,7 +261,28 @@ $StepActions = @{
     clear_kms_port = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServicePort }
     set_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName SetKeyManagementServiceLookupDomain -Arguments @{ LookupDomain = [string]$Step.domain } }
     clear_kms_lookup_domain = { param($Step) Invoke-CimMethod -InputObject (Get-LicensingService) -MethodName ClearKeyManagementServiceLookupDomain }
+    clear_product_kms_machine = { param($Step) Invoke-CimMethod -InputObject (Get-PrimaryProduct) -MethodName ClearKeyManagementServiceMachine }
+    clear_product_kms_port = { param($Step) Invoke-CimMethod -InputObject (Get-PrimaryProduct) -MethodName ClearKeyManagementServicePort }
     activate = { param($Step) Invoke-CimMethod -InputObject (Get-PrimaryProduct) -MethodName Activate }
+}
+
+function Get-ErrorText([Exception]$Exception) {
+    # The licensing service sends no text with its HRESULTs: a CIM error's text is in its MSFT_WmiError
+    # instance (error_WindowsErrorMessage, else Message) and is often empty; the controller explains the code.
+    while ($Exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $Exception.InnerException) {
+        $Exception = $Exception.InnerException
+    }
+    $errorData = $Exception.PSObject.Properties['ErrorData']
+    if ($null -eq $errorData -or $null -eq $errorData.Value) {
+        return [string]$Exception.Message
+    }
+    foreach ($name in 'error_WindowsErrorMessage', 'Message') {
+        $property = $errorData.Value.CimInstanceProperties[$name]
+        if ($null -ne $property -and $property.Value) {
+            return [string]$property.Value
+        }
+    }
+    ''
 }
 
 function Invoke-Step($Step) {
@@ -269,7 +298,7 @@ function Invoke-Step($Step) {
     }
     catch {
         $result.hresult = Get-HResult $_.Exception
-        $result.message = $_.Exception.Message
+        $result.message = Get-ErrorText $_.Exception
     }
     $result
 }
@@ -299,6 +328,23 @@ $spec = @{
                 timeout_ms = @{ type = 'int'; default = 3000 }
             }
         }
+
+        # The documented options: validated and used by the action plugin, which never passes them here.
+        kms_host = @{ type = 'str' }
+        kms_port = @{ type = 'int' }
+        kms_discovery = @{ type = 'str'; default = 'unchanged'; choices = 'unchanged', 'dns' }
+        kms_lookup_domain = @{ type = 'str' }
+        activate = @{ type = 'bool'; default = $true }
+        convert_from = @{
+            type = 'list'
+            elements = 'str'
+            default = 'retail', 'oem', 'mak', 'none'
+            choices = 'retail', 'oem', 'mak', 'avma', 'none', 'unknown'
+        }
+        gvlk_overrides = @{ type = 'dict'; default = @{}; no_log = $true }
+        on_unsupported = @{ type = 'str'; default = 'fail'; choices = 'fail', 'skip' }
+        tcp_timeout = @{ type = 'int'; default = 3 }
+        on_kms_unreachable = @{ type = 'str'; default = 'keep'; choices = 'keep', 'convert' }
     }
     supports_check_mode = $true
 }
@@ -308,15 +354,22 @@ if ($module.Params.operation -eq 'apply') {
     if ($module.CheckMode) {
         $module.FailJson("$WorkerName refuses to apply steps in check mode")
     }
+    # The result holds the list from the start and each step is added as it completes, so the record of a
+    # step that ran (a key installed) survives any later exception.
     $results = New-Object System.Collections.Generic.List[object]
-    foreach ($step in $module.Params.steps) {
-        $result = Invoke-Step $step
-        $results.Add($result)
-        if ($result.hresult -ne 0) {
-            break
+    $module.Result.steps = $results
+    try {
+        foreach ($step in $module.Params.steps) {
+            $result = Invoke-Step $step
+            $results.Add($result)
+            if ($result.hresult -ne 0) {
+                break
+            }
         }
     }
-    $module.Result.steps = $results
+    catch {
+        $module.FailJson("$WorkerName stopped after $($results.Count) step(s): $($_.Exception.Message)", $_)
+    }
 }
 
 try {

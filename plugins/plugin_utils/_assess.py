@@ -145,6 +145,9 @@ def _verify(plan: Plan, after: HostState) -> list[str]:
         problems.append(f"KMS host is {after.kms.machine or 'not set'}, expected {want.get('machine') or 'not set'}")
     if after.kms.effective_port != want.get("port", DEFAULT_KMS_PORT):
         problems.append(f"KMS port is {after.kms.effective_port}, expected {want.get('port')}")
+    allowed = want.get("product_machine")
+    if allowed is not None and after.kms.product_machine and not same_name(after.kms.product_machine, allowed):
+        problems.append(f"the product-level KMS host {after.kms.product_machine} overrides the requested one")
     if want.get("lookup_domain") and not same_name(after.kms.lookup_domain, want.get("lookup_domain")):
         problems.append(
             f"KMS lookup domain is {after.kms.lookup_domain or 'not set'}, expected {want.get('lookup_domain')}"

@@ -55,6 +55,9 @@ class KmsSettings:
     lookup_domain: str | None = None
     discovered_machine: str | None = None
     discovered_port: int | None = None
+    # Set on the primary SoftwareLicensingProduct (slmgr /skms host:port <ActivationID>); they win over the above.
+    product_machine: str | None = None
+    product_port: int | None = None
 
     @property
     def effective_port(self) -> int:
@@ -84,6 +87,8 @@ class Product:
     license_status: int | None
     license_status_reason: int | None
     grace_period_remaining: int | None
+    kms_machine: str | None = None
+    kms_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ class HostState:
     channel_key_type: str | None = field(default=None)
     kms_host_signal: str | None = None  # what SoftwareLicensingService says about a KMS host service, if anything
     addon_keys: tuple[str, ...] = ()  # keyed Windows add-on products, described for messages
+    # Requested properties the licensing classes lack on this Windows (probe missing_properties), per section.
+    missing_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def partial_product_key(self) -> str | None:
@@ -121,7 +128,12 @@ class HostState:
 
     @property
     def is_licensed(self) -> bool:
-        return self.license_status == 1
+        """Licensed (1) or ExtendedGrace (6): slmgr's DisplayActivatedStatus reports both as activated."""
+        return self.license_status in (1, 6)
+
+    def lacks(self, section: str, name: str) -> bool:
+        """True when the probe reports that this Windows' class has no such property."""
+        return name in self.missing_properties.get(section, ())
 
     @property
     def lookup_edition_id(self) -> str | None:
@@ -260,6 +272,8 @@ def _product(raw: dict[str, Any], where: str) -> Product:
         license_status=_as_int(raw.get("LicenseStatus"), f"{where}.LicenseStatus"),
         license_status_reason=_as_int(raw.get("LicenseStatusReason"), f"{where}.LicenseStatusReason"),
         grace_period_remaining=_as_int(raw.get("GracePeriodRemaining"), f"{where}.GracePeriodRemaining"),
+        kms_machine=_as_str(raw.get("KeyManagementServiceMachine"), f"{where}.KeyManagementServiceMachine"),
+        kms_port=_as_int(raw.get("KeyManagementServicePort"), f"{where}.KeyManagementServicePort") or None,
     )
 
 
@@ -322,6 +336,8 @@ def parse_probe(probe: Any) -> HostState:
             f"{service_where}.DiscoveredKeyManagementServiceMachinePort",
         )
         or None,
+        product_machine=product.kms_machine if product else None,
+        product_port=product.kms_port if product else None,
     )
     build = _as_int(registry.get("CurrentBuild"), "probe.registry.CurrentBuild") or _as_int(
         os_info.get("BuildNumber"), "probe.os.BuildNumber"
@@ -344,6 +360,7 @@ def parse_probe(probe: Any) -> HostState:
         channel_key_type=_key_type.from_channel(product.channel) if product else None,
         kms_host_signal=_kms_host_signal(service),
         addon_keys=tuple(_describe_row(a) for a in addons),
+        missing_properties=_missing(probe.get("missing_properties")),
     )
 
 
@@ -375,3 +392,14 @@ def parse_step_results(steps: Any, where: str = "apply.steps") -> list[dict[str,
             result["host"] = host_text(step["host"], NAME_LIMIT)
         results.append(result)
     return results
+
+
+def _missing(value: Any) -> dict[str, tuple[str, ...]]:
+    """The probe's ``missing_properties``: section -> property names (anything malformed counts as none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        section: tuple(host_text(str(name), NAME_LIMIT) for name in names[:50])
+        for section, names in value.items()
+        if section in ("service", "products") and isinstance(names, list)
+    }

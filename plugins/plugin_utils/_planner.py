@@ -198,6 +198,22 @@ def _kms_steps(state: HostState, options: Options) -> list[dict[str, Any]]:
     return steps
 
 
+def _product_kms_steps(state: HostState, options: Options) -> list[dict[str, Any]]:
+    """Clear product-level KMS settings that would override what was asked of the service-wide ones.
+
+    ``slmgr /skms host:port <ActivationID>`` sets them on one SoftwareLicensingProduct, and they win over the
+    service's; once cleared, the service-wide settings planned by ``_kms_steps`` apply.
+    """
+    kms = state.kms
+    dns = options.kms_discovery == "dns"
+    steps: list[dict[str, Any]] = []
+    if kms.product_machine and (dns or (options.kms_host and not same_name(kms.product_machine, options.kms_host))):
+        steps.append({"action": "clear_product_kms_machine"})
+    if kms.product_port and (dns or (options.kms_port and options.kms_port != kms.product_port)):
+        steps.append({"action": "clear_product_kms_port"})
+    return steps
+
+
 def expected_kms(state: HostState, options: Options) -> dict[str, Any]:
     """The KMS settings the host should report once the plan ran."""
     kms = state.kms
@@ -212,6 +228,8 @@ def expected_kms(state: HostState, options: Options) -> dict[str, Any]:
         "machine": machine,
         "port": port or DEFAULT_KMS_PORT,
         "lookup_domain": options.kms_lookup_domain or kms.lookup_domain,
+        # A product-level KMS host that may remain: "" none (DNS discovery asked), the asked host, or None (any).
+        "product_machine": "" if options.kms_discovery == "dns" else options.kms_host,
     }
 
 
@@ -327,14 +345,27 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
     failure = route_failure(state, options, route, route_problem)
     if key_change and state.is_licensed and failure and options.on_kms_unreachable == "keep":
         return _kms_unreachable(state, options, target, failure)
+    if options.kms_lookup_domain and state.lacks("service", "KeyManagementServiceLookupDomain"):
+        return Plan(
+            target,
+            Status.FAILED,
+            f"This Windows (build {state.build}) has no KMS lookup-domain support: its SoftwareLicensingService "
+            "has no KeyManagementServiceLookupDomain property. Leave kms_lookup_domain unset for this host, or give "
+            "the KMS host with kms_host.",
+            failed=True,
+        )
 
     steps: list[dict[str, Any]] = []
     if key_change:
         steps += [{"action": "install_product_key", "product_key": target.gvlk}, {"action": "refresh_license_status"}]
+    else:
+        # A new key is a new product (its own activation ID), which holds no product-level settings.
+        steps += _product_kms_steps(state, options)
     steps += _kms_steps(state, options)
     activate = options.activate and (key_change or not state.is_licensed) and not failure
     if activate:
-        steps.append({"action": "activate"})
+        # slmgr /ato: Activate, then RefreshLicenseStatus, then the state is read again.
+        steps += [{"action": "activate"}, {"action": "refresh_license_status"}]
 
     expected = {
         "key_type": KeyType.GVLK.value,
@@ -390,6 +421,8 @@ def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target
         "domain_was": kms.lookup_domain or "none",
         "kms_machine": kms.machine,
         "kms_port": kms.port,
+        "product_machine_was": kms.product_machine,
+        "product_port_was": kms.product_port,
         "license_status": state.license_status_name,
     }
     parts = []

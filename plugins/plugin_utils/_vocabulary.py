@@ -108,6 +108,11 @@ STEPS: dict[str, StepDefinition] = {
             "set_kms_lookup_domain", ("domain",), describe="set the KMS lookup domain to {domain} (was {domain_was})"
         ),
         StepDefinition("clear_kms_lookup_domain", describe="clear the KMS lookup domain {domain_was}"),
+        StepDefinition(
+            "clear_product_kms_machine",
+            describe="clear the product-level KMS host {product_machine_was} (it overrides the service-wide one)",
+        ),
+        StepDefinition("clear_product_kms_port", describe="clear the product-level KMS port {product_port_was}"),
         StepDefinition("activate", describe="activate (license status was {license_status})"),
     )
 }

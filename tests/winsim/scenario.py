@@ -56,11 +56,15 @@ _HOST_FIELDS = {
     "accepts_keys",
     "faults",
     "network",
+    "addons",
+    "activation_seconds",
 }
 _NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable"}
 ROUTE_FAILURES = ("refused", "timed_out")
 DEFAULT_DOMAIN = "corp.example.com"
-_KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable"}
+_KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable", "product_machine", "product_port"}
+_ADDON_FIELDS = {"license_family", "partial_key", "license_status"}
+MAX_ACTIVATION_SECONDS = 3.0  # bounded: a slow activation must not make the test suite slow
 _SCENARIO_FIELDS = {"hosts", "defaults", "description"}
 
 
@@ -77,6 +81,17 @@ class KmsSpec:
     lookup_domain: str = ""
     dns: str | None = None
     reachable: bool = True
+    product_machine: str = ""  # SoftwareLicensingProduct-level KMS host (slmgr /skms host <ActivationID>)
+    product_port: int | None = None
+
+
+@dataclass(frozen=True)
+class AddonSpec:
+    """A keyed Windows add-on product (an Extended Security Update licence): LicenseIsAddon true."""
+
+    license_family: str
+    partial_key: str
+    license_status: str = "licensed"
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,8 @@ class HostSpec:
     accepts_keys: tuple[str, ...] = ()
     faults: tuple[FaultSpec, ...] = ()
     network: NetworkSpec = field(default_factory=NetworkSpec)
+    addons: tuple[AddonSpec, ...] = ()
+    activation_seconds: float = 0.0
 
     @property
     def evaluation(self) -> bool:
@@ -249,6 +266,8 @@ def _kms(checker: _Checker, data: Any) -> KmsSpec:
         lookup_domain=checker.string(data, "lookup_domain", "kms.lookup_domain") or "",
         dns=checker.string(data, "dns", "kms.dns"),
         reachable=reachable,
+        product_machine=checker.string(data, "product_machine", "kms.product_machine") or "",
+        product_port=checker.integer(data, "product_port", "kms.product_port", low=1, high=65535),
     )
 
 
@@ -300,6 +319,31 @@ def _network(checker: _Checker, data: Any) -> NetworkSpec:
     return NetworkSpec(domain=domain.lower().rstrip("."), srv=srv, addresses=addresses, unreachable=unreachable)
 
 
+def _partial(checker: _Checker, value: Any, path: str) -> str:
+    if not isinstance(value, str) or len(value) != 5 or any(c not in ALPHABET + "N" for c in value.upper()):
+        raise checker.fail(path, f"must be 5 product key characters, got {value!r}")
+    return value.upper()
+
+
+def _addon(checker: _Checker, data: Any, path: str) -> AddonSpec:
+    if not isinstance(data, Mapping):
+        raise checker.fail(path, f"must be a mapping, got {data!r}")
+    checker.unknown(data, _ADDON_FIELDS, f"{path}.")
+    return AddonSpec(
+        license_family=cast(str, checker.string(data, "license_family", f"{path}.license_family", required=True)),
+        partial_key=_partial(checker, data.get("partial_key"), f"{path}.partial_key"),
+        license_status=checker.choice(data, "license_status", f"{path}.license_status", LICENSE_STATUSES) or "licensed",
+    )
+
+
+def _seconds(checker: _Checker, value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_ACTIVATION_SECONDS:
+        raise checker.fail("activation_seconds", f"must be a number 0..{MAX_ACTIVATION_SECONDS}, got {value!r}")
+    return float(value)
+
+
 def parse_host(data: Mapping[str, Any]) -> HostSpec:
     """Validate one host spec (defaults already merged) and return it as a HostSpec."""
     if not isinstance(data, Mapping):
@@ -311,9 +355,7 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
     check.unknown(data, _HOST_FIELDS)
     partial = check.string(data, "partial_key", "partial_key")
     if partial is not None:
-        partial = partial.upper()
-        if len(partial) != 5 or any(c not in ALPHABET + "N" for c in partial):
-            raise check.fail("partial_key", f"must be 5 product key characters, got {data['partial_key']!r}")
+        partial = _partial(check, partial, "partial_key")
     accepts = data.get("accepts_keys") or []
     if not isinstance(accepts, list):
         raise check.fail("accepts_keys", f"must be a list of product keys, got {accepts!r}")
@@ -323,6 +365,9 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
     faults = data.get("faults") or []
     if not isinstance(faults, list):
         raise check.fail("faults", f"must be a list, got {faults!r}")
+    addons = data.get("addons") or []
+    if not isinstance(addons, list):
+        raise check.fail("addons", f"must be a list, got {addons!r}")
     spec = HostSpec(
         name=name,
         # required=True: these raise instead of returning None
@@ -341,6 +386,8 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         accepts_keys=tuple(normalize(k) for k in accepts),
         faults=tuple(_fault(check, f, f"faults[{i}]") for i, f in enumerate(faults)),
         network=_network(check, data.get("network")),
+        addons=tuple(_addon(check, a, f"addons[{i}]") for i, a in enumerate(addons)),
+        activation_seconds=_seconds(check, data.get("activation_seconds")),
     )
     if spec.key_type == "none":
         if spec.partial_key is not None:

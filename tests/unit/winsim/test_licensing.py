@@ -70,7 +70,11 @@ def test_probe_has_the_contract_shape_and_makes_no_write():
     assert probe["registry"]["EditionID"] == "ServerDatacenter"
     assert probe["registry"]["DisplayVersion"] == "21H2"
     assert probe["service"]["Version"] == "10.0.20348.2113"
-    assert probe["service"]["KeyManagementServicePort"] == 1688
+    # Nothing configured: null machine and lookup domain, port 0 (slmgr shows 0 as 1688), nothing discovered.
+    assert probe["service"]["KeyManagementServicePort"] == 0
+    assert probe["service"]["KeyManagementServiceMachine"] is None
+    assert probe["service"]["KeyManagementServiceLookupDomain"] is None
+    assert probe["service"]["DiscoveredKeyManagementServiceMachineName"] is None
     row = primary(out)
     assert row["Name"] == "Windows(R), ServerDatacenter edition"
     assert row["Description"] == "Windows(R) Operating System, VOLUME_MAK channel"
@@ -144,14 +148,14 @@ def test_no_key_means_no_product():
     assert out["probe"]["products"] == []
 
 
-def test_windows_7_lacks_channel_and_addon_columns():
+def test_windows_7_lacks_the_channel_column_but_has_license_is_addon():
     h = WindowsHost.from_spec({"name": "w7", "edition_id": "Enterprise", "build": 7601, "key_type": "mak"})
     probe = h.run_worker({"operation": "probe"})["probe"]
     assert probe["os"]["Caption"] == "Microsoft Windows 7 Enterprise "
     assert probe["os"]["Version"] == "6.1.7601"
     assert probe["registry"]["UBR"] is None and probe["registry"]["DisplayVersion"] is None
     row = primary({"probe": probe})
-    assert row["ProductKeyChannel"] is None and row["LicenseIsAddon"] is None
+    assert row["ProductKeyChannel"] is None and row["LicenseIsAddon"] is False
     assert row["Name"] == "Windows(R) 7, Enterprise edition"
     assert row["Description"] == "Windows Operating System - Windows(R) 7, VOLUME_MAK channel"
 
@@ -194,7 +198,7 @@ def test_a_gvlk_of_another_edition_or_release_is_invalid(key):
     h = host()
     out = apply(h, {"action": "install_product_key", "product_key": key})
     assert out["steps"][0]["hresult"] == 0xC004F050
-    assert out["steps"][0]["message"] == "The Software Licensing Service reported that the product key is invalid."
+    assert out["steps"][0]["message"] == ""  # WMI carries no text from the licensing service
     assert primary(out)["ProductKeyChannel"] == "Volume:MAK" and h.writes == 0
 
 
@@ -221,7 +225,7 @@ def test_any_gvlk_on_an_evaluation_edition_is_refused():
     for key in (SRV2022_DC, SRV2019_STD):
         step = apply(h, {"action": "install_product_key", "product_key": key})["steps"][0]
         assert step["hresult"] == 0xC004F069
-        assert step["message"] == "The Software Licensing Service reported that the product SKU is not found."
+        assert step["message"] == ""
 
 
 def test_accepts_keys_install_as_gvlk():
@@ -271,7 +275,7 @@ def test_kms_settings_set_and_clear():
         service["KeyManagementServiceMachine"],
         service["KeyManagementServicePort"],
         service["KeyManagementServiceLookupDomain"],
-    ) == ("", 1688, "")
+    ) == (None, 0, None)
     assert h.writes == 6
 
 
@@ -380,16 +384,18 @@ def test_activation_uses_the_configured_machine_and_port():
         {"action": "activate"},
     )
     row = primary(out)
+    assert row["LicenseStatus"] == 1
+    # A configured KMS host is not a discovered one: the Discovered* fields stay unset.
     assert (row["DiscoveredKeyManagementServiceMachineName"], row["DiscoveredKeyManagementServiceMachinePort"]) == (
-        "kms9.example.com",
-        1700,
+        None,
+        0,
     )
 
 
 def test_activation_without_a_kms_name_or_record():
     h = host(kms={})
     out = apply(h, {"action": "install_product_key", "product_key": SRV2022_DC}, {"action": "activate"})
-    assert out["steps"][1] == {"action": "activate", "hresult": 0x8007232B, "message": "DNS name does not exist."}
+    assert out["steps"][1] == {"action": "activate", "hresult": 0x8007232B, "message": ""}
     assert primary(out)["LicenseStatus"] == 2 and h.writes == 1
 
 
@@ -397,7 +403,7 @@ def test_activation_with_an_unreachable_kms():
     h = host(kms={"dns": "kms01", "reachable": False})
     out = apply(h, {"action": "install_product_key", "product_key": SRV2022_DC}, {"action": "activate"})
     assert out["steps"][1]["hresult"] == 0xC004F074
-    assert "No Key Management Service (KMS) could be contacted" in out["steps"][1]["message"]
+    assert out["steps"][1]["message"] == ""
     assert primary(out)["LicenseStatus"] == 2
 
 
@@ -444,14 +450,14 @@ def test_expired_evaluation_reports_its_validity_period():
 def test_apply_stops_at_the_first_failure():
     out = apply(host(), {"action": "set_kms_port", "port": 0}, {"action": "set_kms_machine", "machine": "k"})
     assert [s["action"] for s in out["steps"]] == ["set_kms_port"]
-    assert out["probe"]["service"]["KeyManagementServiceMachine"] == ""
+    assert out["probe"]["service"]["KeyManagementServiceMachine"] is None
 
 
 def test_step_faults_with_times():
     h = host(faults=[{"operation": "activate", "hresult": 0xC004F038, "times": 1}])
     first = apply(h, {"action": "install_product_key", "product_key": SRV2022_DC}, {"action": "activate"})
     assert first["steps"][1]["hresult"] == 0xC004F038 and primary(first)["LicenseStatus"] == 2
-    assert "count reported by your Key Management Service" in first["steps"][1]["message"]
+    assert first["steps"][1]["message"] == ""
     second = apply(h, {"action": "activate"})
     assert second["steps"][0]["hresult"] == 0 and primary(second)["LicenseStatus"] == 1
 

@@ -18,7 +18,24 @@ KMS_ACTIVATION_VALIDITY = 180 * DAY  # a KMS activation is valid 180 days
 INITIAL_GRACE = 30 * DAY  # out-of-box grace of volume editions
 AVMA_ACTIVATION_VALIDITY = 7 * DAY  # AVMA renews its activation every 7 days
 OOT_GRACE = 3 * DAY
-WINDOWS_8_BUILD = 9200  # ProductKeyChannel and LicenseIsAddon exist from here on
+WINDOWS_7_BUILD = 7600  # SppWmi (Windows 7 / 2008 R2): product-level and discovered KMS properties exist from here on
+WINDOWS_8_BUILD = 9200  # ProductKeyChannel exists from here on
+WINDOWS_10_BUILD = 10240
+
+# Editions a Windows 10/11 edition changes to, in place and without a reboot, when the product key of the
+# target edition is installed (Microsoft Learn "Windows edition upgrade", table of upgrade paths: Pro > Pro
+# for Workstations, Pro > Pro Education, Pro > Enterprise, Pro for Workstations > Pro Education, Pro for
+# Workstations > Enterprise; "each desktop edition also has an N and KN SKU ... upgraded to corresponding N
+# or KN SKUs"). Paths that need a reboot (to Education) are left out: InstallProductKey alone does not
+# finish them.
+_UPGRADES = {
+    "Professional": ("ProfessionalWorkstation", "ProfessionalEducation", "Enterprise"),
+    "ProfessionalWorkstation": ("ProfessionalEducation", "Enterprise"),
+}
+EDITION_UPGRADES: dict[str, tuple[str, ...]] = {
+    **_UPGRADES,
+    **{f"{source}N": tuple(f"{target}N" for target in targets) for source, targets in _UPGRADES.items()},
+}
 
 LICENSE_STATUS = {
     "unlicensed": 0,
@@ -78,6 +95,38 @@ def channel(key_type: str, build: int) -> tuple[str, str | None]:
     if build < WINDOWS_8_BUILD:
         return _OLD_CHANNELS.get(key_type, description), None
     return description, product_key_channel
+
+
+_DISCOVERED = ("DiscoveredKeyManagementServiceMachineName", "DiscoveredKeyManagementServiceMachinePort")
+
+
+def missing_properties(build: int) -> dict[str, tuple[str, ...]]:
+    """Probe properties the licensing classes lack on a release, per probe section.
+
+    Vista / 2008 (SLWmi): the service has no KeyManagementServicePort (its method list has no
+    SetKeyManagementServicePort) and no Discovered* properties, the product none of the KMS properties
+    (slwmiprov class pages). ProductKeyChannel is a Windows 8 addition. Which release added
+    KeyManagementServiceLookupDomain is not documented (the SppWmi class page lists neither it nor
+    KeyManagementServicePort); it is taken as absent before Windows 8, the harder answer for the controller.
+    """
+    service: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    if build < WINDOWS_8_BUILD:
+        service += ("KeyManagementServiceLookupDomain",)
+        products += ("ProductKeyChannel",)
+    if build < WINDOWS_7_BUILD:
+        service = ("KeyManagementServicePort", *service, *_DISCOVERED)
+        products += ("KeyManagementServiceMachine", "KeyManagementServicePort", *_DISCOVERED)
+    return {"service": service, "products": products}
+
+
+def addon_strings(license_family: str, edition_id: str, build: int) -> tuple[str, str]:
+    """(Name, Description) of an Extended Security Update add-on. The add-on is a MAK licence ("ESU MAK
+    add-on key", Microsoft Learn "Obtaining Extended Security Updates for eligible Windows devices"); the
+    exact wording of its Name is not published, so the primary product's pattern is used."""
+    family = "Windows(R)" if build >= WINDOWS_8_BUILD else "Windows(R) 7"
+    channel_name = "VOLUME_MAK"
+    return f"{family}, {license_family} add-on for {edition_id}", f"Windows(R) Operating System, {channel_name} channel"
 
 
 def product_strings(edition_id: str, build: int, server: bool, channel_name: str) -> tuple[str, str]:

@@ -12,23 +12,48 @@ the state those calls read and change. Behaviour and its sources:
   host, a KMS host included (that makes it a KMS client): channel VOLUME_KMSCLIENT / Volume:GVLK, new
   product (its own activation ID), LicenseStatus 2 OOBGrace with 30 days (43200 minutes) until it is
   activated. Reinstalling the key already installed keeps the product and its state.
-- Activate on a KMS client: the KMS is the configured KeyManagementServiceMachine (port: the configured
-  one, else 1688), else the ``_vlmcs._tcp`` SRV record (``kms.dns``, port 1688). No name and no record:
-  0x8007232B DNS_ERROR_RCODE_NAME_ERROR. A KMS that does not answer (``kms.reachable: false``):
-  0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE. Success: Licensed for 180 days (259200 minutes), the
-  KMS recorded as discovered on the product and the service.
+- On Windows 10/11 a key of an edition the host's edition upgrades to in place (Pro -> Enterprise, Pro
+  for Workstations, Pro Education; facts.EDITION_UPGRADES) changes the edition: EditionID, LicenseFamily,
+  OperatingSystemSKU, Caption and ProductName become the target's (Microsoft Learn "Windows edition
+  upgrade": entering the product key of the target edition upgrades without a reboot).
+- Activate on a KMS client: the KMS is the product-level KeyManagementServiceMachine when set
+  (``slmgr /skms host:port <ActivationID>`` calls SoftwareLicensingProduct.SetKeyManagementServiceMachine /
+  SetKeyManagementServicePort; slmgr's GetKmsClientObjectByActivationID), else the service-wide one, else
+  the ``_vlmcs._tcp`` SRV record (``kms.dns``, port 1688). Port: the product's, else the service's, else
+  1688 (slmgr's DisplayKMSClientInformation shows a port of 0 as its DefaultPort 1688). No name and no
+  record: 0x8007232B DNS_ERROR_RCODE_NAME_ERROR. A KMS that does not answer (``kms.reachable: false``):
+  0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE. Success: Licensed for 180 days (259200 minutes).
+  ``DiscoveredKeyManagementServiceMachineName``/``Port`` are filled only when the KMS was found through
+  DNS: slmgr reads them only when no KMS host is set ("KMS machine name from DNS"), and Microsoft's
+  property list calls them the KMS "discovered" by the client; a configured host leaves them as they were.
+  Activation takes ``activation_seconds`` (bounded by the scenario): the method returns once the KMS
+  answered, and slmgr /ato then calls RefreshLicenseStatus and reads the product again (its ActivateProduct).
+- Error text: the licensing service's methods return only an HRESULT through WMI; slmgr prints
+  "run 'slui.exe 0x2a 0x%ERRCODE%' to display the error text" (its L_MsgErrorText_6) because none comes
+  with the error. Step results of licensing calls therefore carry an empty message; texts come only from
+  .NET/PowerShell (test_tcp, the [uint32] cast) or the worker itself.
 - Activate on other channels goes to Microsoft's activation servers over the internet, which the
   simulated network does not reach: 0x80072EE7 (server name not resolved); an expired evaluation
   reports 0xC004FC07; AVMA asks the Hyper-V host: 0xC004FD02. State never changes on failure.
 - No keyed product: the worker itself raises 0xC004F014 "No Windows product key is installed.".
-- KMS settings: Set* with an empty value or a port outside 1..65535 fail with 0x80070057 E_INVALIDARG;
-  a cleared or never-set service port reads back 1688 (the contract's sample probe), the product-level
-  KMS fields are 0/"" (nothing is set per product). Clearing always succeeds.
+- KMS settings: Set* with an empty value or a port outside 1..65535 fail with 0x80070057 E_INVALIDARG.
+  Unset settings read back as null (machine, lookup domain) and 0 (port), on the service and on the
+  product alike: slmgr tests the machine name with ``<> "" And Not IsNull`` and replaces a port of 0 by
+  1688 (DisplayKMSClientInformation), and the reference samples note "a KMS client's
+  KeyManagementServicePort of 0 means 1688". Microsoft's class pages are silent on the unset value; null
+  is the harder answer for a parser. Clearing always succeeds.
 - RefreshLicenseStatus changes nothing.
 - The KMS route pre-flight (probe argument ``kms_route``) and Activate() share one network model (the
   scenario's ``network``, see :class:`winsim.scenario.NetworkSpec`); see :meth:`WindowsHost._route`.
-- Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel / LicenseIsAddon
-  (null in the probe), and Name/Description use the Windows 7 wording.
+- Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel (null in the
+  probe), and Name/Description use the Windows 7 wording. LicenseIsAddon exists on every release: it is
+  in the Windows Vista / Server 2008 class (slwmiprov "SoftwareLicensingProduct class": ``boolean
+  LicenseIsAddon``) and the Windows 7 one (sppwmi). The product-level and discovered KMS properties are
+  Windows 7 (SppWmi) additions: absent, so null, on Vista / 2008. What a release lacks is also listed in
+  the probe's ``missing_properties`` (facts.missing_properties, with its sources).
+- Extended Security Update add-ons (``addons``): keyed Windows products (the Windows ApplicationID, a
+  PartialProductKey) with LicenseIsAddon true, listed before the primary product, as slmgr has to skip
+  them (its primary-SKU test: ``ApplicationId = WindowsAppId And LicenseIsAddon = False``).
 """
 
 from __future__ import annotations
@@ -36,6 +61,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import ipaddress
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,7 +69,7 @@ from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim import hresult_codes as hr
-from winsim import productkey
+from winsim import productkey, scenario
 from winsim.licensing import catalog_view, facts, worker_args
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
@@ -58,8 +84,10 @@ class _Product:
     partial_key: str
     status: str
     grace: int
-    discovered_machine: str = ""
+    discovered_machine: str | None = None
     discovered_port: int = 0
+    kms_machine: str | None = None  # product-level KMS settings (SoftwareLicensingProduct.SetKeyManagementService*)
+    kms_port: int | None = None
 
 
 def _pseudo_partial_key(*parts: str) -> str:
@@ -89,12 +117,14 @@ class WindowsHost:
         self.installation_type = spec.installation_type or ("Server" if self._server else "Client")
         self.ubr = spec.ubr if spec.ubr is not None else (0 if spec.build >= 10240 else None)
         self.product_name = spec.product_name or self._default_product_name(entry)
-        self.kms_machine = spec.kms.machine
+        self.edition_id = spec.edition_id
+        self.kms_machine: str | None = spec.kms.machine or None
         self.kms_port: int | None = spec.kms.port
-        self.kms_lookup_domain = spec.kms.lookup_domain
-        self.discovered_machine = ""
+        self.kms_lookup_domain: str | None = spec.kms.lookup_domain or None
+        self.discovered_machine: str | None = None
         self.discovered_port = 0
         self._fault_uses = [0] * len(spec.faults)
+        self.activated_against: tuple[str, int] | None = None  # the KMS of the last successful activation
         self.product = self._initial_product(entry)
 
     @classmethod
@@ -140,12 +170,15 @@ class WindowsHost:
             partial = _pseudo_partial_key(spec.name, spec.edition_id, spec.key_type)
         status = spec.license_status or "licensed"
         product = _Product(spec.key_type, partial, status, facts.grace_minutes(status, spec.key_type))
-        if spec.key_type == "gvlk" and status == "licensed":
-            target = self._kms_target()
-            if target is not None:
-                product.discovered_machine, product.discovered_port = target
-                self.discovered_machine, self.discovered_port = target
+        product.kms_machine, product.kms_port = spec.kms.product_machine or None, spec.kms.product_port
+        configured = product.kms_machine or self.kms_machine
+        if spec.key_type == "gvlk" and status == "licensed" and not configured and spec.kms.dns:
+            self._discovered(product, spec.kms.dns, facts.KMS_DEFAULT_PORT)
         return product
+
+    def _discovered(self, product: _Product, machine: str, port: int) -> None:
+        product.discovered_machine, product.discovered_port = machine, port
+        self.discovered_machine, self.discovered_port = machine, port
 
     # -- the worker -------------------------------------------------------------------------------
 
@@ -201,7 +234,8 @@ class WindowsHost:
             code, text = self._handlers()[action](step)
             if code == hr.S_OK and vocabulary.changes_state(action):
                 self.writes += 1
-        message = "" if code == hr.S_OK else (text if text is not None else hr.message(code))
+        # WMI carries no error text from the licensing service (see the module docstring).
+        message = "" if code == hr.S_OK or text is None else text
         return {"action": step["action"], "hresult": code, "message": message}
 
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], tuple[int, str | None]]]:
@@ -209,11 +243,13 @@ class WindowsHost:
             "install_product_key": lambda s: (self._install(s["product_key"] or ""), None),
             "refresh_license_status": lambda s: (hr.S_OK, None),
             "set_kms_machine": lambda s: (self._set_machine(s["machine"] or ""), None),
-            "clear_kms_machine": lambda s: (self._clear("kms_machine", ""), None),
+            "clear_kms_machine": lambda s: (self._clear("kms_machine", None), None),
             "set_kms_port": self._set_port,
             "clear_kms_port": lambda s: (self._clear("kms_port", None), None),
             "set_kms_lookup_domain": lambda s: (self._set_domain(s["domain"] or ""), None),
-            "clear_kms_lookup_domain": lambda s: (self._clear("kms_lookup_domain", ""), None),
+            "clear_kms_lookup_domain": lambda s: (self._clear("kms_lookup_domain", None), None),
+            "clear_product_kms_machine": lambda s: self._clear_product("kms_machine"),
+            "clear_product_kms_port": lambda s: self._clear_product("kms_port"),
             "activate": self._activate,
         }
 
@@ -226,14 +262,33 @@ class WindowsHost:
         known = key in self.spec.accepts_keys or catalog_view.is_gvlk(key)
         if self.spec.evaluation:
             return hr.SL_E_MISMATCHED_PRODUCT_SKU if known else hr.SL_E_INVALID_PRODUCT_KEY
-        fits = key in self.spec.accepts_keys or catalog_view.accepts(key, self.spec.edition_id, self.spec.build)
+        fits = key in self.spec.accepts_keys or catalog_view.accepts(key, self.edition_id, self.spec.build)
         if not fits:
-            return hr.SL_E_INVALID_PRODUCT_KEY
+            upgrade = self._upgrade_edition(key)
+            if upgrade is None:
+                return hr.SL_E_INVALID_PRODUCT_KEY
+            self._change_edition(upgrade)
         current = self.product
         if current is not None and current.key_type == "gvlk" and current.partial_key == key[-5:]:
             return hr.S_OK  # the same key again: same product, same state
         self.product = _Product("gvlk", key[-5:], "oob_grace", facts.INITIAL_GRACE)
         return hr.S_OK
+
+    def _upgrade_edition(self, key: str) -> catalog_view.Entry | None:
+        """The published edition ``key`` upgrades this Windows 10/11 edition to in place, if any."""
+        if self.spec.build < facts.WINDOWS_10_BUILD:
+            return None
+        for target in facts.EDITION_UPGRADES.get(self.edition_id, ()):
+            if catalog_view.accepts(key, target, self.spec.build):
+                return catalog_view.entry_for(target, self.spec.build)
+        return None
+
+    def _change_edition(self, entry: catalog_view.Entry) -> None:
+        target = next(e for e in facts.EDITION_UPGRADES[self.edition_id] if e in entry.edition_ids)
+        self.edition_id = target
+        self.os_sku = catalog_view.os_sku(entry, target)
+        self.caption = f"Microsoft {entry.name}"
+        self.product_name = self._default_product_name(entry)
 
     def _set_machine(self, machine: str) -> int:
         if not machine.strip():
@@ -262,6 +317,15 @@ class WindowsHost:
     def _clear(self, attribute: str, value: Any) -> int:
         setattr(self, attribute, value)
         return hr.S_OK
+
+    def _clear_product(self, attribute: str) -> tuple[int, str | None]:
+        # SoftwareLicensingProduct.ClearKeyManagementServiceMachine / ClearKeyManagementServicePort on the
+        # primary product (the worker finds it as for Activate). Without a keyed product the worker raises
+        # SL_E_PKEY_NOT_INSTALLED itself.
+        if self.product is None:
+            return hr.SL_E_PKEY_NOT_INSTALLED, "No Windows product key is installed."
+        setattr(self.product, attribute, None)
+        return hr.S_OK, None
 
     # -- the network: DNS answers and TCP reachability -------------------------------------------------
 
@@ -359,29 +423,35 @@ class WindowsHost:
 
     # -- SoftwareLicensingProduct.Activate --------------------------------------------------------
 
-    def _kms_target(self) -> tuple[str, int] | None:
-        """The KMS host Activate() uses: the configured one, else the first SRV record that answers."""
-        if self.kms_machine:
-            return self.kms_machine, self.kms_port or facts.KMS_DEFAULT_PORT
+    def _kms_target(self, product: _Product) -> tuple[str, int, bool] | None:
+        """(machine, port, found through DNS) the product activates against: its product-level KMS host, else the
+        service-wide one, else the first SRV record that answers; None without a name or a record."""
+        machine = product.kms_machine or self.kms_machine
+        if machine:
+            return machine, product.kms_port or self.kms_port or facts.KMS_DEFAULT_PORT, False
         records = self._srv_records(self.kms_lookup_domain or self.spec.network.domain)
         for target, port in records:
             if self._reaches(target, port):
-                return target, port
-        return records[0] if records else None
+                return target, port, True
+        return (records[0][0], records[0][1], True) if records else None
 
     def _activate(self, _step: dict[str, Any]) -> tuple[int, str | None]:
         product = self.product
         if product is None:
             return hr.SL_E_PKEY_NOT_INSTALLED, "No Windows product key is installed."
+        if self.spec.activation_seconds:
+            time.sleep(self.spec.activation_seconds)  # bounded by the scenario (MAX_ACTIVATION_SECONDS)
         if product.key_type == "gvlk":
-            target = self._kms_target()
+            target = self._kms_target(product)
             if target is None:
                 return hr.DNS_ERROR_RCODE_NAME_ERROR, None
-            if not self._reaches(*target):
+            if not self._reaches(target[0], target[1]):
                 return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE, None
             product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
-            product.discovered_machine, product.discovered_port = target
-            self.discovered_machine, self.discovered_port = target
+            machine, port, discovered = target
+            self.activated_against = machine, port
+            if discovered:
+                self._discovered(product, machine, port)
             return hr.S_OK, None
         if product.key_type == "avma":
             return hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED, None
@@ -394,7 +464,7 @@ class WindowsHost:
     def _probe(self) -> dict[str, Any]:
         spec = self.spec
         version = facts.os_version(spec.build)
-        return {
+        probe: dict[str, Any] = {
             "os": {
                 "Caption": self.caption,
                 "Version": version,
@@ -403,7 +473,7 @@ class WindowsHost:
                 "ProductType": 1 if self.installation_type == "Client" else 3,
             },
             "registry": {
-                "EditionID": spec.edition_id,
+                "EditionID": self.edition_id,
                 "ProductName": self.product_name,
                 "InstallationType": self.installation_type,
                 "CurrentBuild": str(spec.build),
@@ -413,13 +483,42 @@ class WindowsHost:
             "service": {
                 "Version": f"{version}.{self.ubr or 0}",
                 "KeyManagementServiceMachine": self.kms_machine,
-                "KeyManagementServicePort": self.kms_port or facts.KMS_DEFAULT_PORT,
+                "KeyManagementServicePort": self.kms_port or 0,
                 "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
                 "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
                 "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
                 **self._kms_host_counters(),
             },
-            "products": [] if self.product is None else [self._product_row(self.product)],
+            # Add-ons first: the order WMI enumerates them in is not documented, and this one makes the
+            # primary-product selection matter.
+            "products": [self._addon_row(a) for a in spec.addons]
+            + ([] if self.product is None else [self._product_row(self.product)]),
+        }
+        missing = facts.missing_properties(spec.build)
+        for section in ("service", "products"):
+            for row in [probe[section]] if section == "service" else probe[section]:
+                row.update(dict.fromkeys(missing[section]))
+        probe["missing_properties"] = {section: list(names) for section, names in missing.items()}
+        return probe
+
+    def _addon_row(self, addon: scenario.AddonSpec) -> dict[str, Any]:
+        name, description = facts.addon_strings(addon.license_family, self.edition_id, self.spec.build)
+        return {
+            "ID": str(uuid.uuid5(_ID_NAMESPACE, f"addon|{addon.license_family}")),
+            "Name": name,
+            "Description": description,
+            "ApplicationID": facts.WINDOWS_APPLICATION_ID,
+            "LicenseFamily": addon.license_family,
+            "PartialProductKey": addon.partial_key,
+            "ProductKeyChannel": "Volume:MAK",
+            "LicenseStatus": facts.LICENSE_STATUS[addon.license_status],
+            "LicenseStatusReason": facts.status_reason(addon.license_status, "mak"),
+            "GracePeriodRemaining": 0,
+            "LicenseIsAddon": True,
+            "KeyManagementServiceMachine": None,
+            "KeyManagementServicePort": 0,
+            "DiscoveredKeyManagementServiceMachineName": None,
+            "DiscoveredKeyManagementServiceMachinePort": 0,
         }
 
     def _kms_host_counters(self) -> dict[str, int]:
@@ -444,22 +543,21 @@ class WindowsHost:
     def _product_row(self, product: _Product) -> dict[str, Any]:
         spec = self.spec
         channel, key_channel = facts.channel(product.key_type, spec.build)
-        name, description = facts.product_strings(spec.edition_id, spec.build, self._server, channel)
-        modern = spec.build >= facts.WINDOWS_8_BUILD
+        name, description = facts.product_strings(self.edition_id, spec.build, self._server, channel)
         return {
-            "ID": str(uuid.uuid5(_ID_NAMESPACE, f"{spec.edition_id}|{channel}")),
+            "ID": str(uuid.uuid5(_ID_NAMESPACE, f"{self.edition_id}|{channel}")),
             "Name": name,
             "Description": description,
             "ApplicationID": facts.WINDOWS_APPLICATION_ID,
-            "LicenseFamily": spec.edition_id,
+            "LicenseFamily": self.edition_id,
             "PartialProductKey": product.partial_key,
             "ProductKeyChannel": key_channel,
             "LicenseStatus": facts.LICENSE_STATUS[product.status],
             "LicenseStatusReason": facts.status_reason(product.status, product.key_type),
             "GracePeriodRemaining": product.grace,
-            "LicenseIsAddon": False if modern else None,
-            "KeyManagementServiceMachine": "",
-            "KeyManagementServicePort": 0,
+            "LicenseIsAddon": False,
+            "KeyManagementServiceMachine": product.kms_machine,
+            "KeyManagementServicePort": product.kms_port or 0,
             "DiscoveredKeyManagementServiceMachineName": product.discovered_machine,
             "DiscoveredKeyManagementServiceMachinePort": product.discovered_port,
         }
@@ -467,12 +565,12 @@ class WindowsHost:
     def state(self) -> dict[str, Any]:
         """A JSON-able dump of everything the worker can change, plus the counters."""
         probe = self._probe()
-        row = probe["products"][0] if probe["products"] else None
+        row = probe["products"][-1] if self.product else None  # the primary product comes after the add-ons
         service = probe["service"]
         return copy.deepcopy(
             {
                 "name": self.name,
-                "edition_id": self.spec.edition_id,
+                "edition_id": self.edition_id,
                 "build": self.spec.build,
                 "key_type": self.product.key_type if self.product else "none",
                 "partial_product_key": row["PartialProductKey"] if row else None,
@@ -486,6 +584,10 @@ class WindowsHost:
                     "lookup_domain": service["KeyManagementServiceLookupDomain"],
                     "discovered_machine": service["DiscoveredKeyManagementServiceMachineName"],
                     "discovered_port": service["DiscoveredKeyManagementServiceMachinePort"],
+                },
+                "product_kms": {
+                    "machine": row["KeyManagementServiceMachine"] if row else None,
+                    "port": row["KeyManagementServicePort"] if row else None,
                 },
                 "worker_executions": self.worker_executions,
                 "writes": self.writes,

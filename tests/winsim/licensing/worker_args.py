@@ -1,22 +1,25 @@
 """The worker's argument check, as Ansible.Basic performs it for kms_client_key.ps1's spec.
 
 The .ps1 declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
-``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``) and
-``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``).
-Ansible.Basic rejects unknown options, missing required ones and values it cannot convert, with the
-messages reproduced here; missing step arguments are not its business (the step then runs with a null
-argument, as on Windows).
+``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``),
+``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``) and the
+documented options (unused there). Ansible.Basic rejects unknown options, missing required ones and values it
+cannot convert, with the messages reproduced here; missing step arguments are not its business (the step then
+runs with a null argument, as on Windows).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STEPS
 
 STEP_ACTIONS = tuple(STEPS)
 
 MODULE = "volume_activation.kms.kms_client_key"
+# The .ps1 also declares every documented option (validated by the action plugin, which never passes them).
+_OPTIONS = ("operation", "steps", "kms_route", *ARGUMENT_SPEC)
 _STEP_OPTIONS = {
     "action": "str",
     "product_key": "str",
@@ -99,11 +102,11 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
     """Return (operation, steps, check_mode) or raise ArgumentError with Ansible.Basic's message."""
     check_mode = bool(args.get("_ansible_check_mode", False))
     params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
-    unknown = [k for k in params if k not in ("operation", "steps", "kms_route")]
+    unknown = [k for k in params if k not in _OPTIONS]
     if unknown:
         raise ArgumentError(
             f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}. "
-            f"Supported parameters include: kms_route, operation, steps"
+            f"Supported parameters include: {', '.join(sorted(_OPTIONS))}"
         )
     if params.get("operation") is None:
         raise ArgumentError("missing required arguments: operation")

@@ -31,6 +31,7 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
         "refresh_license_status",
         "set_kms_machine",
         "activate",
+        "refresh_license_status",
     ]
     assert calls[1]["steps"][0]["product_key"] == gvlk
     assert calls[0]["kms_route"] == {
@@ -52,7 +53,7 @@ def test_mak_host_is_converted_activated_and_verified() -> None:
         "symbol": "S_OK",
         "message": "Activated; license status licensed.",
     }
-    assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 4
+    assert [s["hresult"] for s in result["steps"]] == ["0x00000000"] * 5
     assert result["edition"]["id"] == "ServerDatacenter" and result["edition"]["build"] == 20348
     facts = result["ansible_facts"]["kms_client"]
     assert facts["key_type"] == {"before": "mak", "after": "gvlk"}
@@ -122,7 +123,7 @@ def test_unlicensed_kms_client_needs_activation_only_when_asked() -> None:
     assert run_action(make_host(host_spec), {"activate": False})["status"] == "compliant"
     calls: list[dict[str, Any]] = []
     result = run_action(make_host(host_spec), {}, calls=calls)
-    assert calls[1]["steps"] == [{"action": "activate"}]
+    assert calls[1]["steps"] == [{"action": "activate"}, {"action": "refresh_license_status"}]
     assert result["status"] == "converted" and result["license_status"] == {"before": "oob_grace", "after": "licensed"}
 
 
@@ -166,7 +167,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
         "partial_product_key": gvlk[-5:],
         "source": "catalog",
     }
-    assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "activate"]
+    assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "activate", "refresh_license_status"]
     assert result["diff"] == {
         "before": {
             "key_type": "mak",

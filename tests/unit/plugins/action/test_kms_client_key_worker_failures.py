@@ -281,7 +281,14 @@ def test_worker_failure_after_the_steps_ran_reads_the_host_again_and_reports_it_
     assert result["changed"] is True and host.writes > 0
     assert result["partial_product_key"] == {"before": "3V66T", "after": gvlk[-5:]}
     assert [(s["action"], s["hresult"]) for s in result["steps"]] == [
-        (a, "0x00000000") for a in ("install_product_key", "refresh_license_status", "set_kms_machine", "activate")
+        (a, "0x00000000")
+        for a in (
+            "install_product_key",
+            "refresh_license_status",
+            "set_kms_machine",
+            "activate",
+            "refresh_license_status",
+        )
     ]
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk
 
@@ -370,7 +377,8 @@ def test_worker_that_stops_early_without_an_error_is_failed_as_incomplete() -> N
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is True
     assert result["msg"] == (
         "The worker ran ['install_product_key', 'refresh_license_status'] of the planned steps "
-        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'activate'] "
+        "['install_product_key', 'refresh_license_status', 'set_kms_machine', 'activate', "
+        "'refresh_license_status'] "
         "and reported no error; the result is incomplete."
     )
     assert [s["action"] for s in result["steps"]] == ["install_product_key", "refresh_license_status"]
