@@ -13,20 +13,10 @@ from typing import Any
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import KEY_ALPHABET
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _key_type
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, TEXT_LIMIT, host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STEPS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import LICENSE_STATUS_NAMES, STEPS
 
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 DEFAULT_KMS_PORT = 1688
-
-LICENSE_STATUS_NAMES = (
-    "unlicensed",
-    "licensed",
-    "oob_grace",
-    "oot_grace",
-    "non_genuine_grace",
-    "notification",
-    "extended_grace",
-)
 
 
 class ProbeError(ValueError):

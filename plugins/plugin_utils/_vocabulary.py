@@ -54,6 +54,18 @@ STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 REFUSALS: tuple[str, ...] = tuple(s.value for s in Status if s.refusal)
 
 
+# SoftwareLicensingProduct.LicenseStatus 0..6, by value (Microsoft's SoftwareLicensingProduct class documentation).
+LICENSE_STATUS_NAMES: tuple[str, ...] = (
+    "unlicensed",
+    "licensed",
+    "oob_grace",
+    "oot_grace",
+    "non_genuine_grace",
+    "notification",
+    "extended_grace",
+)
+
+
 class KeyType(str, Enum):
     """The kind of product key a Windows product holds (slmgr's channel names, lower case)."""
 

@@ -21,15 +21,7 @@ from winsim.productkey import ALPHABET, is_well_formed, normalize
 # Names the scenario shares with the collection (its vocabulary module); a scenario host always holds a
 # known kind of key, so "unknown" is the controller's word only.
 KEY_TYPES = tuple(k for k in vocabulary.KEY_TYPES if k != vocabulary.KeyType.UNKNOWN)
-LICENSE_STATUSES = (
-    "unlicensed",
-    "licensed",
-    "oob_grace",
-    "oot_grace",
-    "non_genuine_grace",
-    "notification",
-    "extended_grace",
-)
+LICENSE_STATUSES = vocabulary.LICENSE_STATUS_NAMES
 INSTALLATION_TYPES = ("Server", "Server Core", "Client")
 STEP_ACTIONS = tuple(vocabulary.STEPS)
 FAULT_OPERATIONS = ("probe", *STEP_ACTIONS)
