@@ -67,7 +67,7 @@ def fleet() -> t.Iterator[Fleet]:
 
 
 def test_an_audit_costs_one_worker_execution_per_host(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    increments, _ = _run(fleet, tmp_path, "audit", "--check")
+    increments, _report = _run(fleet, tmp_path, "audit", "--check")
 
     assert increments == _expected(fleet, applied=())
 

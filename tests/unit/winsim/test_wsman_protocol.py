@@ -285,7 +285,7 @@ def test_the_baseline_module_answers_what_exitjson_prints_and_is_counted_apart(e
     binding = endpoint.add_host("srv01", handler)
     endpoint.start()
 
-    stdout, _, code = run_worker(protocol(binding.url), worker_payload({}, BASELINE_MODULE.read_text()))
+    stdout, _stderr, code = run_worker(protocol(binding.url), worker_payload({}, BASELINE_MODULE.read_text()))
 
     assert (json.loads(stdout), code) == ({"changed": False, "invocation": {"module_args": {}}}, 0)
     assert handler.calls == []

@@ -205,7 +205,7 @@ class _Acceptor:
 
     def _run(self) -> None:
         while True:
-            for key, _ in self._selector.select():
+            for key, _events in self._selector.select():
                 server = key.data
                 if server is None:
                     return
