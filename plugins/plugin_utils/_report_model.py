@@ -100,6 +100,12 @@ def _empty_row(host: str, status: str, message: str, changed: bool = False) -> d
     }
 
 
+# What ansible-core's TaskExecutor says when a task's ``timeout`` ends it (2.16 and later).
+_TASK_TIMEOUT_MESSAGE = re.compile(
+    r"The \S+ action failed to execute in the expected time frame \((\d+)\) and was terminated"
+)
+
+
 def timed_out_message(timedout: t.Any) -> str:
     """What a result Ansible's task ``timeout`` ended means (``timedout.period``: the timeout in seconds)."""
     period = _number(_mapping(timedout).get("period"))
@@ -134,8 +140,12 @@ def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         return _empty_row(host, Status.NOT_RUN.value, NOT_RUN_MESSAGE)
     # A registered result says ``msg``; the kms_client fact says ``message``.
     message = _text(result.get("msg", result.get("message"))) or ""
-    if result.get("timedout"):
-        return _empty_row(host, Status.TIMED_OUT.value, timed_out_message(result.get("timedout")))
+    timedout = result.get("timedout")
+    said = _TASK_TIMEOUT_MESSAGE.match(message)
+    if not timedout and said:  # ansible-core 2.16 and 2.17 say it in the message only (no ``timedout`` key)
+        timedout = {"period": int(said.group(1))}
+    if timedout:
+        return _empty_row(host, Status.TIMED_OUT.value, timed_out_message(timedout))
     if result.get("unreachable"):
         return _empty_row(host, Status.UNREACHABLE.value, unreachable_message(message))
     status = _text(result.get("status"))

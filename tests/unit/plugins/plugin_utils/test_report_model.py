@@ -561,6 +561,16 @@ def test_html_marks_status_with_text_and_colour(report):
         assert re.search(rf'<span class="badge" style="[^"]+">{status}</span>', html)
 
 
+def test_a_task_timeout_told_in_the_message_only_is_timed_out() -> None:
+    """ansible-core 2.16 and 2.17 set no ``timedout`` key; TaskExecutor's message names the timeout."""
+    message = (
+        "The volume_activation.kms.kms_client_key action failed to execute in the expected time frame (15) "
+        "and was terminated"
+    )
+    row = host_row("srv-hung", {"failed": True, "msg": message})
+    assert row["status"] == "timed_out" and "task timeout (15 s" in row["message"]
+
+
 def test_a_result_the_task_timeout_ended_is_timed_out() -> None:
     row = host_row("srv-hung", {"failed": True, "msg": "The task timed out", "timedout": {"period": 12}})
     assert row["status"] == "timed_out"
