@@ -74,18 +74,7 @@ def _convert(name: str, value: Any, kind: str, context: str) -> Any:
 
 def _step(raw: Any) -> dict[str, Any]:
     context = " found in steps"
-    if not isinstance(raw, dict):
-        raise ArgumentError(
-            f"argument for list entry steps is of type "
-            f"{_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were unable to convert "
-            f"to dict: {type(raw).__name__} cannot be converted to a dict"
-        )
-    unknown = [k for k in raw if k not in _STEP_OPTIONS]
-    if unknown:
-        raise ArgumentError(
-            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
-            f"Supported parameters include: {', '.join(sorted(_STEP_OPTIONS))}"
-        )
+    _check_suboptions(raw, "list entry steps", _STEP_OPTIONS, context)
     if raw.get("action") is None:
         raise ArgumentError(f"missing required arguments: action{context}")
     step = {name: _convert(name, raw.get(name), kind, context) for name, kind in _STEP_OPTIONS.items()}
@@ -131,19 +120,24 @@ def parse_route(args: dict[str, Any]) -> dict[str, Any] | None:
     if raw is None:
         return None
     context = " found in kms_route"
-    if not isinstance(raw, dict):
-        raise ArgumentError(
-            f"argument for kms_route is of type {_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were "
-            f"unable to convert to dict: {type(raw).__name__} cannot be converted to a dict"
-        )
-    unknown = [k for k in raw if k not in _ROUTE_OPTIONS]
-    if unknown:
-        raise ArgumentError(
-            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
-            f"Supported parameters include: {', '.join(sorted(_ROUTE_OPTIONS))}"
-        )
+    _check_suboptions(raw, "kms_route", _ROUTE_OPTIONS, context)
     route = {name: _convert(name, raw.get(name), kind, context) for name, kind in _ROUTE_OPTIONS.items()}
     # The .ps1 declares use_configured with default $true and timeout_ms with default 3000.
     route["use_configured"] = True if route["use_configured"] is None else route["use_configured"]
     route["timeout_ms"] = 3000 if route["timeout_ms"] is None else route["timeout_ms"]
     return route
+
+
+def _check_suboptions(raw: Any, label: str, options: dict[str, str], context: str) -> None:
+    """Ansible.Basic's checks of a dict option: a dict, and no key its spec does not declare."""
+    if not isinstance(raw, dict):
+        raise ArgumentError(
+            f"argument for {label} is of type {_PYTHON_TYPES.get(type(raw), type(raw).__name__)} and we were "
+            f"unable to convert to dict: {type(raw).__name__} cannot be converted to a dict"
+        )
+    unknown = [k for k in raw if k not in options]
+    if unknown:
+        raise ArgumentError(
+            f"Unsupported parameters for ({MODULE}) module: {', '.join(unknown)}{context}. "
+            f"Supported parameters include: {', '.join(sorted(options))}"
+        )
