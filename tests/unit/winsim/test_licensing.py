@@ -555,3 +555,11 @@ def test_every_published_gvlk_installs_on_its_edition(key, edition_id, build, ed
     out = apply(h, {"action": "install_product_key", "product_key": key})
     assert out["steps"][0]["hresult"] == 0, edition
     assert primary(out)["PartialProductKey"] == key[-5:]
+
+
+def test_a_failed_step_changes_nothing_and_counts_as_a_write_call():
+    h = host(faults=[{"operation": "set_kms_machine", "hresult": "0x80041003"}])
+    before = h.licensing_state()
+    out = apply(h, {"action": "set_kms_machine", "machine": "kms02"}, {"action": "activate"})
+    assert [s["hresult"] for s in out["steps"]] == [0x80041003]  # the worker stops at the failed step
+    assert h.licensing_state() == before and (h.writes, h.write_calls) == (0, 1)
