@@ -11,9 +11,12 @@ import pathlib
 import typing as t
 
 import pytest
-from unit.utils.action_harness import make_key
+from unit.utils.action_harness import gvlk_for, make_key
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from winsim import hresult_codes
 from winsim.fleet import Fleet
+from winsim.scenario import combine, load_specs
 from winsim.wsman import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -35,7 +38,9 @@ FAULT_SCENARIO = {
 }
 
 
-def _run(fleet: Fleet, tmp_path: pathlib.Path, *args: str) -> tuple[PlaybookRun, dict[str, t.Any]]:
+def _run(
+    fleet: Fleet, tmp_path: pathlib.Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[PlaybookRun, dict[str, t.Any]]:
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
     report_dir = tmp_path / "report"
     run = run_playbook(
@@ -45,6 +50,7 @@ def _run(fleet: Fleet, tmp_path: pathlib.Path, *args: str) -> tuple[PlaybookRun,
         f"kms_client_report_dest={report_dir}",
         *args,
         collections_paths=[REPO / ".collections"],
+        env=env,
     )
     report_file = report_dir / "kms_audit.json"
     assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
@@ -177,3 +183,214 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
         if secret in text
     }
     assert hits == {}
+
+
+# ---------------------------------------------------- scenario files: a failing step each, routes, hostile probes
+
+SCENARIOS = REPO / "tests" / "winsim" / "scenarios"
+STEP_HRESULTS = SCENARIOS / "step_hresults.yml"
+ROUTE_FAILURES = SCENARIOS / "route_failures.yml"
+HOSTILE_PROBES = SCENARIOS / "hostile_probes.yml"
+HOSTILE_KEY = "QX3PB-T7N4K-8RMGW-CYJ2D-H96VF"  # hostile_probes.yml: a key pattern in no public table
+# In the worker contract, but no plan contains it (the role sets a lookup domain, never clears one).
+UNPLANNED_STEPS = {"clear_kms_lookup_domain"}
+
+# host -> (status, changed, phrases of the message: the failure, the state left as read back, what to do)
+INSTALLED = "The KMS client key (partial key {partial}) is installed and the host is no longer activated"
+AGAIN = "Fix the cause and run this task again"
+EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "step-install-product-key": (
+        "failed",
+        False,
+        (
+            "Step install_product_key failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)",
+            "Nothing changed: the host still holds its mak key (partial key {before}, license status licensed)",
+            AGAIN,
+            "Fix: Connect with",
+        ),
+    ),
+    "step-refresh-license-status": (
+        "failed",
+        True,
+        ("Step refresh_license_status failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-set-kms-machine": (
+        "failed",
+        True,
+        ("Step set_kms_machine failed: 0x80070005 (E_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-set-kms-port": (
+        "failed",
+        True,
+        ("Step set_kms_port failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-kms-machine": (
+        "failed",
+        True,
+        ("Step clear_kms_machine failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-kms-port": (
+        "failed",
+        True,
+        ("Step clear_kms_port failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-set-kms-lookup-domain": (
+        "failed",
+        True,
+        ("Step set_kms_lookup_domain failed: 0x80070005 (E_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-product-kms-machine": (
+        "failed",
+        False,
+        (
+            "Step clear_product_kms_machine failed: 0x80041003 (WBEM_E_ACCESS_DENIED)",
+            "Nothing changed: the host still holds its gvlk key (partial key {before}, license status oob_grace)",
+            AGAIN,
+        ),
+    ),
+    "step-clear-product-kms-port": (
+        "failed",
+        True,
+        (
+            "Step clear_product_kms_port failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)",
+            "The host now holds its gvlk "
+            "key (partial key {before}, license status oob_grace); KMS host found through DNS, port 1688; "
+            "product-level KMS host none, port 1700",
+            AGAIN,
+        ),
+    ),
+    "step-activate": (
+        "activation_failed",
+        True,
+        (
+            "Activation failed: 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)",
+            "Fix: Wait until enough distinct machines",
+            "The KMS client key (partial key {partial}) is installed and kept; the host is no longer activated "
+            "(license status oob_grace). Run this task again once the cause is fixed",
+        ),
+    ),
+    "route-dns-none-licensed": (
+        "kms_unreachable",
+        False,
+        (
+            "The key was not replaced: the host is licensed (mak key, partial key {before})",
+            "DNS discovery found no KMS host: the SRV query for _vlmcs._tcp.corp.example.com answered name_not_found",
+            "Publish the _vlmcs._tcp SRV record",
+        ),
+    ),
+    "route-dns-none-no-key": (
+        "activation_failed",
+        True,
+        ("replacing the none key. Activation was not tried: DNS discovery found no KMS host",),
+    ),
+    "route-kms-silent-licensed": (
+        "kms_unreachable",
+        False,
+        ("The key was not replaced", "port 1688: timed out. To fix: open TCP port 1688"),
+    ),
+    "route-kms-refused-licensed": (
+        "kms_unreachable",
+        False,
+        ("The key was not replaced", "kms01.corp.example.com (192.0.2.10, ipv4) port 1688: refused. To fix:"),
+    ),
+    "route-kms-silent-gvlk-grace": (
+        "activation_failed",
+        False,
+        ("holds the KMS client key of Windows Server 2022 Datacenter but is oob_grace; activation was not tried",),
+    ),
+    "hostile-caption-russian": ("converted", True, ("Done: install the KMS client key of Windows 10 Enterprise",)),
+    "hostile-text-non-ascii-controls": ("converted", True, ("Done:",)),
+    "hostile-key-in-caption": ("converted", True, ("Done:",)),
+    "hostile-huge-caption": ("converted", True, ("Done:",)),
+    "hostile-nan-license-status": ("failed", False, ("probe.products[0].LicenseStatus is nan",)),
+    "hostile-neg-infinity-grace": ("failed", False, ("probe.products[0].GracePeriodRemaining is -inf",)),
+    "hostile-infinity-ubr": ("failed", False, ("probe.registry.UBR is inf",)),
+    "hostile-neg-infinity-sku": ("failed", False, ("probe.os.OperatingSystemSKU is -inf",)),
+    "hostile-nan-text-kms-port": ("failed", False, ("probe.service.KeyManagementServicePort is a string",)),
+    "hostile-neg-infinity-text-requests": (
+        "failed",
+        False,
+        ("probe.service.KeyManagementServiceTotalRequests is a string",),
+    ),
+    "hostile-whole-key-as-partial": ("failed", False, ("probe.products[0].PartialProductKey is not five",)),
+    "hostile-kms-host-products-missing": ("failed", False, ("probe.products is missing",)),
+    "hostile-kms-host-addon-as-text": ("failed", False, ("probe.products[0].LicenseIsAddon is str 'False'",)),
+    "hostile-kms-host-flag-missing": ("failed", False, ("probe.service.IsKeyManagementServiceMachine is missing",)),
+}
+
+
+def _cache_env(cache_dir: pathlib.Path) -> dict[str, str]:
+    return {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache_dir)}
+
+
+def _cached_fact(path: pathlib.Path) -> dict[str, t.Any]:
+    """The kms_client fact of a jsonfile fact cache file (ansible-core 2.19 wraps it: __payload__, tagged value)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "__payload__" in data:
+        data = json.loads(data["__payload__"])
+    fact = data["kms_client"]
+    return t.cast(dict[str, t.Any], fact["value"] if "__ansible_type" in fact else fact)
+
+
+def test_step_hresults_cover_every_planned_step_with_a_known_code() -> None:
+    faults = [fault for spec in load_specs(STEP_HRESULTS) for fault in spec.faults]
+    assert {fault.operation for fault in faults} == set(vocabulary.STEPS) - UNPLANNED_STEPS
+    assert all(not hresult_codes.message(t.cast(int, f.hresult)).startswith("Unknown error") for f in faults)
+
+
+def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_read_back(
+    tmp_path: pathlib.Path,
+) -> None:
+    cache_dir = tmp_path / "facts"
+    with Fleet(combine(STEP_HRESULTS, ROUTE_FAILURES, HOSTILE_PROBES)) as fleet:
+        before = {name: host.state() for name, host in fleet.hosts.items()}
+        licensing = {name: host.licensing_state() for name, host in fleet.hosts.items()}
+        run, report = _run(fleet, tmp_path, "-f", "10", env=_cache_env(cache_dir))
+        after = {name: host.state() for name, host in fleet.hosts.items()}
+        unchanged = {name for name, host in fleet.hosts.items() if host.licensing_state() == licensing[name]}
+        write_calls = {name: host.write_calls for name, host in fleet.hosts.items()}
+
+    rows = {row["host"]: row for row in report["hosts"]}
+    assert sorted(rows) == sorted(EXPECTED) and len(report["hosts"]) == len(EXPECTED)
+    assert {host: (row["status"], row["changed"]) for host, row in rows.items()} == {
+        host: (status, changed) for host, (status, changed, _phrases) in EXPECTED.items()
+    }
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    for host, (_status, _changed, phrases) in EXPECTED.items():
+        said = {"partial": gvlk[-5:], "before": before[host]["partial_product_key"]}
+        missing = [p.format(**said) for p in phrases if p.format(**said) not in rows[host]["message"]]
+        assert missing == [], f"{host}: {rows[host]['message']}"
+    # what the report says each host holds is what it holds (read back, not assumed)
+    for host in (h for h in EXPECTED if not h.startswith("hostile-") or rows[h]["status"] == "converted"):
+        row, state = rows[host], after[host]
+        assert (row["key_type"]["after"], row["partial_product_key"]["after"], row["license_status"]["after"]) == (
+            state["key_type"],
+            state["partial_product_key"],
+            state["license_status"],
+        ), host
+    # a host reported unchanged holds exactly what it held; an unusable probe costs no state-changing call
+    assert {h for h, row in rows.items() if not row["changed"]} <= unchanged
+    refused = {h for h in EXPECTED if h.startswith("hostile-") and rows[h]["status"] == "failed"}
+    assert len(refused) == 10 and {h: write_calls[h] for h in refused} == dict.fromkeys(refused, 0)
+    # host text as the controller keeps it (the kms_client fact): bounded, keys masked, control characters blanked
+    shown = (
+        "hostile-caption-russian",
+        "hostile-text-non-ascii-controls",
+        "hostile-key-in-caption",
+        "hostile-huge-caption",
+    )
+    captions = {
+        host: _cached_fact(path)["edition"]["caption"]
+        for host in shown
+        for path in cache_dir.glob(f"*{host}")  # the jsonfile cache may prefix the name
+    }
+    assert captions["hostile-caption-russian"] == "Майкрософт Windows 10 Корпоративная"
+    assert "Ünïcode 日本語 🚀" in captions["hostile-text-non-ascii-controls"]
+    assert not any(c in captions["hostile-text-non-ascii-controls"] for c in "\x00\x07\x1b")
+    assert captions["hostile-key-in-caption"].endswith("XXXXX-XXXXX-XXXXX-XXXXX-H96VF")
+    assert len(captions["hostile-huge-caption"]) == 1024
+    assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
+    written = [run.stdout, run.stderr, *(p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir())]
+    written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
+    assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
+    assert run.returncode == 2, run.stdout
