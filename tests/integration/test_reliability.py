@@ -394,3 +394,74 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
     assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout
+
+
+# ------------------------------------------------------------------------ check mode leaves every host as it was
+
+MIXED_FLEET = SCENARIOS / "mixed_fleet.yml"
+PROBE_HOLD_TIMEOUT = 10  # seconds: the task timeout of the host whose probe reply is held (check mode runs only probe)
+# Faults on the only worker execution of check mode, the probe (each host one fault kind).
+PROBE_FAULTS: dict[str, dict[str, t.Any]] = {
+    "probe-held": {"transport": "hold", "operation": "probe"},
+    "probe-cut-before": {"transport": "cut", "operation": "probe", "when": "before", "times": 1},
+    "probe-cut-after": {"transport": "cut", "operation": "probe", "when": "after", "times": 1},
+    "probe-cut-always": {"transport": "cut", "operation": "probe", "when": "after"},
+    "probe-http500-twice": {"transport": "http_500", "times": 2},
+    "probe-slow": {"transport": "slow", "seconds": 1, "times": 1},
+    "probe-refused": {"transport": "refused"},
+    "probe-hresult": {"operation": "probe", "hresult": "0x80041003"},
+}
+
+
+def _every_scenario() -> dict[str, t.Any]:
+    """One host per scenario of the suite: the scenario files, the fault hosts above and those of the fleets."""
+    faults = [
+        {"name": name, **MAK, "faults": [fault]}
+        | ({"host_vars": {"kms_client_task_timeout": PROBE_HOLD_TIMEOUT}} if fault.get("transport") == "hold" else {})
+        for name, fault in PROBE_FAULTS.items()
+    ]
+    # the CI-sized fleet's kinds are hosts of the files above but one: an edition keyed from gvlk_overrides
+    override = {**HOME, "accepts_keys": [SECRET_KEY], "host_vars": {"kms_client_gvlk_overrides": {"Core": SECRET_KEY}}}
+    return combine(
+        STEP_HRESULTS,
+        ROUTE_FAILURES,
+        HOSTILE_PROBES,
+        MIXED_FLEET,
+        FAULT_SCENARIO,
+        {"defaults": FAULT_SCENARIO["defaults"], "hosts": [*faults, {"name": "override-home", **override}]},
+    )
+
+
+def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathlib.Path) -> None:
+    scenario = _every_scenario()
+    with Fleet(scenario) as fleet:
+        before = fleet.licensing_dump()
+        _check_run, report = _run(fleet, tmp_path, "--check", "-f", "20")
+        after = fleet.licensing_dump()
+        write_calls = {name: host.write_calls for name, host in fleet.hosts.items()}
+        executions = {name: host.worker_executions for name, host in fleet.hosts.items()}
+
+    assert len(fleet.hosts) == len(scenario["hosts"]) == 29 + 18 + 5 + len(PROBE_FAULTS) + 1
+    assert after == before  # bytes: key, channel, license status, grace, KMS settings, edition of every host
+    assert write_calls == dict.fromkeys(fleet.hosts, 0)
+    rows = {row["host"]: row for row in report["hosts"]}
+    assert sorted(rows) == sorted(fleet.hosts) and len(report["hosts"]) == len(fleet.hosts)
+    # check mode's changed is "would change": exactly the hosts it would convert
+    assert report["mode"] == "check"
+    assert {h for h, row in rows.items() if row["changed"]} == {
+        h for h, row in rows.items() if row["status"] == "would_convert"
+    }
+    statuses = {host: row["status"] for host, row in rows.items()}
+    assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
+    assert (
+        statuses["probe-cut-always"] == "unreachable"
+        and "the connection failed during probe" in (rows["probe-cut-always"]["message"])
+    )
+    assert statuses["probe-hresult"] == "failed"
+    assert statuses["override-home"] == "would_convert"
+    assert {statuses[h] for h in ("probe-cut-before", "probe-cut-after", "probe-http500-twice", "probe-slow")} == {
+        "would_convert"
+    }
+    # probe only: once per host, again after each lost probe reply (PROBE_ATTEMPTS in all at most)
+    assert executions["probe-cut-after"] == 2 and executions["probe-cut-always"] == 3
+    assert max(executions.values()) == 3 and executions["probe-refused"] == 0

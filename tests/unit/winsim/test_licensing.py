@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from winsim import hresult_codes as hr
+from winsim.fleet import Fleet
 from winsim.licensing import WindowsHost, load_scenario
 from winsim.productkey import ALPHABET
 from winsim.scenario import STEP_ACTIONS
@@ -563,3 +564,12 @@ def test_a_failed_step_changes_nothing_and_counts_as_a_write_call():
     out = apply(h, {"action": "set_kms_machine", "machine": "kms02"}, {"action": "activate"})
     assert [s["hresult"] for s in out["steps"]] == [0x80041003]  # the worker stops at the failed step
     assert h.licensing_state() == before and (h.writes, h.write_calls) == (0, 1)
+
+
+def test_the_fleet_dump_is_canonical_and_changes_with_any_write():
+    fleet = Fleet({"hosts": [{"name": "h1", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"}]})
+    first = fleet.licensing_dump()
+    fleet.hosts["h1"].run_worker({"operation": "probe"})
+    assert fleet.licensing_dump() == first  # reading changes nothing, counters are not state
+    apply(fleet.hosts["h1"], {"action": "set_kms_port", "port": 1700})
+    assert fleet.licensing_dump() != first and b'"KeyManagementServicePort":1700' in fleet.licensing_dump()
