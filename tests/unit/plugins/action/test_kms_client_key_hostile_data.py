@@ -267,6 +267,16 @@ def test_huge_caption_is_bounded_with_a_marker() -> None:
     assert len(json.dumps(result)) < 20_000
 
 
+@pytest.mark.parametrize(
+    "control", ["\x00", "\x07", "\x1b", "\x7f", "\x9b", "\x85", "\u202e", "\u2066"], ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_control_and_bidirectional_override_characters_are_blanked(control: str) -> None:
+    host = make_host(spec(key_type="mak"))
+    caption = f"Windows Server 2022 {control}Datacenter"
+    result, _ops = run(host, probes(lambda p: p["os"].update(Caption=caption)), check_mode=True)
+    assert result["edition"]["caption"] == "Windows Server 2022  Datacenter"
+
+
 def test_non_ascii_host_text_is_kept() -> None:
     host = make_host(spec(key_type="mak"))
     result, _ops = run(host, probes(lambda p: p["os"].update(Caption="Windows Server 2022 Datacenter — Ünïcode")))
