@@ -368,6 +368,12 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
             state["partial_product_key"],
             state["license_status"],
         ), host
+        kms = row["kms"] or {}  # port: null when unset, as 0 reads on Windows
+        assert (kms.get("machine"), kms.get("port") or 0, kms.get("lookup_domain")) == (
+            state["kms"]["machine"],
+            state["kms"]["port"],
+            state["kms"]["lookup_domain"],
+        ), host
     # a host reported unchanged holds exactly what it held; an unusable probe costs no state-changing call
     assert {h for h, row in rows.items() if not row["changed"]} <= unchanged
     refused = {h for h in EXPECTED if h.startswith("hostile-") and rows[h]["status"] == "failed"}
