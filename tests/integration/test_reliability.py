@@ -1,7 +1,9 @@
-"""Faults on the simulated fleet with real ansible-playbook: a hung host, cut connections around apply.
+"""Faults on the simulated fleet with real ansible-playbook: a hung host, cut connections, failing steps and routes,
+hostile probes, and check mode over all of them.
 
 Every host of a run is reported exactly once, the hung one as ``timed_out`` while the others finish; a cut
-after the apply request is answered by reading the host again.
+after the apply request is answered by reading the host again; a failed step is reported with what the host
+holds as read back; ``--check`` leaves every host's licensing byte-identical (docs/reliability.md).
 """
 
 from __future__ import annotations
