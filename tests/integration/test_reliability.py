@@ -216,6 +216,16 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
         True,
         ("Step refresh_license_status failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
     ),
+    "step-refresh-after-activate": (
+        "failed",
+        True,
+        (
+            "Step refresh_license_status failed: 0x80041003 (WBEM_E_ACCESS_DENIED)",
+            "The KMS client key (partial key {partial}) is installed and the host still reports licensed "
+            "(license status licensed)",
+            AGAIN,
+        ),
+    ),
     "step-set-kms-machine": (
         "failed",
         True,
@@ -444,12 +454,12 @@ def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathli
     scenario = _every_scenario()
     with Fleet(scenario) as fleet:
         before = fleet.licensing_dump()
-        _check_run, report = _run(fleet, tmp_path, "--check", "-f", "20")
+        _check_run, report = _run(fleet, tmp_path, "--check", "-f", "40")
         after = fleet.licensing_dump()
         write_calls = {name: host.write_calls for name, host in fleet.hosts.items()}
         executions = {name: host.worker_executions for name, host in fleet.hosts.items()}
 
-    assert len(fleet.hosts) == len(scenario["hosts"]) == 29 + 18 + 5 + len(PROBE_FAULTS) + 1
+    assert len(fleet.hosts) == len(scenario["hosts"]) == len(EXPECTED) + 18 + 5 + len(PROBE_FAULTS) + 1
     assert after == before  # bytes: key, channel, license status, grace, KMS settings, edition of every host
     assert write_calls == dict.fromkeys(fleet.hosts, 0)
     rows = {row["host"]: row for row in report["hosts"]}

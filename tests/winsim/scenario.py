@@ -122,6 +122,7 @@ class FaultSpec:
     hresult: int | None = None
     transport: str | None = None
     times: int | None = None  # None: every time
+    skip: int = 0  # HRESULT faults: calls of the operation that succeed before the fault applies
     when: str | None = None  # cut: "before" or "after" the worker ran
     seconds: float | None = None
 
@@ -274,11 +275,13 @@ def _fault(checker: _Checker, data: Any, path: str) -> FaultSpec:
         elif seconds is not None:
             raise checker.fail(f"{path}.seconds", f"only a slow fault takes seconds (this one is {kind!r})")
         return FaultSpec(transport=kind, times=times, seconds=seconds)
-    checker.unknown(data, {"operation", "hresult", "times"}, f"{path}.")
+    checker.unknown(data, {"operation", "hresult", "times", "skip"}, f"{path}.")
     operation = checker.choice(data, "operation", f"{path}.operation", FAULT_OPERATIONS, required=True)
     if data.get("hresult") is None:
         raise checker.fail(f"{path}.hresult", "is required")
-    return FaultSpec(operation=operation, hresult=_hresult(checker, data["hresult"], f"{path}.hresult"), times=times)
+    skip = checker.integer(data, "skip", f"{path}.skip") or 0
+    hresult = _hresult(checker, data["hresult"], f"{path}.hresult")
+    return FaultSpec(operation=operation, hresult=hresult, times=times, skip=skip)
 
 
 def _kms(checker: _Checker, data: Any) -> KmsSpec:

@@ -573,3 +573,9 @@ def test_the_fleet_dump_is_canonical_and_changes_with_any_write():
     assert fleet.licensing_dump() == first  # reading changes nothing, counters are not state
     apply(fleet.hosts["h1"], {"action": "set_kms_port", "port": 1700})
     assert fleet.licensing_dump() != first and b'"KeyManagementServicePort":1700' in fleet.licensing_dump()
+
+
+def test_a_step_fault_can_skip_the_first_calls():
+    h = host(faults=[{"operation": "refresh_license_status", "hresult": "0x80041003", "skip": 1}])
+    out = apply(h, *[{"action": "refresh_license_status"}] * 3)
+    assert [s["hresult"] for s in out["steps"]] == [0, 0x80041003]

@@ -43,7 +43,8 @@ the state those calls read and change. Behaviour and its sources:
   KeyManagementServicePort of 0 means 1688". Microsoft's class pages are silent on the unset value; null
   is the harder answer for a parser. Clearing always succeeds.
 - RefreshLicenseStatus changes nothing.
-- An HRESULT fault on a step (scenario ``faults: [{operation: <step>, hresult: ...}]``) is the return value of
+- An HRESULT fault on a step (scenario ``faults: [{operation: <step>, hresult: ..., skip: N}]``, the first N
+  calls succeeding) is the return value of
   that licensing method: the method changes nothing and the worker stops there, as after any failed step
   (docs/worker_contract.md), so the state is what the steps before it left. Microsoft's method pages document a
   failed call's return value only; that a failed call changes nothing is the reading slmgr relies on (it reports
@@ -132,6 +133,7 @@ class WindowsHost:
         self.discovered_machine: str | None = None
         self.discovered_port = 0
         self._fault_uses = [0] * len(spec.faults)
+        self._fault_calls = [0] * len(spec.faults)  # calls of each fault's operation, for its ``skip``
         self.activated_against: tuple[str, int] | None = None  # the KMS of the last successful activation
         self.product = self._initial_product(entry)
 
@@ -250,6 +252,9 @@ class WindowsHost:
     def _take_fault(self, operation: str) -> int | None:
         for index, fault in enumerate(self.spec.faults):
             if fault.operation != operation:
+                continue
+            self._fault_calls[index] += 1
+            if self._fault_calls[index] <= fault.skip:
                 continue
             if fault.times is None or self._fault_uses[index] < fault.times:
                 self._fault_uses[index] += 1
