@@ -27,6 +27,7 @@ BASE = {"name": "h1", "edition_id": "ServerStandard", "build": 20348, "key_type"
         ({"faults": [{"operation": "activate"}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 0}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 1, "times": 0}]}, "faults[0].times"),
+        ({"faults": [{"operation": "activate", "hresult": 1, "skip": -1}]}, "faults[0].skip"),
         ({"faults": [{"transport": "slow"}]}, "faults[0].seconds"),
         ({"faults": [{"transport": "teleport"}]}, "faults[0].transport"),
         ({"key_type": "none", "partial_key": "J464C"}, "partial_key"),
