@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
@@ -184,7 +184,9 @@ class ActionModule(ActionBase):
 
     def _probe(self, task_vars: dict[str, Any] | None, route_args: dict[str, Any] | None = None) -> dict[str, Any]:
         """The probe (with the KMS route pre-flight when asked), retried on transport errors (PROBE_ATTEMPTS);
-        the last error propagates (unreachable)."""
+        the last error propagates (unreachable). A socket error the connection plugin lets through (a connection
+        the host closed, as pywinrm raises it) is raised as a connection failure, so that Ansible reports the
+        host unreachable rather than the task failed."""
         args: dict[str, Any] = {"operation": "probe"}
         if route_args is not None:
             args["kms_route"] = route_args
@@ -193,7 +195,12 @@ class ActionModule(ActionBase):
                 return self._worker(args, task_vars)
             except Exception:  # any transport error: the probe reads only, so sending it again is safe
                 time.sleep(PROBE_RETRY_DELAY * attempt)
-        return self._worker(args, task_vars)
+        try:
+            return self._worker(args, task_vars)
+        except AnsibleError:
+            raise
+        except OSError as exc:  # requests' ConnectionError, a reset or closed socket
+            raise AnsibleConnectionFailure(f"the connection failed during probe: {exc}") from exc
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

@@ -75,22 +75,54 @@ def _holds_target(plan: Plan, after: HostState) -> bool:
     )
 
 
-def _key_left(plan: Plan, after: HostState) -> str:
+def _not_activated(before: HostState, after: HostState) -> str:
+    """The license status read back, said against the one before: no longer / not / still activated."""
+    if after.is_licensed:
+        return f"the host still reports licensed (license status {after.license_status_name})"
+    said = "no longer activated" if before.is_licensed else "not activated"
+    return f"the host is {said} (license status {after.license_status_name})"
+
+
+def _key_left(plan: Plan, before: HostState, after: HostState) -> str:
     """What a failure after the key was installed leaves: the new key, the license status read back, what to do."""
     if not (plan.key_change and _holds_target(plan, after)):
         return ""
-    activated = (
-        "the host is no longer activated" if not after.is_licensed else "the host still reports licensed"
-    ) + f" (license status {after.license_status_name})"
     return (
-        f" The KMS client key (partial key {after.partial_product_key}) is installed and {activated}. "
+        f" The KMS client key (partial key {after.partial_product_key}) is installed and "
+        f"{_not_activated(before, after)}. "
         "Fix the cause and run this task again: it keeps the key, sets the KMS settings and activates."
+    )
+
+
+def _state_left(before: HostState, after: HostState) -> str:
+    """What a failed step that installed no key leaves, as read back: nothing changed, or what the host holds now."""
+    kms = after.kms
+    held = f"{after.key_type} key (partial key {after.partial_product_key}, license status {after.license_status_name})"
+    if _view(before) == _view(after):
+        return f" Nothing changed: the host still holds its {held}. Fix the cause and run this task again."
+    product = (
+        f"; product-level KMS host {kms.product_machine or 'none'}, port {kms.product_port or 'none'}"
+        if before.kms.product_machine or before.kms.product_port or kms.product_machine or kms.product_port
+        else ""
+    )
+    return (
+        f" The host now holds its {held}; KMS host {kms.machine or 'found through DNS'}, port {kms.effective_port}"
+        f"{product}. Fix the cause and run this task again: it sets the remaining KMS settings and activates."
     )
 
 
 def _view(state: HostState) -> tuple[Any, ...]:
     kms = state.kms
-    return (state.key_type, state.partial_product_key, state.license_status, kms.machine, kms.port, kms.lookup_domain)
+    return (
+        state.key_type,
+        state.partial_product_key,
+        state.license_status,
+        kms.machine,
+        kms.port,
+        kms.lookup_domain,
+        kms.product_machine,
+        kms.product_port,
+    )
 
 
 def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: HostState, reason: str) -> Outcome:
@@ -183,12 +215,15 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
         detail = describe(code, str(failed_step.get("message") or ""))
         if action == "activate":
             kept = (
-                f" The KMS client key (partial key {after.partial_product_key}) is installed and kept."
+                f" The KMS client key (partial key {after.partial_product_key}) is installed and kept; "
+                f"{_not_activated(before, after)}. Run this task again once the cause is fixed: it keeps the key "
+                "and activates."
                 if plan.key_change and after.key_type == KeyType.GVLK
                 else ""
             )
             return outcome(Status.ACTIVATION_FAILED, True, f"Activation failed: {detail}{kept}")
-        return outcome(Status.FAILED, True, f"Step {action} failed: {detail}{_key_left(plan, after)} Planned: {done}.")
+        left = _key_left(plan, before, after) or _state_left(before, after)
+        return outcome(Status.FAILED, True, f"Step {action} failed: {detail}{left} Planned: {done}.")
     planned = [s["action"] for s in plan.steps]
     if len(results) < len(planned):
         ran = [r.get("action") for r in results]

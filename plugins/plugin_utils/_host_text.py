@@ -1,7 +1,7 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The one sanitiser for text a host reports: product keys masked, control characters removed, length bounded.
+"""The one sanitiser for text a host reports: product keys masked, control characters blanked, length bounded.
 
 Every string from the worker (probe fields, step messages, worker errors) passes through :func:`host_text`
 before it reaches a message, a result, a fact or a report. A five-by-five product key pattern is masked to
@@ -20,7 +20,9 @@ TEXT_LIMIT = 1024  # descriptions, captions, messages
 TRUNCATED = "…[truncated from {length} characters]"
 
 _KEY_PATTERN = re.compile(r"(?<![A-Z0-9])[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}(?![A-Z0-9])", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters (Unicode category Cc) but tab and newline, and the bidirectional embedding, override
+# and isolate controls, which reorder how the text around them is shown (Unicode UAX #9).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _PUBLIC_KEYS = frozenset(entry.gvlk.upper() for entry in ENTRIES)
 
 
@@ -43,5 +45,6 @@ def bound(text: str, limit: int) -> str:
 
 
 def host_text(text: str, limit: int = TEXT_LIMIT) -> str:
-    """Host text made safe to show: keys masked, control characters (but tab and newline) blanked, bounded."""
+    """Host text made safe to show: keys masked, control characters (but tab and newline) and bidirectional
+    overrides blanked, bounded."""
     return bound(_CONTROL.sub(" ", mask_keys(text)), limit)

@@ -1,7 +1,9 @@
-"""Faults on the simulated fleet with real ansible-playbook: a hung host, cut connections around apply.
+"""Faults on the simulated fleet with real ansible-playbook: a hung host, cut connections, failing steps and routes,
+hostile probes, and check mode over all of them.
 
 Every host of a run is reported exactly once, the hung one as ``timed_out`` while the others finish; a cut
-after the apply request is answered by reading the host again.
+after the apply request is answered by reading the host again; a failed step is reported with what the host
+holds as read back; ``--check`` leaves every host's licensing byte-identical (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import pathlib
 import typing as t
 
 import pytest
-from unit.utils.action_harness import make_key
+from unit.utils.action_harness import gvlk_for, make_key
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from winsim import hresult_codes
 from winsim.fleet import Fleet
+from winsim.scenario import combine, load_specs
 from winsim.wsman import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -35,7 +40,9 @@ FAULT_SCENARIO = {
 }
 
 
-def _run(fleet: Fleet, tmp_path: pathlib.Path, *args: str) -> tuple[PlaybookRun, dict[str, t.Any]]:
+def _run(
+    fleet: Fleet, tmp_path: pathlib.Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[PlaybookRun, dict[str, t.Any]]:
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
     report_dir = tmp_path / "report"
     run = run_playbook(
@@ -45,6 +52,7 @@ def _run(fleet: Fleet, tmp_path: pathlib.Path, *args: str) -> tuple[PlaybookRun,
         f"kms_client_report_dest={report_dir}",
         *args,
         collections_paths=[REPO / ".collections"],
+        env=env,
     )
     report_file = report_dir / "kms_audit.json"
     assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
@@ -177,3 +185,301 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
         if secret in text
     }
     assert hits == {}
+
+
+# ---------------------------------------------------- scenario files: a failing step each, routes, hostile probes
+
+SCENARIOS = REPO / "tests" / "winsim" / "scenarios"
+STEP_HRESULTS = SCENARIOS / "step_hresults.yml"
+ROUTE_FAILURES = SCENARIOS / "route_failures.yml"
+HOSTILE_PROBES = SCENARIOS / "hostile_probes.yml"
+HOSTILE_KEY = "QX3PB-T7N4K-8RMGW-CYJ2D-H96VF"  # hostile_probes.yml: a key pattern in no public table
+# In the worker contract, but no plan contains it (the role sets a lookup domain, never clears one).
+UNPLANNED_STEPS = {"clear_kms_lookup_domain"}
+
+# host -> (status, changed, phrases of the message: the failure, the state left as read back, what to do)
+INSTALLED = "The KMS client key (partial key {partial}) is installed and the host is no longer activated"
+AGAIN = "Fix the cause and run this task again"
+EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "step-install-product-key": (
+        "failed",
+        False,
+        (
+            "Step install_product_key failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)",
+            "Nothing changed: the host still holds its mak key (partial key {before}, license status licensed)",
+            AGAIN,
+            "Fix: Connect with",
+        ),
+    ),
+    "step-refresh-license-status": (
+        "failed",
+        True,
+        ("Step refresh_license_status failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-refresh-after-activate": (
+        "failed",
+        True,
+        (
+            "Step refresh_license_status failed: 0x80041003 (WBEM_E_ACCESS_DENIED)",
+            "The KMS client key (partial key {partial}) is installed and the host still reports licensed "
+            "(license status licensed)",
+            AGAIN,
+        ),
+    ),
+    "step-set-kms-machine": (
+        "failed",
+        True,
+        ("Step set_kms_machine failed: 0x80070005 (E_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-set-kms-port": (
+        "failed",
+        True,
+        ("Step set_kms_port failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-kms-machine": (
+        "failed",
+        True,
+        ("Step clear_kms_machine failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-kms-port": (
+        "failed",
+        True,
+        ("Step clear_kms_port failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-set-kms-lookup-domain": (
+        "failed",
+        True,
+        ("Step set_kms_lookup_domain failed: 0x80070005 (E_ACCESSDENIED)", INSTALLED, AGAIN),
+    ),
+    "step-clear-product-kms-machine": (
+        "failed",
+        False,
+        (
+            "Step clear_product_kms_machine failed: 0x80041003 (WBEM_E_ACCESS_DENIED)",
+            "Nothing changed: the host still holds its gvlk key (partial key {before}, license status oob_grace)",
+            AGAIN,
+        ),
+    ),
+    "step-clear-product-kms-port": (
+        "failed",
+        True,
+        (
+            "Step clear_product_kms_port failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)",
+            "The host now holds its gvlk "
+            "key (partial key {before}, license status oob_grace); KMS host found through DNS, port 1688; "
+            "product-level KMS host none, port 1700",
+            AGAIN,
+        ),
+    ),
+    "step-activate": (
+        "activation_failed",
+        True,
+        (
+            "Activation failed: 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)",
+            "Fix: Wait until enough distinct machines",
+            "The KMS client key (partial key {partial}) is installed and kept; the host is no longer activated "
+            "(license status oob_grace). Run this task again once the cause is fixed",
+        ),
+    ),
+    "route-dns-none-licensed": (
+        "kms_unreachable",
+        False,
+        (
+            "The key was not replaced: the host is licensed (mak key, partial key {before})",
+            "DNS discovery found no KMS host: the SRV query for _vlmcs._tcp.corp.example.com answered name_not_found",
+            "Publish the _vlmcs._tcp SRV record",
+        ),
+    ),
+    "route-dns-none-no-key": (
+        "activation_failed",
+        True,
+        ("replacing the none key. Activation was not tried: DNS discovery found no KMS host",),
+    ),
+    "route-kms-silent-licensed": (
+        "kms_unreachable",
+        False,
+        ("The key was not replaced", "port 1688: timed out. To fix: open TCP port 1688"),
+    ),
+    "route-kms-refused-licensed": (
+        "kms_unreachable",
+        False,
+        ("The key was not replaced", "kms01.corp.example.com (192.0.2.10, ipv4) port 1688: refused. To fix:"),
+    ),
+    "route-kms-silent-gvlk-grace": (
+        "activation_failed",
+        False,
+        ("holds the KMS client key of Windows Server 2022 Datacenter but is oob_grace; activation was not tried",),
+    ),
+    "hostile-caption-russian": ("converted", True, ("Done: install the KMS client key of Windows 10 Enterprise",)),
+    "hostile-text-non-ascii-controls": ("converted", True, ("Done:",)),
+    "hostile-key-in-caption": ("converted", True, ("Done:",)),
+    "hostile-huge-caption": ("converted", True, ("Done:",)),
+    "hostile-nan-license-status": ("failed", False, ("probe.products[0].LicenseStatus is nan",)),
+    "hostile-neg-infinity-grace": ("failed", False, ("probe.products[0].GracePeriodRemaining is -inf",)),
+    "hostile-infinity-ubr": ("failed", False, ("probe.registry.UBR is inf",)),
+    "hostile-neg-infinity-sku": ("failed", False, ("probe.os.OperatingSystemSKU is -inf",)),
+    "hostile-nan-text-kms-port": ("failed", False, ("probe.service.KeyManagementServicePort is a string",)),
+    "hostile-neg-infinity-text-requests": (
+        "failed",
+        False,
+        ("probe.service.KeyManagementServiceTotalRequests is a string",),
+    ),
+    "hostile-whole-key-as-partial": ("failed", False, ("probe.products[0].PartialProductKey is not five",)),
+    "hostile-kms-host-products-missing": ("failed", False, ("probe.products is missing",)),
+    "hostile-kms-host-addon-as-text": ("failed", False, ("probe.products[0].LicenseIsAddon is str 'False'",)),
+    "hostile-kms-host-flag-missing": ("failed", False, ("probe.service.IsKeyManagementServiceMachine is missing",)),
+}
+
+
+def _cache_env(cache_dir: pathlib.Path) -> dict[str, str]:
+    return {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache_dir)}
+
+
+def _cached_fact(path: pathlib.Path) -> dict[str, t.Any]:
+    """The kms_client fact of a jsonfile fact cache file (ansible-core 2.19 wraps it: __payload__, tagged value)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "__payload__" in data:
+        data = json.loads(data["__payload__"])
+    fact = data["kms_client"]
+    return t.cast(dict[str, t.Any], fact["value"] if "__ansible_type" in fact else fact)
+
+
+def test_step_hresults_cover_every_planned_step_with_a_known_code() -> None:
+    faults = [fault for spec in load_specs(STEP_HRESULTS) for fault in spec.faults]
+    assert {fault.operation for fault in faults} == set(vocabulary.STEPS) - UNPLANNED_STEPS
+    assert all(not hresult_codes.message(t.cast(int, f.hresult)).startswith("Unknown error") for f in faults)
+
+
+def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_read_back(
+    tmp_path: pathlib.Path,
+) -> None:
+    cache_dir = tmp_path / "facts"
+    with Fleet(combine(STEP_HRESULTS, ROUTE_FAILURES, HOSTILE_PROBES)) as fleet:
+        before = {name: host.state() for name, host in fleet.hosts.items()}
+        licensing = {name: host.licensing_state() for name, host in fleet.hosts.items()}
+        run, report = _run(fleet, tmp_path, "-f", "10", env=_cache_env(cache_dir))
+        after = {name: host.state() for name, host in fleet.hosts.items()}
+        unchanged = {name for name, host in fleet.hosts.items() if host.licensing_state() == licensing[name]}
+        write_calls = {name: host.write_calls for name, host in fleet.hosts.items()}
+
+    rows = {row["host"]: row for row in report["hosts"]}
+    assert sorted(rows) == sorted(EXPECTED) and len(report["hosts"]) == len(EXPECTED)
+    assert {host: (row["status"], row["changed"]) for host, row in rows.items()} == {
+        host: (status, changed) for host, (status, changed, _phrases) in EXPECTED.items()
+    }
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    for host, (_status, _changed, phrases) in EXPECTED.items():
+        said = {"partial": gvlk[-5:], "before": before[host]["partial_product_key"]}
+        missing = [p.format(**said) for p in phrases if p.format(**said) not in rows[host]["message"]]
+        assert missing == [], f"{host}: {rows[host]['message']}"
+    # what the report says each host holds is what it holds (read back, not assumed)
+    for host in (h for h in EXPECTED if not h.startswith("hostile-") or rows[h]["status"] == "converted"):
+        row, state = rows[host], after[host]
+        assert (row["key_type"]["after"], row["partial_product_key"]["after"], row["license_status"]["after"]) == (
+            state["key_type"],
+            state["partial_product_key"],
+            state["license_status"],
+        ), host
+        kms = row["kms"] or {}  # port: null when unset, as 0 reads on Windows
+        assert (kms.get("machine"), kms.get("port") or 0, kms.get("lookup_domain")) == (
+            state["kms"]["machine"],
+            state["kms"]["port"],
+            state["kms"]["lookup_domain"],
+        ), host
+    # a host reported unchanged holds exactly what it held; an unusable probe costs no state-changing call
+    assert {h for h, row in rows.items() if not row["changed"]} <= unchanged
+    refused = {h for h in EXPECTED if h.startswith("hostile-") and rows[h]["status"] == "failed"}
+    assert len(refused) == 10 and {h: write_calls[h] for h in refused} == dict.fromkeys(refused, 0)
+    # host text as the controller keeps it (the kms_client fact): bounded, keys masked, control characters blanked
+    shown = (
+        "hostile-caption-russian",
+        "hostile-text-non-ascii-controls",
+        "hostile-key-in-caption",
+        "hostile-huge-caption",
+    )
+    captions = {
+        host: _cached_fact(path)["edition"]["caption"]
+        for host in shown
+        for path in cache_dir.glob(f"*{host}")  # the jsonfile cache may prefix the name
+    }
+    assert captions["hostile-caption-russian"] == "Майкрософт Windows 10 Корпоративная"
+    assert "Ünïcode 日本語 🚀" in captions["hostile-text-non-ascii-controls"]
+    assert not any(c in captions["hostile-text-non-ascii-controls"] for c in "\x07\x1b\x9b\u202e")
+    assert captions["hostile-key-in-caption"].endswith("XXXXX-XXXXX-XXXXX-XXXXX-H96VF")
+    assert len(captions["hostile-huge-caption"]) == 1024
+    assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
+    written = [run.stdout, run.stderr, *(p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir())]
+    written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
+    assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
+    assert run.returncode == 2, run.stdout
+
+
+# ------------------------------------------------------------------------ check mode leaves every host as it was
+
+MIXED_FLEET = SCENARIOS / "mixed_fleet.yml"
+PROBE_HOLD_TIMEOUT = 10  # seconds: the task timeout of the host whose probe reply is held (check mode runs only probe)
+# Faults on the only worker execution of check mode, the probe (each host one fault kind).
+PROBE_FAULTS: dict[str, dict[str, t.Any]] = {
+    "probe-held": {"transport": "hold", "operation": "probe"},
+    "probe-cut-before": {"transport": "cut", "operation": "probe", "when": "before", "times": 1},
+    "probe-cut-after": {"transport": "cut", "operation": "probe", "when": "after", "times": 1},
+    "probe-cut-always": {"transport": "cut", "operation": "probe", "when": "after"},
+    "probe-http500-twice": {"transport": "http_500", "times": 2},
+    "probe-slow": {"transport": "slow", "seconds": 1, "times": 1},
+    "probe-refused": {"transport": "refused"},
+    "probe-hresult": {"operation": "probe", "hresult": "0x80041003"},
+}
+
+
+def _every_scenario() -> dict[str, t.Any]:
+    """One host per scenario of the suite: the scenario files, the fault hosts above and those of the fleets."""
+    faults = [
+        {"name": name, **MAK, "faults": [fault]}
+        | ({"host_vars": {"kms_client_task_timeout": PROBE_HOLD_TIMEOUT}} if fault.get("transport") == "hold" else {})
+        for name, fault in PROBE_FAULTS.items()
+    ]
+    # the CI-sized fleet's kinds are hosts of the files above but one: an edition keyed from gvlk_overrides
+    override = {**HOME, "accepts_keys": [SECRET_KEY], "host_vars": {"kms_client_gvlk_overrides": {"Core": SECRET_KEY}}}
+    return combine(
+        STEP_HRESULTS,
+        ROUTE_FAILURES,
+        HOSTILE_PROBES,
+        MIXED_FLEET,
+        FAULT_SCENARIO,
+        {"defaults": FAULT_SCENARIO["defaults"], "hosts": [*faults, {"name": "override-home", **override}]},
+    )
+
+
+def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathlib.Path) -> None:
+    scenario = _every_scenario()
+    with Fleet(scenario) as fleet:
+        before = fleet.licensing_dump()
+        _check_run, report = _run(fleet, tmp_path, "--check", "-f", "40")
+        after = fleet.licensing_dump()
+        write_calls = {name: host.write_calls for name, host in fleet.hosts.items()}
+        executions = {name: host.worker_executions for name, host in fleet.hosts.items()}
+
+    assert len(fleet.hosts) == len(scenario["hosts"]) == len(EXPECTED) + 18 + 5 + len(PROBE_FAULTS) + 1
+    assert after == before  # bytes: key, channel, license status, grace, KMS settings, edition of every host
+    assert write_calls == dict.fromkeys(fleet.hosts, 0)
+    rows = {row["host"]: row for row in report["hosts"]}
+    assert sorted(rows) == sorted(fleet.hosts) and len(report["hosts"]) == len(fleet.hosts)
+    # check mode's changed is "would change": exactly the hosts it would convert
+    assert report["mode"] == "check"
+    assert {h for h, row in rows.items() if row["changed"]} == {
+        h for h, row in rows.items() if row["status"] == "would_convert"
+    }
+    statuses = {host: row["status"] for host, row in rows.items()}
+    assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
+    assert (
+        statuses["probe-cut-always"] == "unreachable"
+        and "the connection failed during probe" in (rows["probe-cut-always"]["message"])
+    )
+    assert statuses["probe-hresult"] == "failed"
+    assert statuses["override-home"] == "would_convert"
+    assert {statuses[h] for h in ("probe-cut-before", "probe-cut-after", "probe-http500-twice", "probe-slow")} == {
+        "would_convert"
+    }
+    # probe only: once per host, again after each lost probe reply (PROBE_ATTEMPTS in all at most)
+    assert executions["probe-cut-after"] == 2 and executions["probe-cut-always"] == 3
+    assert max(executions.values()) == 3 and executions["probe-refused"] == 0

@@ -84,8 +84,15 @@ class Fleet:
         self.endpoint.stop()
 
     def write_inventory(self, path: str | os.PathLike[str]) -> pathlib.Path:
-        """Write the YAML inventory atomically, so a reader never sees half of it."""
-        return _write_atomically(path, yaml.safe_dump(inventory(self.endpoint), sort_keys=False))
+        """Write the YAML inventory (with each host's ``host_vars``) atomically, so a reader never sees half of it."""
+        host_vars = {name: host.spec.host_vars for name, host in self.hosts.items() if host.spec.host_vars}
+        return _write_atomically(path, yaml.safe_dump(inventory(self.endpoint, extra_vars=host_vars), sort_keys=False))
+
+    def licensing_dump(self) -> bytes:
+        """Every host's licensing state (``WindowsHost.licensing_state``) serialised canonically: sorted keys, UTF-8,
+        no NaN; two dumps are byte-identical exactly when no host's licensing changed."""
+        states = {name: host.licensing_state() for name, host in self.hosts.items()}
+        return json.dumps(states, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
     def state(self) -> dict[str, t.Any]:
         """Each host's licensing state and the traffic its endpoint received."""

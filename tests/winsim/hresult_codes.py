@@ -10,6 +10,7 @@ from __future__ import annotations
 S_OK = 0x00000000
 COR_E_INVALIDCAST = 0x80004002
 E_POINTER = 0x80004003
+E_ACCESSDENIED = 0x80070005
 E_INVALIDARG = 0x80070057
 DNS_ERROR_RCODE_NAME_ERROR = 0x8007232B
 WSAETIMEDOUT = 0x8007274C
@@ -45,6 +46,7 @@ _TEXT: dict[int, tuple[str, str]] = {
     S_OK: ("S_OK", ""),
     COR_E_INVALIDCAST: ("COR_E_INVALIDCAST", "Specified cast is not valid."),
     E_POINTER: ("E_POINTER", "Value cannot be null."),
+    E_ACCESSDENIED: ("E_ACCESSDENIED", "Access is denied."),
     E_INVALIDARG: ("E_INVALIDARG", "The parameter is incorrect."),
     DNS_ERROR_RCODE_NAME_ERROR: ("DNS_ERROR_RCODE_NAME_ERROR", "DNS name does not exist."),
     WSAETIMEDOUT: (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -50,6 +51,8 @@ _HOST_FIELDS = {
     "network",
     "addons",
     "activation_seconds",
+    "probe_patch",
+    "host_vars",
 }
 _NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable"}
 ROUTE_FAILURES = ("refused", "timed_out")
@@ -58,6 +61,15 @@ _KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable", "product_
 _ADDON_FIELDS = {"license_family", "partial_key", "license_status"}
 MAX_ACTIVATION_SECONDS = 3.0  # bounded: a slow activation must not make the test suite slow
 _SCENARIO_FIELDS = {"hosts", "defaults", "description"}
+# probe_patch: where a hostile value can be put in the worker's probe (see ProbePatch), and how large a repeated
+# string may grow (bounded: the suite stays fast; the controller bounds text at 1024 characters).
+PROBE_SECTIONS = ("os", "registry", "service")
+_PATCH_PATH = re.compile(
+    r"^(?:products|(?:(?P<section>os|registry|service)|products\[(?P<index>-?\d+)\])\.(?P<field>[A-Za-z]\w*))$"
+)
+_PATCH_FIELDS = {"path", "value", "remove", "repeat"}
+MAX_PATCH_REPEAT = 1_000_000
+_HOST_VAR = re.compile(r"^[A-Za-z_]\w*$")
 
 
 class ScenarioError(ValueError):
@@ -110,8 +122,33 @@ class FaultSpec:
     hresult: int | None = None
     transport: str | None = None
     times: int | None = None  # None: every time
+    skip: int = 0  # HRESULT faults: calls of the operation that succeed before the fault applies
     when: str | None = None  # cut: "before" or "after" the worker ran
     seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class ProbePatch:
+    """A hostile value in the probe the worker sends: ``path`` (``os.Caption``, ``service.KeyManagementServicePort``,
+    ``products[-1].LicenseStatus``, the primary product being the last row; ``products``, the whole list) set to
+    ``value`` (a string ``repeat`` times), or the field removed (``remove``).
+
+    Not Windows behaviour: it stands for a host whose WMI data is broken or tampered with, which the controller must
+    treat as hostile. Microsoft's class pages are silent on such answers, so any JSON value is allowed, including
+    NaN and -Infinity (YAML ``.nan``, ``-.inf``), which Python's json.dumps writes as bare literals and the
+    controller's JSON parser reads back as floats: the hardest form for the controller's validation.
+    """
+
+    path: str
+    value: Any = None
+    remove: bool = False
+
+    @property
+    def where(self) -> tuple[str, int | None, str | None]:
+        """(section, product index or None, field; None for the whole ``products`` list)."""
+        match = cast(re.Match[str], _PATCH_PATH.match(self.path))
+        index = match.group("index")
+        return match.group("section") or "products", None if index is None else int(index), match.group("field")
 
 
 @dataclass(frozen=True)
@@ -136,6 +173,8 @@ class HostSpec:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     addons: tuple[AddonSpec, ...] = ()
     activation_seconds: float = 0.0
+    probe_patch: tuple[ProbePatch, ...] = ()
+    host_vars: dict[str, Any] = field(default_factory=dict)  # inventory variables of the host (role options)
 
     @property
     def evaluation(self) -> bool:
@@ -236,11 +275,13 @@ def _fault(checker: _Checker, data: Any, path: str) -> FaultSpec:
         elif seconds is not None:
             raise checker.fail(f"{path}.seconds", f"only a slow fault takes seconds (this one is {kind!r})")
         return FaultSpec(transport=kind, times=times, seconds=seconds)
-    checker.unknown(data, {"operation", "hresult", "times"}, f"{path}.")
+    checker.unknown(data, {"operation", "hresult", "times", "skip"}, f"{path}.")
     operation = checker.choice(data, "operation", f"{path}.operation", FAULT_OPERATIONS, required=True)
     if data.get("hresult") is None:
         raise checker.fail(f"{path}.hresult", "is required")
-    return FaultSpec(operation=operation, hresult=_hresult(checker, data["hresult"], f"{path}.hresult"), times=times)
+    skip = checker.integer(data, "skip", f"{path}.skip") or 0
+    hresult = _hresult(checker, data["hresult"], f"{path}.hresult")
+    return FaultSpec(operation=operation, hresult=hresult, times=times, skip=skip)
 
 
 def _kms(checker: _Checker, data: Any) -> KmsSpec:
@@ -336,6 +377,38 @@ def _seconds(checker: _Checker, value: Any) -> float:
     return float(value)
 
 
+def _probe_patch(checker: _Checker, data: Any, path: str) -> ProbePatch:
+    if not isinstance(data, Mapping):
+        raise checker.fail(path, f"must be a mapping with path and value (or remove), got {data!r}")
+    checker.unknown(data, _PATCH_FIELDS, f"{path}.")
+    where = data.get("path")
+    if not isinstance(where, str) or not _PATCH_PATH.match(where):
+        raise checker.fail(
+            f"{path}.path",
+            f"must be <{'|'.join(PROBE_SECTIONS)}>.<Field>, products[<index>].<Field> or products, got {where!r}",
+        )
+    remove = data.get("remove", False)
+    if not isinstance(remove, bool) or (remove and ("value" in data or "repeat" in data)):
+        raise checker.fail(f"{path}.remove", "must be true or false, and a removed field takes no value or repeat")
+    if not remove and "value" not in data:
+        raise checker.fail(f"{path}.value", "is required (or remove: true)")
+    value = data.get("value")
+    repeat = checker.integer(data, "repeat", f"{path}.repeat", low=1, high=MAX_PATCH_REPEAT)
+    if repeat is not None:
+        if not isinstance(value, str) or len(value) * repeat > MAX_PATCH_REPEAT:
+            raise checker.fail(f"{path}.repeat", f"repeats a string value up to {MAX_PATCH_REPEAT} characters")
+        value = value * repeat
+    return ProbePatch(path=where, value=value, remove=remove)
+
+
+def _host_vars(checker: _Checker, data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) and _HOST_VAR.match(k) for k in data):
+        raise checker.fail("host_vars", f"must map variable names to values, got {data!r}")
+    return dict(data)
+
+
 def parse_host(data: Mapping[str, Any]) -> HostSpec:
     """Validate one host spec (defaults already merged) and return it as a HostSpec."""
     if not isinstance(data, Mapping):
@@ -360,6 +433,9 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
     addons = data.get("addons") or []
     if not isinstance(addons, list):
         raise check.fail("addons", f"must be a list, got {addons!r}")
+    patches = data.get("probe_patch") or []
+    if not isinstance(patches, list):
+        raise check.fail("probe_patch", f"must be a list, got {patches!r}")
     spec = HostSpec(
         name=name,
         # required=True: these raise instead of returning None
@@ -380,6 +456,8 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         network=_network(check, data.get("network")),
         addons=tuple(_addon(check, a, f"addons[{i}]") for i, a in enumerate(addons)),
         activation_seconds=_seconds(check, data.get("activation_seconds")),
+        probe_patch=tuple(_probe_patch(check, p, f"probe_patch[{i}]") for i, p in enumerate(patches)),
+        host_vars=_host_vars(check, data.get("host_vars")),
     )
     if spec.key_type == "none":
         if spec.partial_key is not None:
@@ -400,6 +478,20 @@ def _merge(defaults: Mapping[str, Any], host: Mapping[str, Any]) -> dict[str, An
     if isinstance(defaults.get("kms"), Mapping) and isinstance(host.get("kms"), Mapping):
         merged["kms"] = {**defaults["kms"], **host["kms"]}
     return merged
+
+
+def combine(*sources: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """One scenario holding the hosts of several (YAML paths or dicts), each with its own scenario's defaults."""
+    hosts: list[Any] = []
+    for source in sources:
+        if isinstance(source, Mapping):
+            data: Any = source
+        else:
+            with open(source, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+        defaults = data.get("defaults") or {}
+        hosts += [_merge(defaults, host) for host in data["hosts"]]
+    return {"hosts": hosts}
 
 
 def load_specs(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[HostSpec]:

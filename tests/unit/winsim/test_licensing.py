@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from winsim import hresult_codes as hr
+from winsim.fleet import Fleet
 from winsim.licensing import WindowsHost, load_scenario
 from winsim.productkey import ALPHABET
 from winsim.scenario import STEP_ACTIONS
@@ -555,3 +556,26 @@ def test_every_published_gvlk_installs_on_its_edition(key, edition_id, build, ed
     out = apply(h, {"action": "install_product_key", "product_key": key})
     assert out["steps"][0]["hresult"] == 0, edition
     assert primary(out)["PartialProductKey"] == key[-5:]
+
+
+def test_a_failed_step_changes_nothing_and_counts_as_a_write_call():
+    h = host(faults=[{"operation": "set_kms_machine", "hresult": "0x80041003"}])
+    before = h.licensing_state()
+    out = apply(h, {"action": "set_kms_machine", "machine": "kms02"}, {"action": "activate"})
+    assert [s["hresult"] for s in out["steps"]] == [0x80041003]  # the worker stops at the failed step
+    assert h.licensing_state() == before and (h.writes, h.write_calls) == (0, 1)
+
+
+def test_the_fleet_dump_is_canonical_and_changes_with_any_write():
+    fleet = Fleet({"hosts": [{"name": "h1", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"}]})
+    first = fleet.licensing_dump()
+    fleet.hosts["h1"].run_worker({"operation": "probe"})
+    assert fleet.licensing_dump() == first  # reading changes nothing, counters are not state
+    apply(fleet.hosts["h1"], {"action": "set_kms_port", "port": 1700})
+    assert fleet.licensing_dump() != first and b'"KeyManagementServicePort":1700' in fleet.licensing_dump()
+
+
+def test_a_step_fault_can_skip_the_first_calls():
+    h = host(faults=[{"operation": "refresh_license_status", "hresult": "0x80041003", "skip": 1}])
+    out = apply(h, *[{"action": "refresh_license_status"}] * 3)
+    assert [s["hresult"] for s in out["steps"]] == [0, 0x80041003]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from winsim.licensing import WindowsHost, load_scenario
-from winsim.scenario import ScenarioError, load_specs
+from winsim.scenario import ScenarioError, combine, load_specs
 
 BASE = {"name": "h1", "edition_id": "ServerStandard", "build": 20348, "key_type": "mak"}
 
@@ -27,6 +27,7 @@ BASE = {"name": "h1", "edition_id": "ServerStandard", "build": 20348, "key_type"
         ({"faults": [{"operation": "activate"}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 0}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 1, "times": 0}]}, "faults[0].times"),
+        ({"faults": [{"operation": "activate", "hresult": 1, "skip": -1}]}, "faults[0].skip"),
         ({"faults": [{"transport": "slow"}]}, "faults[0].seconds"),
         ({"faults": [{"transport": "teleport"}]}, "faults[0].transport"),
         ({"key_type": "none", "partial_key": "J464C"}, "partial_key"),
@@ -119,3 +120,58 @@ def test_hold_and_cut_target_one_worker_operation():
 def test_hold_and_cut_faults_are_checked(fault, field):
     with pytest.raises(ScenarioError, match=f"faults\\[0\\]\\.{field}"):
         WindowsHost.from_spec({**BASE, "faults": [fault]})
+
+
+# ----------------------------------------------------------------------------------- hostile probe data
+
+
+@pytest.mark.parametrize(
+    "patch,field",
+    [
+        ({"path": "os"}, "path"),
+        ({"path": "wmi.Caption", "value": 1}, "path"),
+        ({"path": "products[x].LicenseStatus", "value": 1}, "path"),
+        ({"path": "os.Caption"}, "value"),
+        ({"path": "os.Caption", "value": 1, "remove": True}, "remove"),
+        ({"path": "os.Caption", "value": 7, "repeat": 2}, "repeat"),
+        ({"path": "os.Caption", "value": "xx", "repeat": 600_000}, "repeat"),
+        ({"path": "os.Caption", "value": 1, "colour": "red"}, "colour"),
+    ],
+)
+def test_probe_patches_are_checked(patch, field):
+    with pytest.raises(ScenarioError, match=f"probe_patch\\[0\\]\\.{field}"):
+        WindowsHost.from_spec({**BASE, "probe_patch": [patch]})
+
+
+def test_probe_patches_rewrite_what_the_worker_sends_never_the_host_state():
+    patches = [
+        {"path": "products[-1].LicenseStatus", "value": float("nan")},
+        {"path": "service.IsKeyManagementServiceMachine", "remove": True},
+        {"path": "os.Caption", "value": "ab", "repeat": 3},
+        {"path": "products[5].LicenseStatus", "value": 1},  # no such row: nothing to rewrite
+    ]
+    plain, patched = WindowsHost.from_spec(BASE), WindowsHost.from_spec({**BASE, "probe_patch": patches})
+    probe = patched.run_worker({"operation": "probe"})["probe"]
+    assert probe["products"][-1]["LicenseStatus"] != probe["products"][-1]["LicenseStatus"]  # NaN
+    assert "IsKeyManagementServiceMachine" not in probe["service"] and probe["os"]["Caption"] == "ababab"
+    assert patched.licensing_state() == plain.licensing_state()
+    gone = WindowsHost.from_spec({**BASE, "probe_patch": [{"path": "products", "remove": True}]})
+    assert "products" not in gone.run_worker({"operation": "probe"})["probe"]
+
+
+def test_host_vars_are_variable_names():
+    assert WindowsHost.from_spec({**BASE, "host_vars": {"kms_client_kms_port": 1700}}).spec.host_vars == {
+        "kms_client_kms_port": 1700
+    }
+    with pytest.raises(ScenarioError, match="field 'host_vars'"):
+        WindowsHost.from_spec({**BASE, "host_vars": {"not a name": 1}})
+
+
+def test_combine_keeps_each_scenarios_defaults():
+    first = {"defaults": {"kms": {"dns": "kms01"}}, "hosts": [BASE]}
+    second = {
+        "defaults": {"key_type": "gvlk"},
+        "hosts": [{k: v for k, v in BASE.items() if k != "key_type"} | {"name": "h2"}],
+    }
+    specs = load_specs(combine(first, second))
+    assert [(s.name, s.key_type, s.kms.dns) for s in specs] == [("h1", "mak", "kms01"), ("h2", "gvlk", None)]

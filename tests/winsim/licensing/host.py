@@ -43,6 +43,14 @@ the state those calls read and change. Behaviour and its sources:
   KeyManagementServicePort of 0 means 1688". Microsoft's class pages are silent on the unset value; null
   is the harder answer for a parser. Clearing always succeeds.
 - RefreshLicenseStatus changes nothing.
+- An HRESULT fault on a step (scenario ``faults: [{operation: <step>, hresult: ..., skip: N}]``, the first N
+  calls succeeding) is the return value of
+  that licensing method: the method changes nothing and the worker stops there, as after any failed step
+  (docs/worker_contract.md), so the state is what the steps before it left. Microsoft's method pages document a
+  failed call's return value only; that a failed call changes nothing is the reading slmgr relies on (it reports
+  the error and reads nothing back), and the harder one for the controller, which must read the host to know.
+- ``probe_patch`` (scenario.ProbePatch) rewrites the probe the worker sends with hostile values; the host's own
+  state (``state()``, ``licensing_state()``) is never patched.
 - The KMS route pre-flight (probe argument ``kms_route``) and Activate() share one network model (the
   scenario's ``network``, see :class:`winsim.scenario.NetworkSpec`); see :meth:`WindowsHost._route`.
 - Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel (null in the
@@ -65,7 +73,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim import hresult_codes as hr
@@ -101,7 +109,8 @@ class WindowsHost:
     def __init__(self, spec: HostSpec) -> None:
         self.spec = spec
         self.worker_executions = 0
-        self.writes = 0
+        self.writes = 0  # state-changing licensing method calls that succeeded
+        self.write_calls = 0  # state-changing licensing method calls, failed ones included
         entry = catalog_view.entry_for(spec.edition_id, spec.build)
         self._server = spec.edition_id.startswith("Server")
         self.caption = spec.caption or self._default_caption(entry)
@@ -124,6 +133,7 @@ class WindowsHost:
         self.discovered_machine: str | None = None
         self.discovered_port = 0
         self._fault_uses = [0] * len(spec.faults)
+        self._fault_calls = [0] * len(spec.faults)  # calls of each fault's operation, for its ``skip``
         self.activated_against: tuple[str, int] | None = None  # the KMS of the last successful activation
         self.product = self._initial_product(entry)
 
@@ -211,14 +221,40 @@ class WindowsHost:
                 msg=f"{worker_args.MODULE} cannot read SoftwareLicensingService (0x{fault:08X}): {hr.message(fault)}",
             )
             return result
-        result["probe"] = self._probe()
+        result["probe"] = self._patched(self._probe())
         if route_args is not None:
             result["kms_route"] = self._route(route_args)
         return result
 
+    def _patched(self, probe: dict[str, Any]) -> dict[str, Any]:
+        """The probe as the worker sends it, with the scenario's hostile values (scenario.ProbePatch)."""
+        for patch in self.spec.probe_patch:
+            section, index, name = patch.where
+            if name is None:
+                if patch.remove:
+                    probe.pop("products", None)
+                else:
+                    probe["products"] = copy.deepcopy(patch.value)
+                continue
+            rows = probe.get(section)
+            if section == "products":
+                if not isinstance(rows, list) or not -len(rows) <= cast(int, index) < len(rows):
+                    continue  # no such row (no key installed, or the list was replaced)
+                row = rows[cast(int, index)]
+            else:
+                row = rows
+            if isinstance(row, dict) and patch.remove:
+                row.pop(name, None)
+            elif isinstance(row, dict):
+                row[name] = copy.deepcopy(patch.value)
+        return probe
+
     def _take_fault(self, operation: str) -> int | None:
         for index, fault in enumerate(self.spec.faults):
             if fault.operation != operation:
+                continue
+            self._fault_calls[index] += 1
+            if self._fault_calls[index] <= fault.skip:
                 continue
             if fault.times is None or self._fault_uses[index] < fault.times:
                 self._fault_uses[index] += 1
@@ -227,6 +263,8 @@ class WindowsHost:
 
     def _run_step(self, step: dict[str, Any]) -> dict[str, Any]:
         action = step["_handler"]
+        if vocabulary.changes_state(action):
+            self.write_calls += 1
         fault = self._take_fault(action)
         if fault is not None:
             code, text = fault, None
@@ -593,3 +631,8 @@ class WindowsHost:
                 "writes": self.writes,
             }
         )
+
+    def licensing_state(self) -> dict[str, Any]:
+        """Everything the host's licensing holds, without counters: the probe as Windows answers it (never
+        patched) and the KMS of the last activation. Equal dumps mean the worker changed nothing."""
+        return copy.deepcopy({"probe": self._probe(), "activated_against": self.activated_against})

@@ -267,6 +267,16 @@ def test_huge_caption_is_bounded_with_a_marker() -> None:
     assert len(json.dumps(result)) < 20_000
 
 
+@pytest.mark.parametrize(
+    "control", ["\x00", "\x07", "\x1b", "\x7f", "\x9b", "\x85", "\u202e", "\u2066"], ids=lambda c: f"U+{ord(c):04X}"
+)
+def test_control_and_bidirectional_override_characters_are_blanked(control: str) -> None:
+    host = make_host(spec(key_type="mak"))
+    caption = f"Windows Server 2022 {control}Datacenter"
+    result, _ops = run(host, probes(lambda p: p["os"].update(Caption=caption)), check_mode=True)
+    assert result["edition"]["caption"] == "Windows Server 2022  Datacenter"
+
+
 def test_non_ascii_host_text_is_kept() -> None:
     host = make_host(spec(key_type="mak"))
     result, _ops = run(host, probes(lambda p: p["os"].update(Caption="Windows Server 2022 Datacenter — Ünïcode")))
@@ -343,14 +353,15 @@ def test_failure_after_the_key_is_installed_says_so_and_what_to_do(step: str) ->
 class Flaky:
     """Raises a transport error for the first ``failures`` worker executions of ``operation``."""
 
-    def __init__(self, host: WindowsHost, operation: str, failures: int) -> None:
+    def __init__(self, host: WindowsHost, operation: str, failures: int, error: Exception | None = None) -> None:
         self.host, self.operation, self.failures, self.operations = host, operation, failures, []
+        self.error = error or AnsibleConnectionFailure("winrm: HTTP 500 Internal Server Error")
 
     def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
         self.operations.append(module_args["operation"])
         if module_args["operation"] == self.operation and self.failures:
             self.failures -= 1
-            raise AnsibleConnectionFailure("winrm: HTTP 500 Internal Server Error")
+            raise self.error
         return self.host.run_worker(module_args)
 
 
@@ -366,6 +377,16 @@ def test_probe_retries_are_bounded_and_the_last_error_propagates() -> None:
     with pytest.raises(AnsibleConnectionFailure):
         run_action(worker, {"kms_host": KMS})
     assert worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+
+
+def test_a_connection_closed_on_every_probe_is_a_connection_failure() -> None:
+    """pywinrm raises requests' ConnectionError (an OSError) when the host closes the connection; after the
+    retries it reaches Ansible as a connection failure (unreachable), not as a failed task."""
+    closed = ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))")
+    worker = Flaky(make_host(spec(key_type="mak")), "probe", 99, closed)
+    with pytest.raises(AnsibleConnectionFailure, match="Connection aborted") as raised:
+        run_action(worker, {"kms_host": KMS})
+    assert raised.value.__cause__ is closed and worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
 
 
 def test_apply_is_never_sent_again() -> None:

@@ -60,6 +60,36 @@ def test_install_failure_is_failed_with_mapped_hresult(code: int) -> None:
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
     assert f"{_hresults.format_hresult(code)} ({_hresults.lookup(code).symbol})" in result["msg"]
     assert result["key_type"]["after"] == "retail" and result["activation"]["attempted"] is False
+    # the state read back, and what to do
+    assert "Nothing changed: the host still holds its retail key (partial key " in result["msg"]
+    assert "license status licensed). Fix the cause and run this task again." in result["msg"]
+
+
+def test_activation_failure_says_the_license_status_read_back_and_what_to_do() -> None:
+    host = make_host(spec(key_type="mak", faults=[{"operation": "activate", "hresult": 0xC004F038}]))
+    result = run_action(host, {"kms_host": KMS})
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    assert (
+        f"The KMS client key (partial key {gvlk[-5:]}) is installed and kept; the host is no longer activated "
+        in (result["msg"])
+    )
+    assert "(license status oob_grace). Run this task again once the cause is fixed" in result["msg"]
+
+
+def test_a_failed_product_level_step_says_what_the_host_holds_now() -> None:
+    """No new key: the product-level KMS host was cleared, its port not; the message says so, as read back."""
+    host = make_host(
+        spec(
+            key_type="gvlk",
+            license_status="oob_grace",
+            kms={"dns": KMS, "product_machine": "kms-retired.example.com", "product_port": 1700},
+            faults=[{"operation": "clear_product_kms_port", "hresult": 0xC004F025}],
+        )
+    )
+    result = run_action(host, {"kms_discovery": "dns"})
+    assert result["status"] == "failed" and result["changed"] is True
+    assert "The host now holds its gvlk key (partial key " in result["msg"]
+    assert "product-level KMS host none, port 1700. Fix the cause and run this task again" in result["msg"]
 
 
 def test_unknown_hresult_is_shown_in_hex() -> None:
