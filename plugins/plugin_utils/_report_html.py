@@ -20,7 +20,9 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.COMPLIANT.value: ("#1a7f37", "#dafbe1"),
     Status.CONVERTED.value: ("#0969da", "#ddf4ff"),
+    Status.RECONFIGURED.value: ("#0550ae", "#eaf5ff"),
     Status.WOULD_CONVERT.value: ("#9a6700", "#fff8c5"),
+    Status.WOULD_RECONFIGURE.value: ("#7d4e00", "#fff5d6"),
     Status.ACTIVATION_FAILED.value: ("#bc4c00", "#fff1e5"),
     Status.KMS_UNREACHABLE.value: ("#953800", "#ffe7d1"),
     Status.FAILED.value: ("#cf222e", "#ffebe9"),
