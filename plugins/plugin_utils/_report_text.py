@@ -212,7 +212,7 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
 
 TABLE_ROWS = 50  # hosts the printed table lists at most (those that need attention first)
 TABLE_MESSAGE_LIMIT = 300  # characters of a host's message under its line in the printed table
-TABLE_COLUMNS = (("host", 40), ("status", 18), ("key type", 20))  # column and its widest cell
+TABLE_COLUMNS = (("host", 40), ("status", 20), ("key type", 20))  # column and its widest cell
 
 
 def _one_line(value: t.Any, limit: int) -> str:
