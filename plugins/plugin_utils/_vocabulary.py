@@ -131,8 +131,8 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
     ),
     Status.UNREACHABLE: StatusGuide(
         "the WinRM connection to the host failed; nothing was read or changed",
-        "check the WinRM listener (5985/5986, ansible_port), the credentials and transport, and the firewall; "
-        "run again",
+        "check the WinRM listener (winrm quickconfig; 5985/5986, ansible_port), the credentials and transport, "
+        "and the firewall; run again",
     ),
     Status.NOT_RUN: StatusGuide(
         "the task did not run on this host (the play stopped before it, or it was not in the run)",
