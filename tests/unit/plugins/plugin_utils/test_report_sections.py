@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from unit.utils.action_harness import KMS, gvlk_for, make_host, run_action, spec
@@ -214,3 +215,12 @@ def test_results_name_the_overrides_given_and_the_one_used() -> None:
         "used": "ServerDatacenter@20348",
     }
     assert result["ansible_facts"]["kms_client"]["gvlk_override"] == result["gvlk_override"]
+
+
+def test_the_user_guide_legend_is_the_vocabulary() -> None:
+    guide = (Path(__file__).resolve().parents[4] / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    legend = guide.split("**Legend**", 1)[1].split("\n\n", 2)[1]
+    rows = [line.strip("|").split(" | ") for line in legend.splitlines()[2:]]
+    assert {cells[0].strip(" `"): (cells[1], cells[2].strip()) for cells in rows} == {
+        status.value: (guide_.meaning, guide_.todo) for status, guide_ in STATUS_GUIDE.items()
+    }
