@@ -124,7 +124,8 @@ def test_unlicensed_kms_client_needs_activation_only_when_asked() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(make_host(host_spec), {}, calls=calls)
     assert calls[1]["steps"] == [{"action": "activate"}, {"action": "refresh_license_status"}]
-    assert result["status"] == "reconfigured" and result["license_status"] == {"before": "oob_grace", "after": "licensed"}
+    assert result["status"] == "reconfigured"
+    assert result["license_status"] == {"before": "oob_grace", "after": "licensed"}
 
 
 def test_conversion_without_activation_leaves_license_status_to_windows() -> None:
