@@ -72,6 +72,8 @@ class ActionModule(ActionBase):
             secrets |= set(options.gvlk_overrides.values())
             warnings += override_warnings(options)
             result, mode = self._convert(options, task_vars, warnings)
+            # Every host says which override names it was given, so that the report can name unused ones.
+            result.setdefault("gvlk_override", _result.no_override())["given"] = sorted(options.gvlk_overrides)
         result = _result.with_facts(result, mode)
         if warnings:
             result["warnings"] = warnings
@@ -223,6 +225,7 @@ class ActionModule(ActionBase):
         failure.update(
             edition=dict(planned.target.edition),
             gvlk=planned.target.shown_gvlk,
+            gvlk_override={"given": [], "used": planned.target.override_name},
             steps=record.shown,
             changed=record.changed,
         )

@@ -24,6 +24,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_merg
     read_report,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import TABLE_ROWS, render_table
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "results": {"type": "dict"},
@@ -34,6 +35,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "dest": {"type": "path", "required": True},
     "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
     "mode": {"type": "str", "choices": ["auto", "check", "apply"], "default": "auto"},
+    "table_rows": {"type": "int", "default": TABLE_ROWS},
 }
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
@@ -112,6 +114,8 @@ class ActionModule(ActionBase):
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         if not args["formats"]:
             raise AnsibleActionFail(f"formats must name at least one of {', '.join(FORMATS)}")
+        if args["table_rows"] < 0:
+            raise AnsibleActionFail(f"table_rows must be 0 (every host) or more, not {args['table_rows']}")
         rows, told = self._rows(args, task_vars)
         for host in args["hosts"] or []:
             rows.setdefault(str(host), host_row(str(host), None))
@@ -123,12 +127,16 @@ class ActionModule(ActionBase):
             report, files, changed = write_rows(dest, args["formats"], rows.values(), mode, utc_timestamp())
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
+        headline = summary_line(report, dest)
         result.update(
             changed=bool(changed),
             files=files,
             summary=report["summary"],
             hosts=len(report["hosts"]),
             mode=mode,
-            msg=summary_line(report, dest),
+            attention=report["attention"],
+            unmatched_overrides=report["gvlk_overrides"]["unmatched"],
+            table=render_table(report, headline, args["table_rows"]),
+            msg=headline,
         )
         return result

@@ -24,6 +24,19 @@ description:
     and Ansible's message with what it means for WinRM (listener, credentials, firewall); a result Ansible's
     task C(timeout) ended gets status C(timed_out); a failed result without a C(status) (the task failed before the module could
     decide) gets status C(failed) and its message. Hosts are sorted by name.
+  - Every format starts with the hosts that B(need attention) - those whose status a run as it stands will not
+    make a KMS client (every status but compliant, converted, reconfigured, would_convert and would_reconfigure),
+    in the order of the statuses - each with what to do. The Markdown and HTML files then give the summary, the
+    O(volume_activation.kms.kms_client_key#module:gvlk_overrides) entries that matched no host (when any), every
+    host, and a legend of the statuses present (meaning and what to do); the JSON file has the same sections as
+    data; the CSV file lists the hosts that need attention first, with the columns C(attention) and C(todo).
+  - A refused host's edition is named as Microsoft's key table names it (for example C(Windows 10 Home)); an
+    edition the catalog cannot identify shows the caption the host reported.
+  - An override "matched no host" when no host that was given it used it (its EditionID, or EditionID@build,
+    was no host's; or a more specific C(EditionID@build) entry took its place). Only hosts with a
+    result count; the names come from each host's result (RV(volume_activation.kms.kms_client_key#module:gvlk_override)),
+    so overrides that differ per host (group_vars) are judged per host.
+  - RV(table) is the table the role's playbook prints at the end of the run.
   - Files are replaced atomically (a temporary file in O(dest), then a rename). A file whose content would
     differ only in its C(generated) timestamp is left as it is and does not count as a change, so an
     unchanged fleet gives C(changed=false) and keeps the earlier timestamp.
@@ -98,6 +111,12 @@ options:
     type: str
     choices: [auto, check, apply]
     default: auto
+  table_rows:
+    description:
+      - How many hosts RV(table) lists at most, those that need attention first, then those that changed (or
+        would change). Compliant hosts are only counted. V(0) lists every host. The files always hold every host.
+    type: int
+    default: 50
 attributes:
   action:
     description: Implemented as an action plugin; it runs on the controller.
@@ -113,16 +132,21 @@ attributes:
     support: full
     platforms: all
 notes:
-  - C(kms_audit.json) has C(generated) (ISO-8601 UTC), C(mode), C(summary) (status to count), C(key_types)
+  - C(kms_audit.json) has C(generated) (ISO-8601 UTC), C(mode), C(summary) (status to count), C(attention) (the
+    names of the hosts that need attention, in status order), C(gvlk_overrides) (C(given), C(used) and
+    C(unmatched) override names), C(legend) (for each status present its C(meaning), C(todo) and C(attention)), C(key_types)
     (C(before) and C(after), key type to count, hosts without a key type left out) and C(hosts), one object per
     host with C(host), C(status), C(edition_id), C(edition), C(build), C(key_type), C(partial_product_key),
     C(license_status) (each with C(before) and C(after)), C(gvlk), C(kms) (C(machine), C(port),
-    C(lookup_domain), C(discovered_machine), C(discovered_port)), C(changed), C(message), C(time) (when the
+    C(lookup_domain), C(discovered_machine), C(discovered_port)), C(gvlk_override) (C(given), C(used)),
+    C(changed), C(message), C(time) (when the
     host's outcome was recorded, ISO-8601 UTC, null when unknown) and C(source) (V(facts) for a cached fact, the
     path of the merged report a row came from, null for a result registered in this run).
   - C(kms_audit.csv) has one row per host with the columns host, status, edition_id, edition, build,
     key_type_before, key_type_after, partial_key_before, partial_key_after, gvlk, license_status_before,
-    license_status_after, kms_machine, kms_port, changed, message (RFC 4180, CRLF line ends). A cell that
+    license_status_after, kms_machine, kms_port, kms_discovered_machine, kms_discovered_port (the KMS host the
+    last activation used), changed, attention (true or false), todo (what to do for the status), message (RFC 4180,
+    CRLF line ends); the hosts that need attention come first. A cell that
     starts with C(=), C(+), C(-), C(@), a tab or a carriage return gets a leading C(') so that spreadsheets
     do not evaluate it.
   - Host names and messages come from the hosts; the HTML page escapes them and the Markdown file escapes C(|),
@@ -197,9 +221,9 @@ files:
     html: /home/ops/kms_reports/kms_audit.html
 summary:
   description:
-    - Number of hosts per status, statuses in the order compliant, converted, would_convert, activation_failed,
-      kms_unreachable, failed, unsupported_edition, evaluation_edition, is_kms_host, unknown_edition, skipped,
-      timed_out, unreachable, not_run. Statuses no host has are left out.
+    - Number of hosts per status, statuses in the order compliant, converted, reconfigured, would_convert,
+      would_reconfigure, activation_failed, kms_unreachable, failed, unsupported_edition, evaluation_edition,
+      is_kms_host, unknown_edition, skipped, timed_out, unreachable, not_run. Statuses no host has are left out.
   returned: success
   type: dict
   sample: {compliant: 3, would_convert: 5, is_kms_host: 1, unreachable: 1}
@@ -213,6 +237,37 @@ mode:
   returned: success
   type: str
   sample: check
+attention:
+  description: The hosts that need attention, in status order then by name.
+  returned: success
+  type: list
+  elements: str
+  sample: [kms01, ws-win11-pro-offline-01]
+unmatched_overrides:
+  description: The gvlk_overrides names no host used (see the notes).
+  returned: success
+  type: list
+  elements: str
+  sample: [ServerStandardEval]
+table:
+  description:
+    - The per-host table, one line per item; a list prints one line per item with the default callback.
+    - The RV(msg) line; the hosts that need attention (host, status, key type before and after, what to do; the
+      host's message on the next line, cut to 300 characters); the hosts that changed or would change; the count
+      of hosts not listed (beyond O(table_rows)); the count of compliant hosts; the overrides that matched no host.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "kms audit (check): 3 hosts: 1 would_convert, 1 compliant, 1 unreachable — reports in /home/ops/kms_reports"
+    - "Needs attention: 1 host"
+    - "  host       status       key type  what to do"
+    - "  ws-win-07  unreachable  -         check the WinRM listener (5985/5986, ansible_port), ...; run again"
+    - "      the WinRM connection failed (... Connection refused). Check that the host's WinRM listener runs ..."
+    - "Would change: 1 host"
+    - "  host       status         key type    what to do"
+    - "  srv-01     would_convert  mak → gvlk  run without --check to convert it"
+    - "Compliant: 1 host (nothing to do)"
 msg:
   description: One-line summary, counts from the largest.
   returned: always

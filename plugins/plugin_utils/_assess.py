@@ -68,6 +68,11 @@ def ran_steps(results: list[dict[str, Any]]) -> StepRecord:
     return record
 
 
+def done_status(plan: Plan) -> Status:
+    """A plan that ran as planned: ``converted`` when it replaced the key, else ``reconfigured``."""
+    return Status.CONVERTED if plan.key_change else Status.RECONFIGURED
+
+
 def _holds_target(plan: Plan, after: HostState) -> bool:
     return (
         after.key_type == KeyType.GVLK
@@ -145,7 +150,7 @@ def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: 
     problems = _verify(plan, after)
     wants_licensed = plan.expected.get("license_status") == "licensed"
     if not problems and (after.is_licensed or not wants_licensed):
-        return outcome(Status.CONVERTED, False, f"{said} it reports what was planned. Done: {done}.")
+        return outcome(done_status(plan), False, f"{said} it reports what was planned. Done: {done}.")
     if _holds_target(plan, after) and plan.key_change:
         return outcome(
             Status.ACTIVATION_FAILED,
@@ -246,4 +251,4 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
     if activation["attempted"] and not after.is_licensed:
         activation.update(message=f"Activate() returned success but the license status is {after.license_status_name}.")
         return outcome(Status.ACTIVATION_FAILED, True, activation["message"])
-    return outcome(Status.CONVERTED, False, f"Done: {done}.")
+    return outcome(done_status(plan), False, f"Done: {done}.")

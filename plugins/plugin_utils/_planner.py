@@ -14,7 +14,9 @@ Precedence (first match wins):
 6. the key must change on a licensed host whose KMS route
    failed the pre-flight (``on_kms_unreachable: keep``)       -> ``kms_unreachable``, the key stays
 7. nothing to change                                          -> ``compliant``
-8. otherwise the steps below                                  -> ``would_convert`` / applied
+8. otherwise the steps below                                  -> ``would_convert`` (the key changes) or
+                                                                 ``would_reconfigure`` (only KMS settings or
+                                                                 activation change) / applied
 
 An unlicensed host whose route failed is converted (it has no activation to lose) without calling
 Activate(); the outcome is ``activation_failed`` naming the route failure.
@@ -35,6 +37,7 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
     resolve,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import KmsRoute
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
@@ -87,10 +90,22 @@ class Plan:
         return any(changes_state(step["action"]) for step in self.steps)
 
 
+def _known_name(state: HostState) -> str | None:
+    """The edition's name for a host the catalog offers no key to: the catalog's name of the edition when it
+    knows one (a KMS host, an evaluation or Home edition), else the caption the host reported (one line)."""
+    try:
+        return _resolve(state).edition
+    except UnsupportedEdition as exc:
+        return exc.edition.name
+    except CatalogError:
+        caption = " ".join((state.caption or "").split())
+        return bound(caption, NAME_LIMIT) if caption else None
+
+
 def _edition(state: HostState, resolution: Resolution | None = None) -> dict[str, Any]:
     return {
         "id": resolution.edition_id if resolution else state.lookup_edition_id,
-        "name": resolution.edition if resolution else None,
+        "name": resolution.edition if resolution else _known_name(state),
         "family": resolution.family if resolution else None,
         "build": state.build,
         "caption": state.caption,
@@ -398,7 +413,7 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
         )
     return Plan(
         target,
-        Status.WOULD_CONVERT,
+        Status.WOULD_CONVERT if key_change else Status.WOULD_RECONFIGURE,
         f"Would {describe_steps(steps, state, target)}.{unactivated}",
         steps=steps,
         key_change=key_change,

@@ -12,15 +12,21 @@ from __future__ import annotations
 import typing as t
 from html import escape
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import change_text, kms_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import (
+    attention_rows,
+    change_text,
+    kms_text,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status, status_guide
 
 # status -> (strong colour for bars and badge borders, light colour for badge backgrounds); a test ties its
 # keys to the status vocabulary.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.COMPLIANT.value: ("#1a7f37", "#dafbe1"),
     Status.CONVERTED.value: ("#0969da", "#ddf4ff"),
+    Status.RECONFIGURED.value: ("#0550ae", "#eaf5ff"),
     Status.WOULD_CONVERT.value: ("#9a6700", "#fff8c5"),
+    Status.WOULD_RECONFIGURE.value: ("#7d4e00", "#fff5d6"),
     Status.ACTIVATION_FAILED.value: ("#bc4c00", "#fff1e5"),
     Status.KMS_UNREACHABLE.value: ("#953800", "#ffe7d1"),
     Status.FAILED.value: ("#cf222e", "#ffebe9"),
@@ -60,6 +66,7 @@ tbody.host { break-inside: avoid; }
 tbody.host tr:first-child > * { border-bottom: none; }
 td.num { text-align: right; }
 td.msg { border-top: none; padding-left: 18px; color: #3d444d; overflow-wrap: anywhere; }
+tr.attention td.msg { border-top: 1px solid #d0d7de; padding-left: 6px; }
 td.pair { white-space: nowrap; }
 th[scope=row] { min-width: 9em; overflow-wrap: anywhere; }
 .badge { display: inline-block; border: 1px solid; border-radius: 4px; padding: 0 6px; font-weight: bold;
@@ -122,13 +129,10 @@ def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str
 
 
 def _host_row(row: t.Mapping[str, t.Any]) -> str:
-    edition = _e(row["edition"])
-    if row["edition_id"]:
-        edition += f"<br><small>{_e(row['edition_id'])}</small>"
     cells = (
         f'<th scope="row">{_e(row["host"])}</th>',
         f"<td>{badge(row['status'])}</td>",
-        f"<td>{edition}</td>",
+        f"<td>{_edition_cell(row)}</td>",
         f'<td class="num">{_e(row["build"])}</td>',
         f'<td class="pair">{change_text(row["key_type"], _e)}</td>',
         f'<td class="pair">{change_text(row["partial_product_key"], _e)}</td>',
@@ -140,6 +144,60 @@ def _host_row(row: t.Mapping[str, t.Any]) -> str:
     return '<tbody class="host"><tr>' + "".join(cells) + "</tr>" + message + "</tbody>"
 
 
+def _edition_cell(row: t.Mapping[str, t.Any]) -> str:
+    edition = _e(row["edition"])
+    if row["edition_id"]:
+        edition += f"<br><small>{_e(row['edition_id'])}</small>"
+    return edition
+
+
+def attention_section(rows: t.Sequence[t.Mapping[str, t.Any]]) -> str:
+    """The hosts that need attention: status, edition, key type, what to do and the host's message."""
+    needing = attention_rows(rows)
+    if not needing:
+        return '<p class="empty">No host needs attention.</p>'
+    header = "".join(
+        f'<th scope="col">{name}</th>' for name in ("Host", "Status", "Edition", "Key type", "What to do", "Message")
+    )
+    body = "\n".join(
+        '<tr class="attention">'
+        f'<th scope="row">{_e(row["host"])}</th>'
+        f"<td>{badge(row['status'])}</td>"
+        f"<td>{_edition_cell(row)}</td>"
+        f'<td class="pair">{change_text(row["key_type"], _e)}</td>'
+        f"<td>{_e(status_guide(row['status']).todo)}</td>"
+        f'<td class="msg">{_e(row["message"])}</td>'
+        "</tr>"
+        for row in needing
+    )
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def overrides_section(report: t.Mapping[str, t.Any]) -> str:
+    """The gvlk_overrides entries no host used, or nothing when every one matched."""
+    unmatched = report["gvlk_overrides"]["unmatched"]
+    if not unmatched:
+        return ""
+    items = "".join(f"<li><code>{_e(name)}</code></li>" for name in unmatched)
+    return (
+        "<h2>GVLK overrides that matched no host</h2>\n"
+        "<p>No host's EditionID (and build) used these gvlk_overrides entries; check their spelling:</p>\n"
+        f'<ul class="unmatched">{items}</ul>\n'
+    )
+
+
+def legend_section(report: t.Mapping[str, t.Any]) -> str:
+    """Each status of the report with its meaning and what to do."""
+    rows = "".join(
+        f"<tr><td>{badge(status)}</td><td>{_e(entry['meaning'])}</td><td>{_e(entry['todo'])}</td></tr>"
+        for status, entry in report["legend"].items()
+    )
+    return (
+        '<table class="legend"><thead><tr><th scope="col">Status</th><th scope="col">Meaning</th>'
+        f'<th scope="col">What to do</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
 def render_html(report: t.Mapping[str, t.Any]) -> str:
     mode = report["mode"]
     rows = report["hosts"]
@@ -148,10 +206,14 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
     if mode == "check":
         note = (
             "Check mode: an audit. Nothing was changed on the hosts; "
-            "<strong>would_convert</strong> marks the hosts a conversion would change."
+            "<strong>would_convert</strong> marks the hosts whose key a conversion would replace, "
+            "<strong>would_reconfigure</strong> those that keep their key and would only get KMS settings or activation."
         )
     else:
-        note = "Apply mode: the conversion ran; <strong>converted</strong> marks the hosts it changed."
+        note = (
+            "Apply mode: the conversion ran; <strong>converted</strong> marks the hosts whose key it replaced, "
+            "<strong>reconfigured</strong> those that kept their key and got KMS settings or activation."
+        )
     charts = [bar_chart("Hosts by status", report["summary"], lambda name: _status_colours(name)[0])]
     charts.append(bar_chart("Key type before", report["key_types"]["before"], _key_type_colour))
     if mode == "apply":
@@ -190,15 +252,19 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
 <p class="note">{note}</p>
 </header>
 <main>
+<h2>Needs attention ({len(attention_rows(rows))})</h2>
+{attention_section(rows)}
 <h2>Summary</h2>
 <div class="charts">
 {chr(10).join(charts)}
 </div>
-<h2>Hosts</h2>
+{overrides_section(report)}<h2>Hosts</h2>
 <table>
 <thead><tr>{header}</tr></thead>
 {body}
 </table>
+<h2>Legend</h2>
+{legend_section(report)}
 </main>
 </body>
 </html>

@@ -48,6 +48,7 @@ def _as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "partial_product_key": row.get("partial_product_key"),
         "license_status": row.get("license_status"),
         "kms": row.get("kms"),
+        "gvlk_override": row.get("gvlk_override"),
         "time": row.get("time"),
     }
 

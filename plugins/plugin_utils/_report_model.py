@@ -4,9 +4,12 @@
 """Turn registered ``kms_client_key`` results into the fleet audit report (rows and summaries).
 
 Controller only, standard library only. The report is a plain dict that every output format renders:
-``{"generated", "mode", "summary", "key_types", "hosts": [row, ...]}``, hosts sorted by name. A row may come
-from a registered result, from the ``kms_client`` fact a host left in the fact cache, or from a report written
-by another run (a slice); its ``source`` says which and its ``time`` when the host's outcome was recorded.
+``{"generated", "mode", "summary", "attention", "gvlk_overrides", "legend", "key_types", "hosts": [row, ...]}``,
+hosts sorted by name. ``attention`` lists the hosts that need someone (statuses whose guide says so, in the
+vocabulary's order); ``legend`` gives the meaning and what to do of each status present; ``gvlk_overrides``
+names the override entries the hosts were given, those an edition used and those that matched no host. A row
+may come from a registered result, from the ``kms_client`` fact a host left in the fact cache, or from a report
+written by another run (a slice); its ``source`` says which and its ``time`` when the host's outcome was recorded.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import re
 import typing as t
 from collections import Counter
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     KEY_TYPES,
     STATUSES,
     Status,
+    status_guide,
 )
 
 KMS_FIELDS = ("machine", "port", "lookup_domain", "discovered_machine", "discovered_port")
@@ -30,6 +34,8 @@ TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
 FAILED_MESSAGE = "the task failed without a message"
 NO_STATUS_MESSAGE = "the registered result has no status (not a volume_activation.kms.kms_client_key result)"
+UNREACHABLE_HINT = "the WinRM connection failed ("
+MAX_OVERRIDE_NAMES = 100
 
 
 def _text(value: t.Any) -> str | None:
@@ -69,6 +75,15 @@ def _kms(value: t.Any) -> dict[str, t.Any] | None:
     return {field: (_number if field.endswith("port") else _text)(kms.get(field)) for field in KMS_FIELDS}
 
 
+def _override(value: t.Any) -> dict[str, t.Any]:
+    """A row's ``gvlk_override``: the override names the host was given (bounded) and the one it used."""
+    override = _mapping(value)
+    given = override.get("given")
+    names = [host_text(str(name), NAME_LIMIT) for name in given[:MAX_OVERRIDE_NAMES]] if isinstance(given, list) else []
+    used = override.get("used")
+    return {"given": sorted(set(names)), "used": host_text(str(used), NAME_LIMIT) if used else None}
+
+
 def outcome_time(value: t.Any) -> str | None:
     """An ISO-8601 UTC time as the collection writes it (``2025-06-25T14:03:07Z``), else None."""
     text = _text(value)
@@ -93,6 +108,7 @@ def _empty_row(host: str, status: str, message: str, changed: bool = False) -> d
         "gvlk": None,
         "license_status": {"before": None, "after": None},
         "kms": None,
+        "gvlk_override": _override(None),
         "changed": changed,
         "message": message,
         "time": None,
@@ -117,7 +133,9 @@ def timed_out_message(timedout: t.Any) -> str:
 
 
 def unreachable_message(message: str) -> str:
-    """The connection error, with what it means for WinRM."""
+    """The connection error, with what it means for WinRM (a message that already says it is kept)."""
+    if message.startswith(UNREACHABLE_HINT):
+        return message
     return (
         f"the WinRM connection failed ({host_text(message) or 'no detail'}). Check that the host's WinRM listener runs "
         "(winrm quickconfig; HTTP 5985 or HTTPS 5986, ansible_port), that ansible_user/ansible_password and "
@@ -146,9 +164,9 @@ def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         timedout = {"period": int(said.group(1))}
     if timedout:
         return _empty_row(host, Status.TIMED_OUT.value, timed_out_message(timedout))
-    if result.get("unreachable"):
-        return _empty_row(host, Status.UNREACHABLE.value, unreachable_message(message))
     status = _text(result.get("status"))
+    if result.get("unreachable") or status == Status.UNREACHABLE.value:  # the role's fact says it by its status
+        return _empty_row(host, Status.UNREACHABLE.value, unreachable_message(message))
     if status is None:
         if result.get("skipped"):
             return _empty_row(host, Status.SKIPPED.value, _text(result.get("skip_reason")) or message)
@@ -171,6 +189,7 @@ def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         "gvlk": _text(result.get("gvlk")),
         "license_status": _before_after(result.get("license_status")),
         "kms": _kms(result.get("kms")),
+        "gvlk_override": _override(result.get("gvlk_override")),
         "changed": bool(result.get("changed")),
         "message": message,
         "time": None,
@@ -195,15 +214,49 @@ def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generat
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     rows = sorted(rows, key=lambda row: str(row["host"]))
+    summary = _ordered_counts((row["status"] for row in rows), STATUSES)
     return {
         "generated": generated,
         "mode": mode,
-        "summary": _ordered_counts((row["status"] for row in rows), STATUSES),
+        "summary": summary,
+        "attention": [row["host"] for row in attention_rows(rows)],
+        "gvlk_overrides": override_use(rows),
+        "legend": {
+            status: {"meaning": guide.meaning, "todo": guide.todo, "attention": guide.attention}
+            for status, guide in ((status, status_guide(status)) for status in summary)
+        },
         "key_types": {
             side: _ordered_counts((row["key_type"][side] for row in rows if row["key_type"][side]), KEY_TYPES)
             for side in ("before", "after")
         },
         "hosts": rows,
+    }
+
+
+def attention_rows(rows: t.Iterable[t.Mapping[str, t.Any]]) -> list[t.Mapping[str, t.Any]]:
+    """The rows whose status needs attention, in the vocabulary's status order, then by host name."""
+    rank = {name: index for index, name in enumerate(STATUSES)}
+    needing = [row for row in rows if status_guide(row["status"]).attention]
+    return sorted(needing, key=lambda row: (rank.get(row["status"], len(rank)), str(row["host"])))
+
+
+def override_use(rows: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, list[str]]:
+    """The gvlk_overrides names the hosts were given, those a host's edition used, and those none used.
+
+    Names compare without case, as the module matches them; a name is shown as first given.
+    """
+    given: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for row in rows:
+        override = row.get("gvlk_override") or {}
+        for name in override.get("given") or []:
+            given.setdefault(name.lower(), name)
+        if override.get("used"):
+            used.setdefault(override["used"].lower(), override["used"])
+    return {
+        "given": sorted(given.values(), key=str.lower),
+        "used": sorted(used.values(), key=str.lower),
+        "unmatched": sorted((name for key, name in given.items() if key not in used), key=str.lower),
     }
 
 

@@ -14,7 +14,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner imp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 FACT_VERSION = 1
-FACT_KEYS = ("edition", "gvlk", "key_type", "partial_product_key", "license_status", "kms")
+FACT_KEYS = ("edition", "gvlk", "key_type", "partial_product_key", "license_status", "kms", "gvlk_override")
 PARTIAL_KEY_LENGTH = 5
 
 
@@ -66,11 +66,17 @@ def skeleton(status: Status, msg: str, failed: bool) -> dict[str, Any]:
         "partial_product_key": {"before": None, "after": None},
         "license_status": {"before": None, "after": None},
         "kms": None,
+        "gvlk_override": no_override(),
         "activation": not_attempted(),
         "steps": [],
         "kms_route": None,
     }
     return result
+
+
+def no_override() -> dict[str, Any]:
+    """The ``gvlk_override`` of a result before the options were read: none given, none used."""
+    return {"given": [], "used": None}
 
 
 def _snapshot(state: HostState) -> dict[str, Any]:
@@ -111,7 +117,7 @@ def build(
         activation, steps = outcome.activation, outcome.steps
         after_view = _snapshot(real_after)
     elif plan.steps:  # check mode: the prediction
-        status, failed, changed, msg = Status.WOULD_CONVERT, False, plan.changes, plan.msg
+        status, failed, changed, msg = plan.status, False, plan.changes, plan.msg
         activation = not_attempted()
         steps = [public_step(s, plan.target) for s in plan.steps]
         after_view = _predicted(before, plan)
@@ -132,6 +138,7 @@ def build(
         "partial_product_key": {"before": before.partial_product_key, "after": after_view["partial_product_key"]},
         "license_status": {"before": before.license_status_name, "after": after_view["license_status"]},
         "kms": real_after.kms.as_dict(),
+        "gvlk_override": {"given": [], "used": plan.target.override_name},
         "activation": activation,
         "steps": steps,
         "kms_route": None,

@@ -32,7 +32,9 @@ class Status(str, Enum):
 
     COMPLIANT = "compliant"
     CONVERTED = "converted"
+    RECONFIGURED = "reconfigured"
     WOULD_CONVERT = "would_convert"
+    WOULD_RECONFIGURE = "would_reconfigure"
     ACTIVATION_FAILED = "activation_failed"
     KMS_UNREACHABLE = "kms_unreachable"
     FAILED = "failed"
@@ -52,6 +54,102 @@ class Status(str, Enum):
 MODULE_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s.scope == "module")
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 REFUSALS: tuple[str, ...] = tuple(s.value for s in Status if s.refusal)
+
+
+@dataclass(frozen=True)
+class StatusGuide:
+    """What a status means and what to do about a host that has it (the report's legend and table)."""
+
+    meaning: str
+    todo: str
+    attention: bool = True  # the host needs someone: a run as it stands will not make it a KMS client
+
+
+STATUS_GUIDE: dict[Status, StatusGuide] = {
+    Status.COMPLIANT: StatusGuide(
+        "holds the KMS client key (GVLK) of its edition, with the KMS settings asked for, and is activated when "
+        "activation is asked for",
+        "nothing",
+        attention=False,
+    ),
+    Status.CONVERTED: StatusGuide(
+        "the GVLK of its edition was installed (the key changed) and the host was read back as planned",
+        "nothing",
+        attention=False,
+    ),
+    Status.RECONFIGURED: StatusGuide(
+        "the host already held its GVLK (the key did not change); only its KMS settings or its activation changed",
+        "nothing",
+        attention=False,
+    ),
+    Status.WOULD_CONVERT: StatusGuide(
+        "check mode: the host holds another key (Retail, OEM, MAK, AVMA, none, or the GVLK of another edition) "
+        "and would get the GVLK of its edition",
+        "run without --check to convert it",
+        attention=False,
+    ),
+    Status.WOULD_RECONFIGURE: StatusGuide(
+        "check mode: the host holds its GVLK; only its KMS settings or its activation would change",
+        "run without --check",
+        attention=False,
+    ),
+    Status.ACTIVATION_FAILED: StatusGuide(
+        "the host holds its GVLK but is not activated; the message names the HRESULT and its cause",
+        "fix the cause the message names (often the KMS host or its port), then run again: the key is kept",
+    ),
+    Status.KMS_UNREACHABLE: StatusGuide(
+        "a licensed host kept its key because the KMS host did not answer from it",
+        "open the route to the KMS host (DNS _vlmcs._tcp, TCP 1688) and run again, or set on_kms_unreachable: convert",
+    ),
+    Status.FAILED: StatusGuide(
+        "the task failed (invalid options, a worker or WMI error, or a state read back that differs from the plan)",
+        "read the message: it says what the host holds now; fix the cause and run again",
+    ),
+    Status.UNSUPPORTED_EDITION: StatusGuide(
+        "Microsoft publishes no KMS client key for this edition (Home, SE, Server 23H2, multi-session...)",
+        "upgrade the edition, or give a volume key with gvlk_overrides if you have one",
+    ),
+    Status.EVALUATION_EDITION: StatusGuide(
+        "an evaluation edition: it accepts no GVLK",
+        "convert it with the DISM /Set-Edition command the message gives, reboot, run again",
+    ),
+    Status.IS_KMS_HOST: StatusGuide(
+        "the host is a KMS host (CSVLK key or KMS host service); it is never converted",
+        "leave it out of the target group",
+    ),
+    Status.UNKNOWN_EDITION: StatusGuide(
+        "the catalog cannot identify the edition and build the host reports",
+        "check the values the message names; give the key with gvlk_overrides 'EditionID@build' if you know it",
+    ),
+    Status.SKIPPED: StatusGuide(
+        "left as it is on purpose: its key type is not in convert_from, or on_unsupported: skip refused it",
+        "widen convert_from (or read the refusal the message names) if it should be converted",
+    ),
+    Status.TIMED_OUT: StatusGuide(
+        "the task timeout (kms_client_task_timeout) ended the task; what the host holds now is unknown",
+        "check the host (slmgr /dlv) and its WinRM service, then run again",
+    ),
+    Status.UNREACHABLE: StatusGuide(
+        "the WinRM connection to the host failed; nothing was read or changed",
+        "check the WinRM listener (winrm quickconfig; 5985/5986, ansible_port), the credentials and transport, "
+        "and the firewall; run again",
+    ),
+    Status.NOT_RUN: StatusGuide(
+        "the task did not run on this host (the play stopped before it, or it was not in the run)",
+        "run again",
+    ),
+}
+ATTENTION: tuple[str, ...] = tuple(s.value for s in Status if STATUS_GUIDE[s].attention)
+# A status text that is not in the vocabulary (a report from another version) needs attention.
+OTHER_STATUS_GUIDE = StatusGuide("a status this version does not know", "read the message")
+
+
+def status_guide(status: str) -> StatusGuide:
+    """The guide of a status name, or ``OTHER_STATUS_GUIDE`` for a name outside the vocabulary."""
+    try:
+        return STATUS_GUIDE[Status(status)]
+    except ValueError:
+        return OTHER_STATUS_GUIDE
 
 
 # SoftwareLicensingProduct.LicenseStatus 0..6, by value (Microsoft's SoftwareLicensingProduct class documentation).

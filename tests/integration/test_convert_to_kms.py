@@ -33,12 +33,12 @@ REFUSED = {
 UNREACHABLE = {"ws-win11-pro-offline-01"}
 KMS_DOWN = "ws-win10-ent-branch-01"  # licensed MAK, its KMS host does not answer: the key stays
 ALREADY_COMPLIANT = {"srv2019-std-01"}
+TO_ACTIVATE = {"srv2022-azure-01"}  # holds its GVLK, in the grace period: the key stays, the host is activated
 TO_CONVERT = {
     "srv2012r2-std-01",
     "srv2016-dc-01",
     "srv2019-std-core-01",
     "srv2022-dc-01",
-    "srv2022-azure-01",
     "srv2025-std-core-01",
     "ws-win7-ent-01",
     "ws-win10-pro-01",
@@ -51,6 +51,7 @@ TO_CONVERT = {
 
 def _audit_expectation() -> dict[str, str]:
     expected = dict.fromkeys(TO_CONVERT, "would_convert") | {KMS_DOWN: "kms_unreachable"}
+    expected |= dict.fromkeys(TO_ACTIVATE, "would_reconfigure")
     expected |= dict.fromkeys(ALREADY_COMPLIANT, "compliant")
     expected |= REFUSED | dict.fromkeys(UNREACHABLE, "unreachable")
     return expected
@@ -125,6 +126,7 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
 
     statuses = _statuses(report)
     assert {host for host, status in statuses.items() if status == "converted"} == TO_CONVERT
+    assert {host for host, status in statuses.items() if status == "reconfigured"} == TO_ACTIVATE
     assert statuses[KMS_DOWN] == "kms_unreachable"
     kept = next(row for row in report["hosts"] if row["host"] == KMS_DOWN)
     assert "kms01.corp.example.com" in kept["message"] and "port 1688" in kept["message"], kept
@@ -135,7 +137,7 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
         **dict.fromkeys(UNREACHABLE, "unreachable"),
     }
     after = _licensing(fleet)
-    for name in TO_CONVERT:
+    for name in TO_CONVERT | TO_ACTIVATE:
         spec = fleet.hosts[name].spec
         key = gvlk_catalog.resolve(edition_id=spec.edition_id, build=spec.build).gvlk
         assert (after[name]["key_type"], after[name]["partial_product_key"]) == ("gvlk", key[-5:]), name
@@ -155,7 +157,7 @@ def test_second_run_changes_nothing_and_costs_one_worker_execution(fleet: Fleet,
 
     run, report = _run(fleet, tmp_path, "again")
 
-    settled = TO_CONVERT | ALREADY_COMPLIANT
+    settled = TO_CONVERT | TO_ACTIVATE | ALREADY_COMPLIANT
     assert {
         row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled
     } == dict.fromkeys(settled, ("compliant", False))
@@ -181,8 +183,11 @@ def test_report_files_match_the_host_results(fleet: Fleet, tmp_path: pathlib.Pat
         assert row["gvlk"] == result["gvlk"]
     with open(tmp_path / "convert" / "kms_audit.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    by_host = {h["host"]: h for h in report["hosts"]}
+    order = report["attention"] + [h for h in by_host if h not in report["attention"]]  # attention first
     assert [(r["host"], r["status"], r["key_type_before"], r["key_type_after"]) for r in rows] == [
-        (h["host"], h["status"], h["key_type"]["before"] or "", h["key_type"]["after"] or "") for h in report["hosts"]
+        (h, by_host[h]["status"], by_host[h]["key_type"]["before"] or "", by_host[h]["key_type"]["after"] or "")
+        for h in order
     ]
     assert report["summary"] == {
         status: list(_statuses(report).values()).count(status) for status in set(_statuses(report).values())
@@ -256,3 +261,99 @@ def test_empty_kms_host_and_port_zero_are_errors_not_dropped(tmp_path: pathlib.P
     (row,) = report["hosts"]
     assert (row["status"], writes) == ("failed", 0) and said in row["message"], row
     assert run.returncode == 2
+
+
+SHOW_TABLE = "Show the summary and where the report is"
+ATTENTION = {KMS_DOWN: "kms_unreachable", **REFUSED, **dict.fromkeys(UNREACHABLE, "unreachable")}
+
+
+def _printed_table(run: PlaybookRun) -> list[str]:
+    """The lines the report's display task printed, checked to be in the default callback's output one per line."""
+    (entry,) = [entry for entry in run.results if entry["task"].endswith(SHOW_TABLE)]
+    lines = entry["result"]["msg"]
+    assert isinstance(lines, list), lines
+    for line in lines:  # the default callback prints a list as a JSON array, one item per line
+        assert f"        {json.dumps(line, ensure_ascii=False)}" in run.stdout, line
+    return lines
+
+
+def test_the_audit_prints_the_hosts_that_need_attention_first_and_what_to_do(
+    fleet: Fleet, tmp_path: pathlib.Path
+) -> None:
+    run, report = _run(fleet, tmp_path, "audit", "--check")
+
+    lines = _printed_table(run)
+    assert lines[0].startswith("kms audit (check): 18 hosts:") and str(tmp_path / "audit") in lines[0]
+    assert lines[1] == f"Needs attention: {len(ATTENTION)} hosts"
+    listed = {
+        line.split()[0]: line.split()[1] for line in lines if line.startswith("  ") and not line.startswith("   ")
+    }
+    assert {host: listed[host] for host in ATTENTION} == ATTENTION
+    assert {host: listed[host] for host in TO_CONVERT} == dict.fromkeys(TO_CONVERT, "would_convert")
+    assert {host: listed[host] for host in TO_ACTIVATE} == dict.fromkeys(TO_ACTIVATE, "would_reconfigure")
+    assert not ALREADY_COMPLIANT & set(listed)  # compliant hosts are counted, not listed
+    assert "Compliant: 1 host (nothing to do)" in lines
+    attention_end = lines.index(f"Would change: {len(TO_CONVERT) + len(TO_ACTIVATE)} hosts")
+    assert {line.split()[0] for line in lines[2:attention_end] if line.startswith("  ") and line[2] != " "} == {
+        "host",
+        *ATTENTION,
+    }
+    # Key type before -> after and what to do, from the status vocabulary.
+    row = next(line for line in lines if line.startswith("  srv2022-dc-01 "))
+    assert "mak \N{RIGHTWARDS ARROW} gvlk" in row and row.endswith("run without --check to convert it")
+    # The unreachable host's line says what to check for WinRM, its message line the error and the hint.
+    offline = next(i for i, line in enumerate(lines) if line.startswith("  ws-win11-pro-offline-01 "))
+    assert "WinRM listener" in lines[offline] and "the WinRM connection failed (" in lines[offline + 1]
+    assert report["attention"] == [host for host in report["attention"] if host in ATTENTION]
+    assert set(report["attention"]) == set(ATTENTION)
+
+
+def test_report_files_start_with_the_hosts_that_need_attention_and_a_legend(
+    fleet: Fleet, tmp_path: pathlib.Path
+) -> None:
+    _audit, report = _run(fleet, tmp_path, "audit", "--check")
+
+    directory = tmp_path / "audit"
+    markdown = (directory / "kms_audit.md").read_text(encoding="utf-8")
+    html = (directory / "kms_audit.html").read_text(encoding="utf-8")
+    assert markdown.index("## Needs attention") < markdown.index("## Summary") < markdown.index("## Hosts")
+    assert markdown.index("## Hosts") < markdown.index("## Legend")
+    assert html.index("<h2>Needs attention (5)</h2>") < html.index("<h2>Summary</h2>") < html.index("<h2>Legend</h2>")
+    assert set(report["legend"]) == set(report["summary"])
+    assert "leave it out of the target group" in report["legend"]["is_kms_host"]["todo"]
+    assert "leave it out of the target group" in markdown and "leave it out of the target group" in html
+    with open(directory / "kms_audit.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["host"] for row in rows[: len(ATTENTION)]] == report["attention"]
+    assert {row["attention"] for row in rows[len(ATTENTION) :]} == {"false"}
+    # Refused hosts carry their edition's name, as the catalog names it.
+    editions = {row["host"]: row["edition"] for row in rows}
+    assert editions["ws-win10-home-01"] == "Windows 10 Home"
+    assert editions["kms01"] and editions["srv2025-dc-eval-01"], editions
+    # The KMS host a host last activated against has its own columns.
+    assert {"kms_discovered_machine", "kms_discovered_port"} <= set(rows[0])
+
+
+def test_the_report_names_gvlk_overrides_that_matched_no_host(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    key = gvlk_catalog.resolve(edition_id="ServerStandard", build=17763).gvlk
+    overrides = {"ServerStandard@17763": key, "ServerStandrd": key, "ServerStandard@14393": key}
+    run, report = _run(fleet, tmp_path, "audit", "--check", "-e", json.dumps({"kms_client_gvlk_overrides": overrides}))
+
+    assert report["gvlk_overrides"]["unmatched"] == ["ServerStandard@14393", "ServerStandrd"]
+    assert report["gvlk_overrides"]["used"] == ["ServerStandard@17763"]
+    assert "GVLK overrides that matched no host: ServerStandard@14393, ServerStandrd" in _printed_table(run)
+    markdown = (tmp_path / "audit" / "kms_audit.md").read_text(encoding="utf-8")
+    assert "## GVLK overrides that matched no host" in markdown and "`ServerStandrd`" in markdown
+
+
+def test_the_winrm_hint_is_in_every_format_also_from_cached_facts(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    run, report = _run(fleet, tmp_path, "facts", "--check", "-e", "kms_client_report_results_from=facts")
+
+    (host,) = UNREACHABLE
+    row = next(row for row in report["hosts"] if row["host"] == host)
+    assert row["status"] == "unreachable" and row["message"].startswith("the WinRM connection failed ("), row
+    assert "winrm quickconfig" in row["message"]
+    directory = tmp_path / "facts"
+    for name in ("kms_audit.md", "kms_audit.html", "kms_audit.csv"):
+        assert "winrm quickconfig" in (directory / name).read_text(encoding="utf-8"), name
+    assert any("winrm quickconfig" in line for line in _printed_table(run))

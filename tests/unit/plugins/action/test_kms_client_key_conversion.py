@@ -94,7 +94,7 @@ def test_kms_settings_alone_are_a_change() -> None:
     host = make_host(spec(key_type="gvlk", partial_key=gvlk[-5:], kms={"machine": "old.corp.example.com"}))
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_host": f"{KMS}:1700", "kms_lookup_domain": "corp.example.com"}, calls=calls)
-    assert result["status"] == "converted" and result["changed"] is True
+    assert result["status"] == "reconfigured" and result["changed"] is True
     assert calls[1]["steps"] == [
         {"action": "set_kms_machine", "machine": KMS},
         {"action": "set_kms_port", "port": 1700},
@@ -113,7 +113,7 @@ def test_dns_discovery_clears_a_configured_kms_host() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_discovery": "dns"}, calls=calls)
     assert calls[1]["steps"] == [{"action": "clear_kms_machine"}, {"action": "clear_kms_port"}]
-    assert result["status"] == "converted" and result["kms"]["machine"] is None
+    assert result["status"] == "reconfigured" and result["kms"]["machine"] is None
     assert run_action(host, {"kms_discovery": "dns"})["status"] == "compliant"
 
 
@@ -124,7 +124,8 @@ def test_unlicensed_kms_client_needs_activation_only_when_asked() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(make_host(host_spec), {}, calls=calls)
     assert calls[1]["steps"] == [{"action": "activate"}, {"action": "refresh_license_status"}]
-    assert result["status"] == "converted" and result["license_status"] == {"before": "oob_grace", "after": "licensed"}
+    assert result["status"] == "reconfigured"
+    assert result["license_status"] == {"before": "oob_grace", "after": "licensed"}
 
 
 def test_conversion_without_activation_leaves_license_status_to_windows() -> None:

@@ -18,7 +18,7 @@ def actions(calls: list[dict[str, Any]]) -> list[str]:
 def test_activation_is_followed_by_refresh_license_status_as_slmgr_ato_does() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(make_host(spec(key_type="gvlk", license_status="oob_grace", kms={"dns": KMS})), {}, calls=calls)
-    assert result["status"] == "converted"
+    assert result["status"] == "reconfigured"
     assert actions(calls) == ["activate", "refresh_license_status"]
 
 
@@ -43,10 +43,10 @@ def test_a_product_level_kms_host_other_than_the_asked_one_is_cleared() -> None:
     kms = {"dns": KMS, "machine": KMS, "product_machine": OTHER_KMS, "product_port": 1700}
     host = make_host(spec(key_type="gvlk", license_status="licensed", partial_key=GVLK[-5:], kms=kms))
     audit = run_action(host, {"kms_host": KMS}, check_mode=True)
-    assert audit["status"] == "would_convert" and OTHER_KMS in audit["msg"]
+    assert audit["status"] == "would_reconfigure" and OTHER_KMS in audit["msg"]
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_host": KMS}, calls=calls)
-    assert result["status"] == "converted", result["msg"]
+    assert result["status"] == "reconfigured", result["msg"]
     assert actions(calls) == ["clear_product_kms_machine"]
     assert host.state()["product_kms"] == {"machine": None, "port": 1700}
     assert run_action(host, {"kms_host": KMS})["status"] == "compliant"
@@ -57,7 +57,7 @@ def test_dns_discovery_clears_product_level_settings_too() -> None:
     host = make_host(spec(key_type="gvlk", license_status="licensed", partial_key=GVLK[-5:], kms=kms))
     calls: list[dict[str, Any]] = []
     result = run_action(host, {"kms_discovery": "dns"}, calls=calls)
-    assert result["status"] == "converted", result["msg"]
+    assert result["status"] == "reconfigured", result["msg"]
     assert actions(calls) == ["clear_product_kms_machine", "clear_product_kms_port"]
     assert host.state()["product_kms"] == {"machine": None, "port": 0}
 

@@ -347,7 +347,7 @@ def test_empty_fleet():
 def test_json_reads_back_as_the_report(report):
     data = json.loads(render_json(report))
     assert data == report
-    assert list(data) == ["generated", "mode", "summary", "key_types", "hosts"]
+    assert list(data) == ["generated", "mode", "summary", "attention", "gvlk_overrides", "legend", "key_types", "hosts"]
     assert data["generated"] == GENERATED and data["mode"] == "check"
     assert {host["host"]: host["status"] for host in data["hosts"]} == EXPECTED_STATUS
     assert sorted(data["hosts"][0]) == sorted(
@@ -362,6 +362,7 @@ def test_json_reads_back_as_the_report(report):
             "gvlk",
             "license_status",
             "kms",
+            "gvlk_override",
             "changed",
             "message",
             "time",
@@ -433,8 +434,8 @@ def test_markdown_tables(report):
         status, count = _md_cells(line)
         summary[status] = int(count)
     assert summary == dict(Counter(EXPECTED_STATUS.values()))
-    hosts_at = next(i for i, line in enumerate(lines) if line.startswith("| host |"))
-    rows = [_md_cells(line) for line in lines[hosts_at + 2 :] if line.startswith("|")]
+    hosts_at = lines.index("## Hosts") + 2
+    rows = [_md_cells(line) for line in lines[hosts_at + 2 : lines.index("## Legend")] if line.startswith("|")]
     assert all(len(cells) == 10 for cells in rows)
     assert {cells[0]: cells[1] for cells in rows} == EXPECTED_STATUS
     messages = {cells[0]: cells[9] for cells in rows}
@@ -445,7 +446,8 @@ def test_markdown_tables(report):
 
 def test_markdown_cells_stay_on_one_line_and_carry_no_html():
     report = model.build_report({"<b>x</b>": {"status": "failed", "msg": "a | b\nc & d"}}, "check", GENERATED)
-    line = render_markdown(report).splitlines()[-1]
+    lines = render_markdown(report).splitlines()
+    line = lines[lines.index("## Legend") - 2]
     assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  | no | a \\| b c &amp; d |"
 
 
@@ -491,12 +493,16 @@ def _host_rows(page: _Page) -> dict[str, list[str]]:
     """Host table rows by host name: the nine cells of the host's row, then its message row's text."""
     host_rows: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for cells in page.cells[1:]:
+    for cells in page.cells[page.cells.index(_host_header(page)) + 1 :]:
         if len(cells) == 9:
             current = host_rows.setdefault(cells[0], list(cells))
         elif len(cells) == 1 and current is not None:
             current.append(cells[0])
     return host_rows
+
+
+def _host_header(page: _Page) -> list[str]:
+    return next(cells for cells in page.cells if cells[:4] == ["Host", "Status", "Edition", "Build"])
 
 
 def _page(report: dict) -> _Page:
@@ -521,8 +527,8 @@ def test_html_charts_show_the_counts_as_text(report):
 
 def test_html_host_table(report):
     page = _page(report)
-    header = page.cells[0]
-    assert header[:2] == ["Host", "Status"] and len(header) == 9
+    header = _host_header(page)
+    assert len(header) == 9
     rows = _host_rows(page)
     assert {host: cells[1] for host, cells in rows.items()} == EXPECTED_STATUS
     assert rows["srv-down"][9] == unreachable_message(fleet_results()["srv-down"]["msg"])

@@ -21,6 +21,7 @@ KEYS = {
     "partial_product_key",
     "license_status",
     "kms",
+    "gvlk_override",
 }
 PAIRS = ("key_type", "partial_product_key", "license_status")
 
