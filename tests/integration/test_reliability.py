@@ -464,10 +464,10 @@ def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathli
     assert write_calls == dict.fromkeys(fleet.hosts, 0)
     rows = {row["host"]: row for row in report["hosts"]}
     assert sorted(rows) == sorted(fleet.hosts) and len(report["hosts"]) == len(fleet.hosts)
-    # check mode's changed is "would change": exactly the hosts it would convert
+    # check mode's changed is "would change": exactly the hosts it would convert or reconfigure
     assert report["mode"] == "check"
     assert {h for h, row in rows.items() if row["changed"]} == {
-        h for h, row in rows.items() if row["status"] == "would_convert"
+        h for h, row in rows.items() if row["status"] in ("would_convert", "would_reconfigure")
     }
     statuses = {host: row["status"] for host, row in rows.items()}
     assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
