@@ -1,0 +1,98 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The gates of the playbook convert_to_kms, run while Ansible templates play keywords (outside any task).
+
+An error raised there ends ansible-playbook before the play runs: AnsibleParserError gives exit code 4 while a
+play's ``hosts`` is templated, and AnsibleError gives exit code 1 while a play's ``vars_files`` is templated, on
+every supported ansible-core (2.16 to 2.19).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
+    DEFAULT_TARGET,
+    RunRefused,
+    check_run,
+    no_hosts_message,
+    target_problems,
+)
+
+# The fact the first play of convert_to_kms leaves on localhost: {"target": pattern, "hosts": [names]}.
+RUN_FACT = "kms_client_run"
+# The vars file of the playbook's last play, loaded once the audit gate has passed (playbooks/vars/).
+GATE_PASSED = "audit_gate.yml"
+
+
+def _run_hosts(hostvars: t.Any, target: str) -> list[str]:
+    """The hosts the first play found for this target (none when it matched no host)."""
+    if hostvars is None:
+        return []
+    try:
+        recorded = hostvars["localhost"].get(RUN_FACT)
+    except (KeyError, AttributeError):
+        return []
+    if not isinstance(recorded, t.Mapping) or recorded.get("target") != target:
+        return []
+    return [str(host) for host in recorded.get("hosts") or []]
+
+
+def kms_client_target(target: t.Any) -> str:
+    """The target pattern, checked (AnsibleParserError when it is not a pattern)."""
+    problems = target_problems(target)
+    if problems:
+        raise AnsibleParserError("Invalid options, nothing was run: " + "; ".join(problems))
+    return str(target)
+
+
+def kms_client_checked(
+    target: t.Any, hostvars: t.Any, serial: t.Any = None, check_mode: bool = False, limit: t.Any = None
+) -> str:
+    """The target pattern once every host of it sees valid role variables (AnsibleParserError otherwise)."""
+    target = kms_client_target(target)
+    hosts = _run_hosts(hostvars, target)
+    if not hosts:
+        raise AnsibleParserError(no_hosts_message(target, limit))
+    play = {"kms_client_target": target, "kms_client_serial": serial}
+    try:
+        check_run(play, hosts, lambda host: hostvars[host], check_mode=bool(check_mode))
+    except RunRefused as refused:
+        raise AnsibleParserError(str(refused)) from None
+    return target
+
+
+def kms_client_audit_gate(hostvars: t.Any, target: t.Any = DEFAULT_TARGET) -> str:
+    """The vars file of the passed gate; AnsibleError when kms_client_audit_gate is set and the audit would convert."""
+    hosts = _run_hosts(hostvars, str(target))
+    if not hosts:
+        return GATE_PASSED
+    variables = hostvars[hosts[0]]
+    if not boolean(variables.get("kms_client_audit_gate") or False, strict=False):
+        return GATE_PASSED
+    report = variables.get("kms_client_report")
+    report = report if isinstance(report, t.Mapping) else {}
+    summary = report.get("summary") if isinstance(report.get("summary"), t.Mapping) else {}
+    count = int(summary.get("would_convert") or 0)
+    if report.get("mode") == "check" and count > 0:
+        raise AnsibleError(
+            f"Audit gate (kms_client_audit_gate): the audit found {count} host(s) to convert (would_convert); "
+            f"the report in {variables.get('kms_client_report_dest') or 'kms_reports'} names them. "
+            "Run without --check to convert them."
+        )
+    return GATE_PASSED
+
+
+class FilterModule:
+    """The gates of the playbook volume_activation.kms.convert_to_kms."""
+
+    def filters(self) -> dict[str, object]:
+        return {
+            "kms_client_target": kms_client_target,
+            "kms_client_checked": kms_client_checked,
+            "kms_client_audit_gate": kms_client_audit_gate,
+        }
