@@ -71,6 +71,16 @@ def shown(value: t.Any) -> str:
     return bound(text, SHOWN_LIMIT)
 
 
+def _kind(value: t.Any) -> str:
+    """What a value is, in YAML's words."""
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "a list" if isinstance(value, (list, tuple)) else "a " + type(value).__name__
+
+
 def _whole(name: str, value: t.Any, low: int, high: int | None, problems: Problems, allowed: str) -> int | None:
     """A whole number from low to high (an int, or its decimal text as ``-e name=value`` gives it)."""
     number: int | None = None
@@ -95,7 +105,7 @@ def _flag(name: str, value: t.Any, problems: Problems) -> bool:
 def _names(name: str, value: t.Any, allowed: Sequence[str], problems: Problems, *, empty: bool) -> None:
     """A YAML list of names, each one of ``allowed``."""
     if not isinstance(value, list):
-        kind = "the string" if isinstance(value, str) else "a " + type(value).__name__
+        kind = "the string" if isinstance(value, str) else _kind(value)
         problems.append(
             f"{name} is {kind} {shown(value)}, not a list; give a list of {', '.join(allowed)}, for example "
             f"-e '{json.dumps({name: list(allowed[:2])})}'"
@@ -127,7 +137,7 @@ def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
         if value is None:
             continue
         if spec["type"] == "dict" and not isinstance(value, Mapping):
-            problems.append(f"{name} is a {type(value).__name__}, not a mapping (not shown: it may hold product keys)")
+            problems.append(f"{name} is {_kind(value)}, not a mapping (not shown: it may hold product keys)")
         elif spec["type"] == "list" and not isinstance(value, list):
             _names(name, value, CONVERTIBLE_KEY_TYPES, problems, empty=True)
         elif spec["type"] == "int":
