@@ -74,10 +74,10 @@ def kms_client_audit_gate(hostvars: t.Any, target: t.Any = DEFAULT_TARGET) -> st
     variables = hostvars[hosts[0]]
     if not boolean(variables.get("kms_client_audit_gate") or False, strict=False):
         return GATE_PASSED
-    report = variables.get("kms_client_report")
-    report = report if isinstance(report, t.Mapping) else {}
-    summary = report.get("summary") if isinstance(report.get("summary"), t.Mapping) else {}
-    count = int(summary.get("would_convert") or 0)
+    registered = variables.get("kms_client_report")
+    report: t.Mapping[str, t.Any] = registered if isinstance(registered, t.Mapping) else {}
+    summary = report.get("summary")
+    count = int(summary.get("would_convert") or 0) if isinstance(summary, t.Mapping) else 0
     if report.get("mode") == "check" and count > 0:
         raise AnsibleError(
             f"Audit gate (kms_client_audit_gate): the audit found {count} host(s) to convert (would_convert); "

@@ -21,7 +21,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.volume_activation.kms.plugins.action.kms_client_report import ARGUMENT_SPEC as REPORT_SPEC
-
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
@@ -81,8 +80,9 @@ def _kind(value: t.Any) -> str:
     return "a list" if isinstance(value, (list, tuple)) else "a " + type(value).__name__
 
 
-def _whole(name: str, value: t.Any, low: int, high: int | None, problems: Problems, allowed: str) -> int | None:
+def _whole(name: str, value: t.Any, bounds: tuple[int, int | None], problems: Problems, allowed: str) -> int | None:
     """A whole number from low to high (an int, or its decimal text as ``-e name=value`` gives it)."""
+    low, high = bounds
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -106,9 +106,10 @@ def _names(name: str, value: t.Any, allowed: Sequence[str], problems: Problems, 
     """A YAML list of names, each one of ``allowed``."""
     if not isinstance(value, list):
         kind = "the string" if isinstance(value, str) else _kind(value)
+        example = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(allowed[:2])
         problems.append(
-            f"{name} is {kind} {shown(value)}, not a list; give a list of {', '.join(allowed)}, for example "
-            f"-e '{json.dumps({name: list(allowed[:2])})}'"
+            f"{name} is {kind} {shown(value)}, not a list; give a list (of {', '.join(allowed)}), for example "
+            f"-e '{json.dumps({name: example})}'"
         )
         return
     unknown = [item for item in value if not isinstance(item, str) or item not in allowed]
@@ -141,7 +142,7 @@ def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
         elif spec["type"] == "list" and not isinstance(value, list):
             _names(name, value, CONVERTIBLE_KEY_TYPES, problems, empty=True)
         elif spec["type"] == "int":
-            params[option] = _whole(name, value, -(2**31), None, problems, "a whole number")
+            params[option] = _whole(name, value, (-(2**31), None), problems, "a whole number")
         elif spec["type"] == "bool":
             params[option] = _flag(name, value, problems)
         else:
@@ -164,7 +165,7 @@ def host_problems(variables: Mapping[str, t.Any]) -> Problems:
     _conversion(variables, problems)
     timeout = variables.get("kms_client_task_timeout")
     if timeout is not None:
-        _whole("kms_client_task_timeout", timeout, 1, None, problems, "a number of seconds, 1 or more")
+        _whole("kms_client_task_timeout", timeout, (1, None), problems, "a number of seconds, 1 or more")
     return problems
 
 
@@ -173,7 +174,7 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
     problems: Problems = []
     value = variables.get("kms_client_max_fail_percentage")
     if value is not None:
-        _whole("kms_client_max_fail_percentage", value, 0, 100, problems, "a percentage from 0 to 100")
+        _whole("kms_client_max_fail_percentage", value, (0, 100), problems, "a percentage from 0 to 100")
     if (value := variables.get("kms_client_report_dest")) is not None:
         _text("kms_client_report_dest", value, problems)
     if (value := variables.get("kms_client_report_formats")) is not None:
@@ -202,7 +203,7 @@ def serial_problems(value: t.Any) -> Problems:
         match = _PERCENT.match(size.strip()) if isinstance(size, str) else None
         if match and 1 <= int(match.group(1)) <= 100:
             continue
-        if match or _whole("kms_client_serial", size, 1, None, [], allowed) is None:
+        if match or _whole("kms_client_serial", size, (1, None), [], allowed) is None:
             problems.append(f"kms_client_serial is {shown(value)}; expected {allowed}")
             break
     return problems
@@ -262,9 +263,7 @@ def _differing(name: str, seen: dict[str, t.Any]) -> str:
     )
 
 
-def check_run(
-    play: Mapping[str, t.Any], hosts: Sequence[str], variables: Variables, *, check_mode: bool
-) -> None:
+def check_run(play: Mapping[str, t.Any], hosts: Sequence[str], variables: Variables, *, check_mode: bool) -> None:
     """Refuse the run (RunRefused, one message) when any host of the target would see an invalid value.
 
     ``play`` holds the values the play keywords see (``kms_client_target``, ``kms_client_serial``);

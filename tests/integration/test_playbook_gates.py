@@ -99,7 +99,12 @@ BAD_INPUT = [
         ['kms_client_max_fail_percentage is "-5"; expected a percentage from 0 to 100'],
     ),
     ("wrong type", ["-e", '{"kms_client_activate": "maybe"}'], {}, ['kms_client_activate is "maybe"; expected true']),
-    ("overrides as a string", ["-e", "kms_client_gvlk_overrides=ABCDE"], {}, ["kms_client_gvlk_overrides is a string, not a mapping"]),
+    (
+        "overrides as a string",
+        ["-e", "kms_client_gvlk_overrides=ABCDE"],
+        {},
+        ["kms_client_gvlk_overrides is a string, not a mapping"],
+    ),
     ("empty target", ["-e", "kms_client_target="], {}, ['kms_client_target is ""; expected an inventory group']),
     ("mode typo", ["-e", "kms_client_report_mode=audit"], {}, ['kms_client_report_mode is "audit"; allowed: auto']),
     ("gate without --check", ["-e", "kms_client_audit_gate=true"], {}, ["not in check mode"]),
@@ -214,7 +219,13 @@ def test_audit_gate_exit_codes(tmp_path: pathlib.Path) -> None:
         plain, _report_path = _play(fleet, tmp_path, "--check")
         gated, report = _play(fleet, tmp_path, "--check", "-e", "kms_client_audit_gate=true")
         writes = sum(host.writes for host in fleet.hosts.values())
-    offline = {"name": "e-offline", "edition_id": "ServerStandard", "build": 20348, "key_type": "mak", "faults": [{"transport": "refused"}]}
+    offline = {
+        "name": "e-offline",
+        "edition_id": "ServerStandard",
+        "build": 20348,
+        "key_type": "mak",
+        "faults": [{"transport": "refused"}],
+    }
     with Fleet({**FLEET, "hosts": [*FLEET["hosts"], offline]}) as fleet:
         attention, _report_path = _play(fleet, tmp_path, "--check", "-e", "kms_client_audit_gate=true")
 
