@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible import context
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -27,6 +28,12 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_option
 RUN_FACT = "kms_client_run"
 # The vars file of the playbook's last play, loaded once the audit gate has passed (playbooks/vars/).
 GATE_PASSED = "audit_gate.yml"
+# ansible-playbook options that only read the playbook (no play runs, so no host was found): nothing to check.
+LISTING = ("syntax", "listhosts", "listtasks", "listtags")
+
+
+def _listing() -> bool:
+    return any(context.CLIARGS.get(option) for option in LISTING)
 
 
 def _run_hosts(hostvars: t.Any, target: str) -> list[str]:
@@ -55,6 +62,8 @@ def kms_client_checked(
 ) -> str:
     """The target pattern once every host of it sees valid role variables (AnsibleParserError otherwise)."""
     target = kms_client_target(target)
+    if _listing():
+        return target
     hosts = _run_hosts(hostvars, target)
     if not hosts:
         raise AnsibleParserError(no_hosts_message(target, limit))
