@@ -1,7 +1,7 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The gates of the playbook convert_to_kms, run while Ansible templates play keywords (outside any task).
+"""The gates of the playbook convert_to_kms (filters), run while Ansible templates play keywords, outside any task.
 
 An error raised there ends ansible-playbook before the play runs: AnsibleParserError gives exit code 4 while a
 play's ``hosts`` is templated, and AnsibleError gives exit code 1 while a play's ``vars_files`` is templated, on
@@ -94,14 +94,3 @@ def kms_client_audit_gate(hostvars: t.Any, target: t.Any = DEFAULT_TARGET) -> st
             "Run without --check to convert them."
         )
     return GATE_PASSED
-
-
-class FilterModule:
-    """The gates of the playbook volume_activation.kms.convert_to_kms."""
-
-    def filters(self) -> dict[str, object]:
-        return {
-            "kms_client_target": kms_client_target,
-            "kms_client_checked": kms_client_checked,
-            "kms_client_audit_gate": kms_client_audit_gate,
-        }
