@@ -52,6 +52,9 @@ RUN_VARIABLES = (
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
 PLAY_KEYWORD_VARIABLES = {"kms_client_target": "hosts", "kms_client_serial": "serial"}
 _PERCENT = re.compile(r"^(\d+)%$")
+# The module says to leave KMS hosts out; through the playbook, that is done with the target.
+KMS_HOSTS_OUT = "leave KMS hosts out of this task"
+KMS_HOSTS_OUT_OF_TARGET = "leave KMS hosts out of the target, for example -e 'kms_client_target=windows:!kms01'"
 
 Problems = list[str]
 Variables = Callable[[str], Mapping[str, t.Any]]
@@ -156,7 +159,7 @@ def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
     try:
         build_options(validated.validated_parameters, is_valid_product_key)
     except OptionError as error:
-        problems.append(role_wording(str(error)))
+        problems.append(role_wording(str(error)).replace(KMS_HOSTS_OUT, KMS_HOSTS_OUT_OF_TARGET))
 
 
 def host_problems(variables: Mapping[str, t.Any]) -> Problems:

@@ -53,6 +53,7 @@ def test_one_message_groups_the_hosts_of_each_problem() -> None:
         ({"kms_client_kms_lookup_domain": ""}, "kms_client_kms_lookup_domain '' is not a DNS domain name"),
         ({"kms_client_kms_discovery": "dnss"}, "kms_client_kms_discovery must be one of: unchanged, dns, got: dnss"),
         ({"kms_client_report_dest": ""}, 'kms_client_report_dest is ""; expected a directory path'),
+        ({"kms_client_convert_from": ["csvlk"]}, "for example -e 'kms_client_target=windows:!kms01'"),
     ],
 )
 def test_each_bad_value_is_named_with_its_value(variables: dict[str, t.Any], said: str) -> None:
