@@ -38,11 +38,19 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._options imp
     Options,
     build_options,
     override_warnings,
+    role_wording,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, plan
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
+    LEAVE_OUT,
+    Plan,
+    describe_steps,
+    plan,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"
+# Run through this role, messages name the role's variables (kms_client_kms_host), not the module's options.
+ROLE = "volume_activation.kms.kms_client"
 # The read-only probe is sent up to this many times when the transport fails (a refused or reset connection,
 # an HTTP error, a read timeout), PROBE_RETRY_DELAY seconds times the attempt number apart. apply is never re-sent:
 # a lost apply reply is answered by one more probe instead.
@@ -74,12 +82,30 @@ class ActionModule(ActionBase):
             result, mode = self._convert(options, task_vars, warnings)
             # Every host says which override names it was given, so that the report can name unused ones.
             result.setdefault("gvlk_override", _result.no_override())["given"] = sorted(options.gvlk_overrides)
+        if self._through_role():
+            result["msg"] = self._role_message(result, task_vars or {})
+            warnings = [role_wording(warning) for warning in warnings]
         result = _result.with_facts(result, mode)
         if warnings:
             result["warnings"] = warnings
         if secrets:  # any override key that reached the result (it should not) becomes Ansible's mask
             result = remove_values(result, secrets | {s.upper() for s in secrets})
         return result
+
+    def _through_role(self) -> bool:
+        role = getattr(self._task, "_role", None)
+        return role is not None and role.get_name() == ROLE
+
+    @staticmethod
+    def _role_message(result: dict[str, Any], task_vars: dict[str, Any]) -> str:
+        """The message as the role's user reads it: role variables, and how to leave a KMS host out of the target."""
+        message = role_wording(str(result["msg"]))
+        if result["status"] == Status.IS_KMS_HOST and LEAVE_OUT in message:
+            target = str(task_vars.get("kms_client_target") or "windows")
+            host = str(task_vars.get("inventory_hostname") or "<host>")
+            head = message.split(LEAVE_OUT, 1)[0]
+            message = f"{head}{LEAVE_OUT}: -e 'kms_client_target={target}:!{host}'."
+        return message
 
     def _convert(
         self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]

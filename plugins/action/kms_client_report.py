@@ -36,6 +36,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
     "mode": {"type": "str", "choices": ["auto", "check", "apply"], "default": "auto"},
     "table_rows": {"type": "int", "default": TABLE_ROWS},
+    "not_run_reason": {"type": "str"},
 }
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
@@ -118,7 +119,10 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"table_rows must be 0 (every host) or more, not {args['table_rows']}")
         rows, told = self._rows(args, task_vars)
         for host in args["hosts"] or []:
-            rows.setdefault(str(host), host_row(str(host), None))
+            if str(host) not in rows:
+                rows[str(host)] = host_row(str(host), None)
+                if args["not_run_reason"]:
+                    rows[str(host)]["message"] = args["not_run_reason"]
         mode = args["mode"]
         if mode == "auto":
             mode = "check" if self._task.check_mode else told or "apply"

@@ -100,6 +100,13 @@ options:
     elements: str
     choices: [json, csv, markdown, html]
     default: [json, csv, markdown, html]
+  not_run_reason:
+    description:
+      - Why the hosts of O(hosts) without a result did not run, as their rows' C(message) says it (the role
+        C(volume_activation.kms.kms_client) names the hosts whose failures made
+        C(kms_client_max_fail_percentage) stop the play).
+      - When omitted, those rows say that no result was registered.
+    type: str
   mode:
     description:
       - Whether the results come from an audit (V(check)) or a conversion (V(apply)); shown in every file.

@@ -36,6 +36,14 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "on_kms_unreachable": {"type": "str", "default": "keep", "choices": ["keep", "convert"]},
 }
 
+# Through the role volume_activation.kms.kms_client every option is the role variable of this prefix.
+ROLE_PREFIX = "kms_client_"
+# Option names as messages write them (a word of their own, not inside a step name such as clear_kms_port); only
+# names with an underscore, so that the word "activate" in a sentence stays as it is.
+_OPTION_WORD = re.compile(
+    r"(?<![\w.])(" + "|".join(sorted((n for n in ARGUMENT_SPEC if "_" in n), key=len, reverse=True)) + r")(?![\w])"
+)
+
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
 _OVERRIDE_NAME = re.compile(r"^(?P<edition>[A-Za-z][A-Za-z0-9]*)(?:@(?P<build>[0-9]{3,6}))?$")
 
@@ -70,6 +78,11 @@ class Options:
             if name in by_name:
                 return by_name[name]
         return None
+
+
+def role_wording(text: str) -> str:
+    """A message about options as the role's user reads it: ``kms_host`` becomes ``kms_client_kms_host``."""
+    return _OPTION_WORD.sub(lambda match: ROLE_PREFIX + match.group(1), text)
 
 
 def is_dns_name(value: str) -> bool:

@@ -294,6 +294,10 @@ def _refuse(target: Target, options: Options) -> Plan:
     return Plan(target, refusal, target.reason, failed=True)
 
 
+# How a KMS host's refusal ends; the role replaces the example with the kms_client_target that leaves it out.
+LEAVE_OUT = "Leave it out of this task"
+
+
 def _kms_host_refusal(state: HostState) -> Target:
     product = state.product
     signals = []
@@ -309,7 +313,7 @@ def _kms_host_refusal(state: HostState) -> Target:
         refusal=Status.IS_KMS_HOST,
         reason=(
             f"The host is a KMS host: {'; '.join(signals)}. A KMS host is never converted to a KMS client. "
-            "Leave it out of this task (for example a group without KMS hosts)."
+            f"{LEAVE_OUT} (for example a group without KMS hosts)."
         ),
     )
 

@@ -12,6 +12,8 @@ import tarfile
 
 import pytest
 
+from winsim.fleet import Fleet
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 KEY_TABLE = ROOT / "tests" / "unit" / "fixtures" / "windows_editions_gvlk.csv"
@@ -51,6 +53,8 @@ REQUIRED = (
     "plugins/action/kms_client_key.py",
     "plugins/module_utils/gvlk_catalog.py",
     "plugins/filter/gvlk.py",
+    "playbooks/convert_to_kms.yml",
+    "playbooks/vars/audit_gate.yml",
 )
 
 
@@ -204,3 +208,30 @@ def test_checkout_is_not_on_the_installed_copy_path(work: pathlib.Path) -> None:
     """Without the installed collections path the filter is unknown: the tests above used the artifact."""
     result = _run("ansible-doc", "-t", "filter", "volume_activation.kms.gvlk", cwd=work)
     assert result.returncode != 0
+
+
+def test_installed_copy_runs_the_playbook(work: pathlib.Path, installed: pathlib.Path) -> None:
+    """`ansible-playbook volume_activation.kms.convert_to_kms -i inventory` from the installed artifact, as README says."""
+    scenario = {
+        "defaults": {"kms": {"dns": "kms01.corp.example.com", "reachable": True}},
+        "hosts": [{"name": "srv-mak-1", "edition_id": "ServerDatacenter", "build": 20348, "key_type": "mak"}],
+    }
+    reports = work / "galaxy-reports"
+    with Fleet(scenario) as fleet:
+        inventory = fleet.write_inventory(work / "fleet-inventory.yml")
+        result = _run(
+            "ansible-playbook",
+            "volume_activation.kms.convert_to_kms",
+            "-i",
+            inventory,
+            "--check",
+            "-e",
+            f"kms_client_report_dest={reports}",
+            cwd=work,
+            collections=installed,
+        )
+        executions = fleet.hosts["srv-mak-1"].worker_executions
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((reports / "kms_audit.json").read_text(encoding="utf-8"))
+    assert [(row["host"], row["status"]) for row in report["hosts"]] == [("srv-mak-1", "would_convert")]
+    assert executions == 1

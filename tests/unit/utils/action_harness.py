@@ -70,9 +70,14 @@ def run_action(
     check_mode: bool = False,
     diff: bool = False,
     calls: list[dict[str, Any]] | None = None,
+    role: str | None = None,
+    task_vars: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the real action plugin once; its worker executions go to ``host``."""
+    """Run the real action plugin once; its worker executions go to ``host`` (as a task of ``role`` when given)."""
     task = Task()
+    if role:
+        task._role = MagicMock()
+        task._role.get_name.return_value = role
     task.action = WORKER
     task.args = copy.deepcopy(args)
     task.check_mode = check_mode
@@ -91,7 +96,7 @@ def run_action(
         return host.run_worker(copy.deepcopy(module_args))
 
     action._execute_module = execute_module  # type: ignore[method-assign]
-    result = action.run(task_vars={})
+    result = action.run(task_vars=task_vars or {})
     json.dumps(result)  # results must be plain data
     return result
 

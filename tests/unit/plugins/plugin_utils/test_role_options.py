@@ -1,0 +1,138 @@
+"""The role's variables checked once for a run: one message, each variable with its value and its hosts."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from unit.utils.action_harness import make_host, make_key, run_action, spec
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import role_wording
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import RunRefused, check_run
+
+ROLE = "volume_activation.kms.kms_client"
+
+
+def _refusal(hosts: dict[str, dict[str, t.Any]], play: dict[str, t.Any] | None = None, check: bool = True) -> str:
+    with pytest.raises(RunRefused) as refused:
+        check_run(play or {}, list(hosts), hosts.__getitem__, check_mode=check)
+    return str(refused.value)
+
+
+def test_option_names_become_role_variables_but_not_step_names_or_words() -> None:
+    said = role_wording("set on_kms_unreachable: convert; clear_kms_port; is_kms_host; activate; kms_host 'x'")
+    assert (
+        said
+        == "set kms_client_on_kms_unreachable: convert; clear_kms_port; is_kms_host; activate; kms_client_kms_host 'x'"
+    )
+
+
+def test_valid_variables_pass() -> None:
+    hosts = {
+        "a": {"kms_client_kms_port": "1688", "kms_client_report_formats": ["json"]},
+        "b": {"kms_client_report_formats": ["json"]},
+    }
+    check_run({"kms_client_serial": "25%"}, list(hosts), hosts.__getitem__, check_mode=False)
+
+
+def test_one_message_groups_the_hosts_of_each_problem() -> None:
+    hosts = {f"h{i}": {"kms_client_kms_port": 0} for i in range(7)} | {"ok": {}}
+    message = _refusal(hosts)
+    assert message.count("kms_client_kms_port 0 is out of range") == 1
+    assert "(hosts h0, h1, h2, h3, h4 and 2 more)" in message
+
+
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        ({"kms_client_report_formats": "json,csv"}, 'kms_client_report_formats is the string "json,csv", not a list'),
+        ({"kms_client_report_formats": []}, "kms_client_report_formats is []; name at least one of json"),
+        ({"kms_client_report_fail_statuses": ["failed", "oops"]}, '["oops"] unknown'),
+        ({"kms_client_task_timeout": ""}, 'kms_client_task_timeout is ""; expected a number of seconds'),
+        ({"kms_client_max_fail_percentage": 101}, "kms_client_max_fail_percentage is 101"),
+        ({"kms_client_kms_lookup_domain": ""}, "kms_client_kms_lookup_domain '' is not a DNS domain name"),
+        ({"kms_client_kms_discovery": "dnss"}, "kms_client_kms_discovery must be one of: unchanged, dns, got: dnss"),
+        ({"kms_client_report_dest": ""}, 'kms_client_report_dest is ""; expected a directory path'),
+        ({"kms_client_convert_from": ["csvlk"]}, "for example -e 'kms_client_target=windows:!kms01'"),
+    ],
+)
+def test_each_bad_value_is_named_with_its_value(variables: dict[str, t.Any], said: str) -> None:
+    assert said in _refusal({"a": variables})
+
+
+def test_an_invalid_override_key_is_never_shown() -> None:
+    key = make_key(7)
+    message = _refusal({"a": {"kms_client_gvlk_overrides": {"ServerAzureCor": key[:-1] + "Q"}}})
+    assert "kms_client_gvlk_overrides['ServerAzureCor'] is not a valid product key" in message
+    assert key[:-1] not in message
+
+
+@pytest.mark.parametrize(
+    ("serial", "valid"),
+    [
+        (1, True),
+        ("3", True),
+        ("50%", True),
+        ([1, "25%"], True),
+        (0, False),
+        ("0%", False),
+        ("101%", False),
+        ("abc", False),
+        ([], False),
+        ("1,2", False),
+    ],
+)
+def test_serial(serial: t.Any, valid: bool) -> None:
+    hosts: dict[str, dict[str, t.Any]] = {"a": {"kms_client_serial": serial}}
+    if valid:
+        check_run({"kms_client_serial": serial}, ["a"], hosts.__getitem__, check_mode=True)
+    else:
+        assert "kms_client_serial is" in _refusal(hosts, {"kms_client_serial": serial})
+
+
+def test_play_keyword_variables_from_the_inventory_are_refused() -> None:
+    message = _refusal({"a": {"kms_client_target": "servers"}, "b": {}}, {"kms_client_target": "windows"})
+    assert 'kms_client_target is "servers" in the inventory, which the play keyword hosts never sees' in message
+    assert message.endswith("give it with -e kms_client_target=... (host a)")
+
+
+def test_run_variables_must_agree_between_hosts() -> None:
+    message = _refusal({"a": {"kms_client_report_dest": "/r1"}, "b": {"kms_client_report_dest": "/r2"}})
+    assert 'kms_client_report_dest differs between the hosts of the target ("/r1" for a; "/r2" for b)' in message
+
+
+def test_audit_gate_needs_check_mode() -> None:
+    assert "not in check mode" in _refusal({"a": {"kms_client_audit_gate": "yes"}}, check=False)
+    check_run({}, ["a"], {"a": {"kms_client_audit_gate": "yes"}}.__getitem__, check_mode=True)
+
+
+def test_a_host_whose_variables_cannot_be_templated_is_named() -> None:
+    def broken(host: str) -> t.Mapping[str, t.Any]:
+        raise ValueError("'undefined_thing' is undefined")
+
+    assert "the role variables of host a cannot be templated: 'undefined_thing' is undefined" in _refusal_with(broken)
+
+
+def _refusal_with(variables: t.Callable[[str], t.Mapping[str, t.Any]]) -> str:
+    with pytest.raises(RunRefused) as refused:
+        check_run({}, ["a"], variables, check_mode=True)
+    return str(refused.value)
+
+
+def test_through_the_role_messages_name_role_variables() -> None:
+    host = make_host(spec(key_type="mak"))
+    direct = run_action(host, {"kms_port": 0})
+    through_role = run_action(host, {"kms_port": 0}, role=ROLE)
+    assert "kms_port 0 is out of range" in direct["msg"] and "kms_client_" not in direct["msg"]
+    assert "kms_client_kms_port 0 is out of range" in through_role["msg"]
+
+
+def test_through_the_role_a_kms_host_refusal_shows_how_to_leave_it_out() -> None:
+    host = make_host(spec(key_type="csvlk", partial_key="2YT43"))
+    direct = run_action(host, {})
+    through_role = run_action(
+        host, {}, role=ROLE, task_vars={"inventory_hostname": "kms01", "kms_client_target": "servers"}
+    )
+    assert direct["refused"] is True and "(for example a group without KMS hosts)" in direct["msg"]
+    assert through_role["msg"].endswith("Leave it out of this task: -e 'kms_client_target=servers:!kms01'.")
+    assert through_role["ansible_facts"]["kms_client"]["message"] == through_role["msg"]
