@@ -219,7 +219,7 @@ def test_results_name_the_overrides_given_and_the_one_used() -> None:
 
 def test_the_user_guide_legend_is_the_vocabulary() -> None:
     guide = (Path(__file__).resolve().parents[4] / "docs" / "user_guide.md").read_text(encoding="utf-8")
-    legend = guide.split("**Legend**", 1)[1].split("\n\n", 2)[1]
+    legend = guide.split("### The legend of statuses\n\n", 1)[1].split("\n\n", 1)[0]
     rows = [line.strip("|").split(" | ") for line in legend.splitlines()[2:]]
     assert {cells[0].strip(" `"): (cells[1], cells[2].strip()) for cells in rows} == {
         status.value: (guide_.meaning, guide_.todo) for status, guide_ in STATUS_GUIDE.items()
