@@ -1,11 +1,17 @@
 #!/usr/bin/env python
-"""Print a KMS audit report (kms_audit.json) or a simulated fleet's state file as a terminal table."""
+"""Print a KMS audit report (kms_audit.json) or a simulated fleet's state file as a terminal table.
+
+Needs the collection importable (PYTHONPATH=.collections, as `make demo` sets it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import render_table
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -19,21 +25,10 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def print_report(path: Path) -> None:
-    """Summary line and one row per host of a kms_audit.json."""
+    """The table the playbook prints at the end of a run, every host listed, from a kms_audit.json."""
     report = json.loads(path.read_text(encoding="utf-8"))
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(report["summary"].items()))
-    print(f"   mode {report['mode']}: {len(report['hosts'])} hosts: {summary}")
-    rows = [
-        [
-            host["host"],
-            host["status"],
-            str(host.get("edition") or host.get("edition_id") or ""),
-            f"{(host.get('key_type') or {}).get('before') or ''} -> {(host.get('key_type') or {}).get('after') or ''}",
-            "yes" if host.get("changed") else "no",
-        ]
-        for host in report["hosts"]
-    ]
-    print(_table(rows, ["host", "status", "edition", "key type", "changed"]))
+    for line in render_table(report, summary_line(report, str(path.parent)), limit=0):
+        print("   " + line)
 
 
 def print_state(path: Path) -> None:
