@@ -508,6 +508,17 @@ def render(
         simulator = sum(run.measure.simulator_cpu for run in audits)
         if executions:
             out += [f"Simulator CPU per worker execution: {simulator / executions * 1000:.1f} ms.", ""]
+    missing = [
+        label
+        for part, label in (
+            ("counts", "traffic per host"),
+            ("baseline", "the module against a do-nothing module"),
+            ("idle", "the simulator at rest"),
+        )
+        if part not in arguments.skip and not {"counts": counts, "baseline": baseline, "idle": idle}[part]
+    ]
+    if missing:
+        out += [f"Not measured yet in this run (it was interrupted or is still running): {', '.join(missing)}.", ""]
     if idle:
         out += [
             f"Simulator at rest: {arguments.idle_hosts} hosts listening (up in {idle[0]:.1f} s) use "
@@ -538,10 +549,24 @@ def _numbers(text: str) -> list[int]:
     return [int(value) for value in text.split(",") if value]
 
 
+def _cells(text: str) -> list[tuple[int, int]]:
+    """``100x10,3000x25`` -> [(100, 10), (3000, 25)]: (hosts, forks) of each audit."""
+    cells = []
+    for cell in text.split(","):
+        hosts, _x, forks = cell.partition("x")
+        cells.append((int(hosts), int(forks)))
+    return cells
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sizes", type=_numbers, default=[100, 300, 1000, 3000], help="audit sizes, e.g. 100,300")
     parser.add_argument("--forks", type=_numbers, default=[10, 25, 50], help="ansible-playbook --forks, e.g. 25,50")
+    parser.add_argument(
+        "--cells",
+        type=_cells,
+        help="audits to run, in this order, instead of every size at every forks: 100x10,3000x25",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each audit (size and forks)")
     parser.add_argument(
         "--quick", action="store_true", help="sizes 100,300 at forks 25, baseline and profile on 50 hosts"
@@ -559,6 +584,11 @@ def main() -> None:
     if arguments.quick:
         arguments.sizes, arguments.forks, arguments.baseline_hosts, arguments.idle_hosts = [100, 300], [25], 50, 1000
         arguments.profile_hosts = 50
+    if arguments.cells:
+        arguments.sizes = list(dict.fromkeys(hosts for hosts, _forks in arguments.cells))
+        arguments.forks = sorted({forks for _hosts, forks in arguments.cells})
+    else:
+        arguments.cells = [(hosts, forks) for hosts in arguments.sizes for forks in arguments.forks]
     arguments.skip = set(arguments.skip.split(","))
     skip = arguments.skip
     parts: dict[str, t.Any] = {"counts": None, "baseline": None, "audits": [], "profile": None, "idle": None}
@@ -572,28 +602,29 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kms-bench-") as tmp:
         workdir = pathlib.Path(tmp)
-        if "counts" not in skip:
-            parts["counts"] = traffic_per_host(workdir)
-        if "baseline" not in skip:
-            parts["baseline"] = module_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
         if "profile" not in skip:
             parts["profile"] = profiled_audit(arguments.profile_hosts, arguments.profile_forks, workdir)
             publish()
         if "audits" not in skip:
-            for size in arguments.sizes:
-                with Fleet(fleet_scenario(size)) as fleet:
-                    for forks in arguments.forks:
-                        for _attempt in range(arguments.repeat):
-                            run = audit(fleet, forks, workdir)
-                            parts["audits"].append(run)
-                            m = run.measure
-                            print(
-                                f"audit {size} hosts forks {forks}: {m.wall:.1f} s wall, {m.controller_cpu:.1f} s "
-                                f"controller CPU, {m.simulator_cpu:.1f} s simulator CPU, load {m.load_average:.1f}, "
-                                f"lost {run.lost}, duplicated {run.duplicated}, every host once: {run.reported_once}",
-                                flush=True,
-                            )
-                            publish()
+            for size, forks in arguments.cells:  # in the order given, each on a fresh fleet
+                for _attempt in range(arguments.repeat):
+                    with Fleet(fleet_scenario(size)) as fleet:
+                        run = audit(fleet, forks, workdir)
+                    parts["audits"].append(run)
+                    m = run.measure
+                    print(
+                        f"audit {size} hosts forks {forks}: {m.wall:.1f} s wall, {m.controller_cpu:.1f} s "
+                        f"controller CPU, {m.simulator_cpu:.1f} s simulator CPU, load {m.load_average:.1f}, "
+                        f"lost {run.lost}, duplicated {run.duplicated}, every host once: {run.reported_once}",
+                        flush=True,
+                    )
+                    publish()
+        if "counts" not in skip:
+            parts["counts"] = traffic_per_host(workdir)
+            publish()
+        if "baseline" not in skip:
+            parts["baseline"] = module_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
+            publish()
         if "idle" not in skip:
             parts["idle"] = idle_simulator(arguments.idle_hosts, 10.0)
         figures = publish()
