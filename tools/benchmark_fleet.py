@@ -595,7 +595,15 @@ def main() -> None:
     parts["catalog"] = None if "catalog" in skip else catalog_figures()
 
     def publish() -> str:
-        figures = render(arguments, **parts)
+        figures = render(
+            arguments,
+            counts=parts["counts"],
+            baseline=parts["baseline"],
+            audits=parts["audits"],
+            profile=parts["profile"],
+            idle=parts["idle"],
+            catalog=parts["catalog"],
+        )
         if str(arguments.output) != "-":
             write_document(figures, arguments.output)
         return figures
