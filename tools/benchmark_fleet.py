@@ -4,12 +4,15 @@
     .venv/bin/python tools/benchmark_fleet.py                       # the full matrix (long)
     .venv/bin/python tools/benchmark_fleet.py --quick               # 100 and 300 hosts at forks 25
     .venv/bin/python tools/benchmark_fleet.py --sizes 100,300,1000 --forks 25,50
+    .venv/bin/python tools/benchmark_fleet.py --sizes 200 --forks 25 --repeat 2 --skip counts,baseline,idle --output -
 
 Every figure comes from real ansible-playbook runs over the real winrm connection plugin against the
 simulator served in this process: the traffic each host received (the fleet's counters), controller CPU
 (user+sys of ansible-playbook and every process it waited for, from wait4) and its largest resident set,
 the simulator's own CPU (this process), the cost of the collection's module against a do-nothing
-PowerShell module through the same connection, and the GVLK catalog's import and lookup times.
+PowerShell module through the same connection, the controller's CPU per task of the playbook (the callback
+tools/callback/task_cost.py), and the GVLK catalog's import and lookup times. The document is rewritten after
+every audit, so that an interrupted matrix keeps the cells it measured (the others read "not measured").
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import os
 import pathlib
 import re
 import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import typing as t
 
@@ -38,6 +44,9 @@ from winsim.wsman.playbook import ansible_playbook, playbook_environment  # noqa
 SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
 PLAYBOOK = REPO / "convert-to-kms.yml"
 BASELINE_LIBRARY = REPO / "tests" / "winsim" / "wsman" / "modules"
+CALLBACKS = REPO / "tools" / "callback"
+# Bound of one ansible-playbook run: far above the largest audit of the matrix (3000 hosts) on 2 shared cores.
+RUN_TIMEOUT = 3600
 DOCUMENT = REPO / "docs" / "performance.md"
 BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
 COUNTERS = ("worker_executions", "winrs_commands", "requests")
@@ -61,6 +70,7 @@ class Measure:
     peak_rss_mb: float
     simulator_cpu: float
     returncode: int
+    load_average: float  # 1-minute load average of the machine when the run started (it may be shared)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,9 +80,26 @@ class AuditRun:
     hosts: int
     forks: int
     measure: Measure
-    reported_once: bool
+    reported_once: bool  # every host of the fleet is in kms_audit.json exactly once, with a status
     worker_executions: int
     reachable: int
+    lost: int  # reachable hosts the worker did not run on
+    duplicated: int  # hosts the worker ran on more than once (or at all, for a refused host)
+
+    @property
+    def exact(self) -> bool:
+        """Every host reported once and every reachable host's worker run exactly once."""
+        return self.reported_once and not self.lost and not self.duplicated
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskCost:
+    """One task of a profiled run: the controller's wall and CPU seconds while it ran."""
+
+    play: str
+    task: str
+    wall: float
+    cpu: float
 
 
 def fleet_scenario(hosts: int) -> dict[str, t.Any]:
@@ -95,6 +122,7 @@ def measured_playbook(
     """Run ansible-playbook and take its resource usage (with its waited-for descendants) from wait4."""
     environment = playbook_environment(workdir, [REPO / ".collections"], env)
     log = workdir / "ansible-playbook.log"
+    load_average = os.getloadavg()[0]
     simulator_before, started = _cpu_self(), time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -102,16 +130,25 @@ def measured_playbook(
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a run past RUN_TIMEOUT is killed with its workers
         )
-        _pid, status, usage = os.wait4(process.pid, 0)
+        timer = threading.Timer(RUN_TIMEOUT, os.killpg, (process.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    if wall >= RUN_TIMEOUT:
+        raise SystemExit(f"ansible-playbook did not finish within {RUN_TIMEOUT} s (killed); log: {log}")
     return Measure(
         wall=wall,
         controller_cpu=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         simulator_cpu=_cpu_self() - simulator_before,
         returncode=process.returncode,
+        load_average=load_average,
     )
 
 
@@ -177,19 +214,57 @@ def module_against_baseline(hosts: int, forks: int, workdir: pathlib.Path) -> di
     return results
 
 
-def audit(fleet: Fleet, forks: int, workdir: pathlib.Path) -> AuditRun:
-    """One --check run of convert-to-kms.yml; checks every host is reported once and ran the worker once."""
+def audit(fleet: Fleet, forks: int, workdir: pathlib.Path, env: dict[str, str] | None = None) -> AuditRun:
+    """One --check run of convert-to-kms.yml, with the fleet's per-host counters and the report checked.
+
+    An audit runs the worker once on every reachable host and never on a refused one (the counts
+    tests/integration/test_fleet_counts.py asserts); every host is in the report once, with a status.
+    """
     inventory = fleet.write_inventory(workdir / "inventory.yml")
-    before = sum(s["worker_executions"] for s in _counters(fleet).values())
+    before = _counters(fleet)
     report_dir = workdir / f"audit-{len(fleet.hosts)}-{forks}"
+    shutil.rmtree(report_dir, ignore_errors=True)
     measure = measured_playbook(
-        PLAYBOOK, inventory, workdir, "--check", "--forks", str(forks), "-e", f"kms_client_report_dest={report_dir}"
+        PLAYBOOK,
+        inventory,
+        workdir,
+        "--check",
+        "--forks",
+        str(forks),
+        "-e",
+        f"kms_client_report_dest={report_dir}",
+        env=env,
     )
-    executions = sum(s["worker_executions"] for s in _counters(fleet).values()) - before
-    rows = json.loads((report_dir / "kms_audit.json").read_text(encoding="utf-8"))["hosts"]
-    reported = sorted(row["host"] for row in rows if row.get("status"))
-    reachable = len(_reachable(fleet))
-    return AuditRun(len(fleet.hosts), forks, measure, reported == sorted(fleet.hosts), executions, reachable)
+    after = _counters(fleet)
+    reachable = set(_reachable(fleet))
+    runs = {name: after[name]["worker_executions"] - before[name]["worker_executions"] for name in fleet.hosts}
+    report = report_dir / "kms_audit.json"
+    rows = json.loads(report.read_text(encoding="utf-8"))["hosts"] if report.exists() else []
+    reported = sorted(str(row.get("host")) for row in rows if row.get("status"))
+    return AuditRun(
+        hosts=len(fleet.hosts),
+        forks=forks,
+        measure=measure,
+        reported_once=reported == sorted(fleet.hosts),
+        worker_executions=sum(runs.values()),
+        reachable=len(reachable),
+        lost=sum(1 for name in reachable if runs[name] < 1),
+        duplicated=sum(1 for name, count in runs.items() if count > (1 if name in reachable else 0)),
+    )
+
+
+def profiled_audit(hosts: int, forks: int, workdir: pathlib.Path) -> tuple[AuditRun, list[TaskCost]]:
+    """An audit with the task_cost callback: the controller's CPU per task of the playbook."""
+    costs = workdir / "task_cost.json"
+    env = {
+        "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+        "ANSIBLE_CALLBACKS_ENABLED": "task_cost",
+        "KMS_TASK_COST_FILE": str(costs),
+    }
+    with Fleet(fleet_scenario(hosts)) as fleet:
+        run = audit(fleet, forks, workdir, env)
+    tasks = json.loads(costs.read_text(encoding="utf-8"))["tasks"]
+    return run, [TaskCost(**task) for task in tasks]
 
 
 def idle_simulator(hosts: int, seconds: float) -> tuple[float, float]:
@@ -223,14 +298,29 @@ def catalog_figures() -> tuple[float, float]:
     return imported_ms, per_call_us
 
 
-def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Least-squares slope and intercept."""
+@dataclasses.dataclass(frozen=True)
+class Fit:
+    """Least-squares line y = slope * x + intercept, with how well it fits."""
+
+    slope: float
+    intercept: float
+    r_squared: float
+    worst_residual: float  # the largest |y - fit| relative to y
+
+
+def linear_fit(points: list[tuple[float, float]]) -> Fit:
+    """Least-squares slope and intercept, R² and the largest relative residual."""
     n = len(points)
     mean_x = sum(x for x, _y in points) / n
     mean_y = sum(y for _x, y in points) / n
     spread = sum((x - mean_x) ** 2 for x, _y in points)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
-    return slope, mean_y - slope * mean_x
+    intercept = mean_y - slope * mean_x
+    residuals = [y - (slope * x + intercept) for x, y in points]
+    total = sum((y - mean_y) ** 2 for _x, y in points)
+    r_squared = 1 - sum(r * r for r in residuals) / total if total else 1.0
+    worst = max((abs(r) / y for r, (_x, y) in zip(residuals, points, strict=True) if y), default=0.0)
+    return Fit(slope, intercept, r_squared, worst)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -239,14 +329,142 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _cores_busy(m: Measure) -> float:
+    return (m.controller_cpu + m.simulator_cpu) / m.wall
+
+
+def _audit_rows(audits: list[AuditRun]) -> list[str]:
+    rows = []
+    for run in audits:
+        m = run.measure
+        rows.append(
+            [
+                str(run.hosts),
+                str(run.forks),
+                f"{m.wall:.1f}",
+                f"{m.controller_cpu:.1f}",
+                f"{m.controller_cpu / run.hosts * 1000:.0f}",
+                f"{m.simulator_cpu:.1f}",
+                f"{_cores_busy(m):.2f}",
+                f"{m.load_average:.1f}",
+                f"{m.peak_rss_mb:.0f}",
+                f"{run.worker_executions}/{run.reachable}",
+                f"{run.lost}/{run.duplicated}",
+                "yes" if run.reported_once else "NO",
+            ]
+        )
+    header = [
+        "hosts",
+        "forks",
+        "wall s",
+        "controller CPU s",
+        "CPU ms/host",
+        "simulator CPU s",
+        "cores busy",
+        "load avg",
+        "peak RSS MiB",
+        "worker runs/reachable",
+        "lost/duplicated",
+        "every host once",
+    ]
+    return [_table(header, rows), ""]
+
+
+def _matrix(audits: list[AuditRun], sizes: list[int], forks: list[int]) -> list[str]:
+    """Controller CPU ms per host for every size and forks asked, the lowest of its runs; 'not measured' if none."""
+    rows = []
+    for size in sizes:
+        row = [str(size)]
+        for fork in forks:
+            cell = [
+                run.measure.controller_cpu / size * 1000 for run in audits if (run.hosts, run.forks) == (size, fork)
+            ]
+            row.append(f"{min(cell):.0f}" if cell else "not measured")
+        rows.append(row)
+    return [_table(["hosts"] + [f"forks {fork}" for fork in forks], rows), ""]
+
+
+def _fits(audits: list[AuditRun]) -> list[str]:
+    rows = []
+    for forks in sorted({run.forks for run in audits}):
+        points = [run for run in audits if run.forks == forks]
+        if len({run.hosts for run in points}) < 2:
+            continue
+        cpu = linear_fit([(run.hosts, run.measure.controller_cpu) for run in points])
+        wall = linear_fit([(run.hosts, run.measure.wall) for run in points])
+        rows.append(
+            [
+                str(forks),
+                str(len(points)),
+                f"{cpu.slope * 1000:.0f}",
+                f"{cpu.intercept:.1f}",
+                f"{cpu.r_squared:.4f}",
+                f"{cpu.worst_residual * 100:.1f}%",
+                f"{wall.slope * 1000:.0f}",
+                f"{wall.intercept:.1f}",
+                f"{wall.r_squared:.4f}",
+            ]
+        )
+    if not rows:
+        return []
+    header = [
+        "forks",
+        "runs",
+        "CPU ms/host",
+        "CPU fixed s",
+        "CPU R²",
+        "CPU worst residual",
+        "wall ms/host",
+        "wall fixed s",
+        "wall R²",
+    ]
+    return [
+        "Linear fit over the sizes (growth per host, fixed cost, R² and the largest residual):",
+        "",
+        _table(header, rows),
+        "",
+    ]
+
+
+def _task_label(cost: TaskCost) -> str:
+    """``play: task`` without the role's prefix and the argument spec's description."""
+    task = cost.task.split(" : ", 1)[-1].split(" - ", 1)[0]
+    return f"{cost.play}: {task}".replace("|", "/")
+
+
+def _profile(run: AuditRun, tasks: list[TaskCost]) -> list[str]:
+    total = run.measure.controller_cpu
+    rows = [
+        [
+            _task_label(cost),
+            f"{cost.wall:.1f}",
+            f"{cost.cpu:.1f}",
+            f"{cost.cpu / run.hosts * 1000:.0f}",
+            f"{cost.cpu / total * 100:.0f}%",
+        ]
+        for cost in tasks
+    ]
+    outside = total - sum(cost.cpu for cost in tasks)
+    rows.append(
+        ["start-up, parsing, end of the run (no task)", "", f"{outside:.1f}", "", f"{outside / total * 100:.0f}%"]
+    )
+    return [
+        f"### Controller CPU per task (audit of {run.hosts} hosts, forks {run.forks}, {total:.1f} s in all)",
+        "",
+        _table(["play: task", "wall s", "CPU s", "CPU ms/host", "share"], rows),
+        "",
+    ]
+
+
 def render(
     arguments: argparse.Namespace,
     *,
     counts: dict[str, dict[str, tuple[int, int]]] | None,
     baseline: dict[str, Measure] | None,
     audits: list[AuditRun],
+    profile: tuple[AuditRun, list[TaskCost]] | None,
     idle: tuple[float, float] | None,
-    catalog: tuple[float, float],
+    catalog: tuple[float, float] | None,
 ) -> str:
     """The measured figures as Markdown."""
     out = [
@@ -270,66 +488,48 @@ def render(
         ]
         out += [_table(["module", "wall s", "controller CPU s", "controller CPU ms/host"], rows), ""]
         out += [f"Ratio of controller CPU per host: **{module.controller_cpu / noop.controller_cpu:.2f}×**.", ""]
-    if audits:
+    if profile:
+        out += _profile(*profile)
+    if arguments.sizes and arguments.forks and "audits" not in arguments.skip:
         out += ["### Audits of convert-to-kms.yml (`--check`)", ""]
-        rows = []
-        for run in audits:
-            m = run.measure
-            lost = "yes" if run.reported_once and run.worker_executions == run.reachable else "NO"
-            rows.append(
-                [
-                    str(run.hosts),
-                    str(run.forks),
-                    f"{m.wall:.1f}",
-                    f"{m.controller_cpu:.1f}",
-                    f"{m.controller_cpu / run.hosts * 1000:.0f}",
-                    f"{m.simulator_cpu:.1f}",
-                    f"{(m.controller_cpu + m.simulator_cpu) / m.wall:.2f}",
-                    f"{m.peak_rss_mb:.0f}",
-                    f"{run.worker_executions}/{run.reachable}",
-                    lost,
-                ]
-            )
-        header = [
-            "hosts",
-            "forks",
-            "wall s",
-            "controller CPU s",
-            "CPU ms/host",
-            "simulator CPU s",
-            "cores busy",
-            "peak RSS MiB",
-            "worker runs/reachable",
-            "every host once",
+        out += ["Controller CPU ms per host (the lowest of the runs of a cell):", ""]
+        out += _matrix(audits, arguments.sizes, arguments.forks)
+    if audits:
+        out += ["Every run:", ""]
+        out += _audit_rows(audits)
+        out += _fits(audits)
+        busiest = max(audits, key=lambda run: _cores_busy(run.measure))
+        out += [
+            f"Busiest run: {busiest.hosts} hosts at forks {busiest.forks}, {_cores_busy(busiest.measure):.2f} of "
+            f"{os.cpu_count()} cores busy (controller and simulator CPU over wall time).",
+            "",
         ]
-        out += [_table(header, rows), ""]
-        fits = []
-        for forks in sorted({run.forks for run in audits}):
-            points = [run for run in audits if run.forks == forks]
-            if len({run.hosts for run in points}) < 2:
-                continue
-            cpu = linear_fit([(run.hosts, run.measure.controller_cpu) for run in points])
-            wall = linear_fit([(run.hosts, run.measure.wall) for run in points])
-            fits.append(
-                [str(forks), f"{cpu[0] * 1000:.0f}", f"{cpu[1]:.1f}", f"{wall[0] * 1000:.0f}", f"{wall[1]:.1f}"]
-            )
-        if fits:
-            out += ["Linear fit over the sizes (per host growth and fixed cost):", ""]
-            out += [_table(["forks", "CPU ms/host", "CPU fixed s", "wall ms/host", "wall fixed s"], fits), ""]
         executions = sum(run.worker_executions for run in audits)
         simulator = sum(run.measure.simulator_cpu for run in audits)
         if executions:
             out += [f"Simulator CPU per worker execution: {simulator / executions * 1000:.1f} ms.", ""]
+    missing = [
+        label
+        for part, label in (
+            ("counts", "traffic per host"),
+            ("baseline", "the module against a do-nothing module"),
+            ("idle", "the simulator at rest"),
+        )
+        if part not in arguments.skip and not {"counts": counts, "baseline": baseline, "idle": idle}[part]
+    ]
+    if missing:
+        out += [f"Not measured yet in this run (it was interrupted or is still running): {', '.join(missing)}.", ""]
     if idle:
         out += [
             f"Simulator at rest: {arguments.idle_hosts} hosts listening (up in {idle[0]:.1f} s) use "
             f"{idle[1] * 100:.2f}% of one CPU.",
             "",
         ]
-    out += [
-        f"GVLK catalog: import {catalog[0]:.1f} ms in a fresh interpreter, `resolve()` {catalog[1]:.1f} µs per call.",
-        "",
-    ]
+    if catalog:
+        out += [
+            f"GVLK catalog: import {catalog[0]:.1f} ms in a fresh interpreter, `resolve()` {catalog[1]:.1f} µs per call.",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -349,46 +549,99 @@ def _numbers(text: str) -> list[int]:
     return [int(value) for value in text.split(",") if value]
 
 
+def _cells(text: str) -> list[tuple[int, int]]:
+    """``100x10,3000x25`` -> [(100, 10), (3000, 25)]: (hosts, forks) of each audit."""
+    cells = []
+    for cell in text.split(","):
+        hosts, _x, forks = cell.partition("x")
+        cells.append((int(hosts), int(forks)))
+    return cells
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sizes", type=_numbers, default=[100, 300, 1000, 3000], help="audit sizes, e.g. 100,300")
     parser.add_argument("--forks", type=_numbers, default=[10, 25, 50], help="ansible-playbook --forks, e.g. 25,50")
-    parser.add_argument("--quick", action="store_true", help="sizes 100,300 at forks 25, baseline on 50 hosts")
+    parser.add_argument(
+        "--cells",
+        type=_cells,
+        help="audits to run, in this order, instead of every size at every forks: 100x10,3000x25",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each audit (size and forks)")
+    parser.add_argument(
+        "--quick", action="store_true", help="sizes 100,300 at forks 25, baseline and profile on 50 hosts"
+    )
     parser.add_argument("--baseline-hosts", type=int, default=100, help="fleet size for the module/baseline ratio")
     parser.add_argument("--baseline-forks", type=int, default=25)
+    parser.add_argument("--profile-hosts", type=int, default=200, help="fleet size of the audit profiled per task")
+    parser.add_argument("--profile-forks", type=int, default=25)
     parser.add_argument("--idle-hosts", type=int, default=5000, help="hosts served for the idle measurement")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: counts,baseline,audits,idle")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated parts to skip: counts,baseline,profile,audits,idle,catalog"
+    )
     parser.add_argument("--output", type=pathlib.Path, default=DOCUMENT, help="Markdown file to update ('-': none)")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.sizes, arguments.forks, arguments.baseline_hosts, arguments.idle_hosts = [100, 300], [25], 50, 1000
-    skip = set(arguments.skip.split(","))
+        arguments.profile_hosts = 50
+    if arguments.cells:
+        arguments.sizes = list(dict.fromkeys(hosts for hosts, _forks in arguments.cells))
+        arguments.forks = sorted({forks for _hosts, forks in arguments.cells})
+    else:
+        arguments.cells = [(hosts, forks) for hosts in arguments.sizes for forks in arguments.forks]
+    arguments.skip = set(arguments.skip.split(","))
+    skip = arguments.skip
+    parts: dict[str, t.Any] = {"counts": None, "baseline": None, "audits": [], "profile": None, "idle": None}
+    parts["catalog"] = None if "catalog" in skip else catalog_figures()
+
+    def publish() -> str:
+        figures = render(
+            arguments,
+            counts=parts["counts"],
+            baseline=parts["baseline"],
+            audits=parts["audits"],
+            profile=parts["profile"],
+            idle=parts["idle"],
+            catalog=parts["catalog"],
+        )
+        if str(arguments.output) != "-":
+            write_document(figures, arguments.output)
+        return figures
+
     with tempfile.TemporaryDirectory(prefix="kms-bench-") as tmp:
         workdir = pathlib.Path(tmp)
-        counts = None if "counts" in skip else traffic_per_host(workdir)
-        baseline = None
-        if "baseline" not in skip:
-            baseline = module_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
-        audits = []
+        if "profile" not in skip:
+            parts["profile"] = profiled_audit(arguments.profile_hosts, arguments.profile_forks, workdir)
+            publish()
         if "audits" not in skip:
-            for size in arguments.sizes:
-                with Fleet(fleet_scenario(size)) as fleet:
-                    for forks in arguments.forks:
-                        audits.append(audit(fleet, forks, workdir))
-                        m = audits[-1].measure
-                        print(
-                            f"audit {size} hosts forks {forks}: {m.wall:.1f} s wall, {m.controller_cpu:.1f} s "
-                            f"controller CPU, {m.simulator_cpu:.1f} s simulator CPU",
-                            flush=True,
-                        )
-        idle = None if "idle" in skip else idle_simulator(arguments.idle_hosts, 10.0)
-        figures = render(
-            arguments, counts=counts, baseline=baseline, audits=audits, idle=idle, catalog=catalog_figures()
-        )
+            for size, forks in arguments.cells:  # in the order given, each on a fresh fleet
+                for _attempt in range(arguments.repeat):
+                    with Fleet(fleet_scenario(size)) as fleet:
+                        run = audit(fleet, forks, workdir)
+                    parts["audits"].append(run)
+                    m = run.measure
+                    print(
+                        f"audit {size} hosts forks {forks}: {m.wall:.1f} s wall, {m.controller_cpu:.1f} s "
+                        f"controller CPU, {m.simulator_cpu:.1f} s simulator CPU, load {m.load_average:.1f}, "
+                        f"lost {run.lost}, duplicated {run.duplicated}, every host once: {run.reported_once}",
+                        flush=True,
+                    )
+                    publish()
+        if "counts" not in skip:
+            parts["counts"] = traffic_per_host(workdir)
+            publish()
+        if "baseline" not in skip:
+            parts["baseline"] = module_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
+            publish()
+        if "idle" not in skip:
+            parts["idle"] = idle_simulator(arguments.idle_hosts, 10.0)
+        figures = publish()
     print(figures)
     if str(arguments.output) != "-":
-        write_document(figures, arguments.output)
         print(f"written: {arguments.output}")
+    failed = [run for run in parts["audits"] if not run.exact or run.measure.returncode not in (0, 2)]
+    if failed:
+        raise SystemExit(f"{len(failed)} audit(s) lost, duplicated or misreported hosts (see the table)")
 
 
 if __name__ == "__main__":

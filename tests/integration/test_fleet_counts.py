@@ -23,6 +23,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "convert-to-kms.yml"
 SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
 COUNTERS = ("worker_executions", "winrs_commands", "requests", "shells")
+FACT_TASK = "Keep the host's outcome in the fact cache"
 
 
 def _counters(fleet: Fleet) -> dict[str, dict[str, int]]:
@@ -110,3 +111,46 @@ def test_a_ci_sized_audit_reports_every_host_once_and_runs_each_worker_once(tmp_
     assert sorted(reported) == sorted(fleet.hosts)
     assert all(row["status"] for row in report["hosts"])
     assert increments == _expected(fleet, applied=())
+
+
+def test_the_outcome_is_kept_in_the_fact_cache_by_one_task_run_per_batch(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    """One run of the fact task per batch (not one worker process per host), and every host's outcome cached."""
+    cache = tmp_path / "facts"
+    inventory = fleet.write_inventory(tmp_path / "inventory.yml")
+    run = run_playbook(
+        PLAYBOOK,
+        inventory,
+        "--check",
+        "-e",
+        f"kms_client_report_dest={tmp_path / 'report'}",
+        "-e",
+        "kms_client_serial=8",
+        collections_paths=[REPO / ".collections"],
+        env={"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)},
+    )
+    report = json.loads((tmp_path / "report" / "kms_audit.json").read_text(encoding="utf-8"))
+
+    fact_task = [entry for entry in run.results if entry["task"].endswith(FACT_TASK)]
+    batches = [[str(item["_kms_client_batch_host"]) for item in entry["result"]["results"]] for entry in fact_task]
+    hosts = sorted(fleet.hosts)
+    assert len(hosts) == 18
+    assert [len(batch) for batch in batches] == [8, 8, 2]
+    assert sorted(host for batch in batches for host in batch) == hosts
+    # One file per host, named after it (ansible-core 2.19 puts a prefix before the name and wraps the data).
+    files = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in cache.iterdir()}
+    cached = {}
+    for host in hosts:
+        (data,) = [data for name, data in files.items() if name == host or name.endswith(f"_{host}")]
+        cached[host] = (
+            json.loads(data["__payload__"])["kms_client"]["value"] if "__payload__" in data else data["kms_client"]
+        )
+    assert len(files) == len(hosts)
+    assert {host: _plain(fact["status"]) for host, fact in cached.items()} == {
+        row["host"]: row["status"] for row in report["hosts"]
+    }
+    assert {_plain(fact["mode"]) for fact in cached.values()} == {"check"}
+
+
+def _plain(value: t.Any) -> t.Any:
+    """A value of the jsonfile cache without ansible-core 2.19's origin tags."""
+    return value["value"] if isinstance(value, dict) and "__ansible_type" in value else value
