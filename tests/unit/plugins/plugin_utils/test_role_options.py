@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 import pytest
+import yaml
 from unit.utils.action_harness import make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import role_wording
@@ -136,3 +138,21 @@ def test_through_the_role_a_kms_host_refusal_shows_how_to_leave_it_out() -> None
     assert direct["refused"] is True and "(for example a group without KMS hosts)" in direct["msg"]
     assert through_role["msg"].endswith("Leave it out of this task: -e 'kms_client_target=servers:!kms01'.")
     assert through_role["ansible_facts"]["kms_client"]["message"] == through_role["msg"]
+
+
+def _role_main_options() -> dict[str, dict[str, t.Any]]:
+    specs = yaml.safe_load(
+        (Path(__file__).resolve().parents[4] / "roles/kms_client/meta/argument_specs.yml").read_text()
+    )
+    return specs["argument_specs"]["main"]["options"]
+
+
+WRONG_TYPE = {"str": ["a", "b"], "int": "many", "bool": "maybe", "list": {"a": 1}, "dict": "text"}
+
+
+@pytest.mark.parametrize("name", sorted(_role_main_options()))
+def test_the_run_check_refuses_what_the_roles_argument_spec_refuses(name: str) -> None:
+    """The playbook runs the role without its per-host argument check (tasks_from: convert): this check replaces it."""
+    option = _role_main_options()[name]
+    value = "not-a-choice" if option.get("choices") else WRONG_TYPE[option["type"]]
+    assert name in _refusal({"a": {name: value}})
