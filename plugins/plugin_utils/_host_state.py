@@ -27,6 +27,23 @@ class AmbiguousProbe(ProbeError):
     """The probe is well formed but does not say which Windows product is the primary one."""
 
 
+def json_type(value: Any) -> str:
+    """The JSON type of a value the worker sent (Python's type names differ between ansible-core releases)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
+
+
 def license_status_name(code: int | None) -> str | None:
     """Name of a ``LicenseStatus`` value (0..6); None when there is no product; ``unknown(n)`` otherwise."""
     if code is None:
@@ -158,7 +175,7 @@ def _as_int(value: Any, where: str, maximum: int = _UINT32_MAX) -> int | None:
             raise ProbeError(f"{where} is a string that is not a whole number ({len(value)} characters)")
         value = int(text)
     elif not isinstance(value, int):
-        raise ProbeError(f"{where} is {type(value).__name__}, expected a number")
+        raise ProbeError(f"{where} is {json_type(value)}, expected a number")
     if not 0 <= value <= maximum:
         raise ProbeError(f"{where} is {value}, outside 0..{maximum}")
     return value
@@ -169,7 +186,7 @@ def _as_str(value: Any, where: str, limit: int = NAME_LIMIT) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ProbeError(f"{where} is {type(value).__name__}, expected a string")
+        raise ProbeError(f"{where} is {json_type(value)}, expected a string")
     text = host_text(str(value).strip(), limit)
     return text or None
 
@@ -178,7 +195,7 @@ def _as_flag(value: Any, where: str) -> bool | None:
     """A WMI boolean: true, false or null (the property does not exist on this Windows)."""
     if value is None or isinstance(value, bool):
         return value
-    raise ProbeError(f"{where} is {type(value).__name__} {str(value)[:16]!r}, expected true, false or null")
+    raise ProbeError(f"{where} is {json_type(value)} {str(value)[:16]!r}, expected true, false or null")
 
 
 def _partial_key(value: Any, where: str) -> str | None:
@@ -188,7 +205,7 @@ def _partial_key(value: Any, where: str) -> str | None:
     if not isinstance(value, str) or not _PARTIAL_KEY.fullmatch(value.strip()):
         length = len(value) if isinstance(value, str) else None
         raise ProbeError(
-            f"{where} is not five product key characters ({type(value).__name__}"
+            f"{where} is not five product key characters ({json_type(value)}"
             + (f" of {length} characters)" if length is not None else ")")
         )
     return value.strip().upper()
@@ -199,14 +216,14 @@ def _section(probe: dict[str, Any], name: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ProbeError(f"probe.{name} is {type(value).__name__}, expected an object")
+        raise ProbeError(f"probe.{name} is {json_type(value)}, expected an object")
     return value
 
 
 def _is_windows(product: dict[str, Any], where: str) -> bool:
     app_id = product.get("ApplicationID")
     if not isinstance(app_id, str) or not app_id.strip("{} "):
-        raise ProbeError(f"{where}.ApplicationID is {'null' if app_id is None else type(app_id).__name__}")
+        raise ProbeError(f"{where}.ApplicationID is {'null' if app_id is None else json_type(app_id)}")
     return app_id.strip("{} ").lower() == WINDOWS_APPLICATION_ID
 
 
@@ -217,7 +234,7 @@ def _primaries(products: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str
     for index, product in enumerate(products):
         where = f"probe.products[{index}]"
         if not isinstance(product, dict):
-            raise ProbeError(f"{where} is {type(product).__name__}, expected an object")
+            raise ProbeError(f"{where} is {json_type(product)}, expected an object")
         if not _is_windows(product, where):
             continue
         addon = _as_flag(product.get("LicenseIsAddon"), f"{where}.LicenseIsAddon")
@@ -298,13 +315,13 @@ def _kms_host_signal(service: dict[str, Any]) -> str | None:
 def parse_probe(probe: Any) -> HostState:
     """Build a HostState from the ``probe`` object the worker returns; ProbeError names an unusable field."""
     if not isinstance(probe, dict):
-        raise ProbeError(f"the worker returned no probe object (got {type(probe).__name__})")
+        raise ProbeError(f"the worker returned no probe object (got {json_type(probe)})")
     os_info = _section(probe, "os")
     registry = _section(probe, "registry")
     service = _section(probe, "service")
     products = probe.get("products")
     if not isinstance(products, list):
-        shown = "missing" if "products" not in probe else "null" if products is None else type(products).__name__
+        shown = "missing" if "products" not in probe else "null" if products is None else json_type(products)
         raise ProbeError(f"probe.products is {shown}, expected a list")
 
     raw = select_primary(products)
@@ -360,15 +377,15 @@ def parse_step_results(steps: Any, where: str = "apply.steps") -> list[dict[str,
     if steps is None:
         return []
     if not isinstance(steps, list):
-        raise ProbeError(f"{where} is {type(steps).__name__}, expected a list")
+        raise ProbeError(f"{where} is {json_type(steps)}, expected a list")
     results = []
     for index, step in enumerate(steps):
         at = f"{where}[{index}]"
         if not isinstance(step, dict):
-            raise ProbeError(f"{at} is {type(step).__name__}, expected an object")
+            raise ProbeError(f"{at} is {json_type(step)}, expected an object")
         action = step.get("action")
         if not isinstance(action, str) or action not in STEPS:
-            shown = host_text(action, NAME_LIMIT) if isinstance(action, str) else type(action).__name__
+            shown = host_text(action, NAME_LIMIT) if isinstance(action, str) else json_type(action)
             raise ProbeError(f"{at}.action is {shown!r}, not a step of the contract")
         code = step.get("hresult")
         if isinstance(code, int) and not isinstance(code, bool) and -(2**31) <= code < 0:
@@ -376,7 +393,7 @@ def parse_step_results(steps: Any, where: str = "apply.steps") -> list[dict[str,
         hresult = _as_int(code, f"{at}.hresult")
         message = step.get("message")
         if message is not None and not isinstance(message, str):
-            raise ProbeError(f"{at}.message is {type(message).__name__}, expected a string")
+            raise ProbeError(f"{at}.message is {json_type(message)}, expected a string")
         result: dict[str, Any] = {"action": action, "hresult": hresult or 0, "message": host_text(message or "")}
         if isinstance(step.get("host"), str):
             result["host"] = host_text(step["host"], NAME_LIMIT)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, json_type
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
 
 OUTCOMES = ("connected", "refused", "timed_out", "name_not_found", "invalid_argument", "error")
@@ -142,7 +142,7 @@ def _text(value: Any, where: str, *, required: bool = False) -> str | None:
             raise RouteError(f"{where} is missing")
         return None
     if not isinstance(value, str):
-        raise RouteError(f"{where} is {type(value).__name__}, expected a string")
+        raise RouteError(f"{where} is {json_type(value)}, expected a string")
     return value.strip()[:MAX_TEXT]
 
 
@@ -200,7 +200,7 @@ def _srv(raw: Any) -> SrvLookup | None:
 def parse_route(raw: Any) -> KmsRoute:
     """Read the worker's ``kms_route`` answer; raise RouteError when it is not the contract's shape."""
     if not isinstance(raw, dict):
-        raise RouteError(f"the worker returned no kms_route object (got {type(raw).__name__})")
+        raise RouteError(f"the worker returned no kms_route object (got {json_type(raw)})")
     attempts = raw.get("attempts") or []
     if not isinstance(attempts, list) or len(attempts) > MAX_ATTEMPTS:
         raise RouteError("kms_route.attempts is not a list of at most 32 attempts")

@@ -326,7 +326,7 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     ),
     "hostile-whole-key-as-partial": ("failed", False, ("probe.products[0].PartialProductKey is not five",)),
     "hostile-kms-host-products-missing": ("failed", False, ("probe.products is missing",)),
-    "hostile-kms-host-addon-as-text": ("failed", False, ("probe.products[0].LicenseIsAddon is str 'False'",)),
+    "hostile-kms-host-addon-as-text": ("failed", False, ("probe.products[0].LicenseIsAddon is string 'False'",)),
     "hostile-kms-host-flag-missing": ("failed", False, ("probe.service.IsKeyManagementServiceMachine is missing",)),
 }
 

@@ -264,7 +264,7 @@ def test_unusable_probe_is_failed_and_nothing_is_applied() -> None:
     calls: list[dict[str, Any]] = []
     result = run_action(Rewritten(host, lambda op, answer: unwrap_products(answer)), {"kms_host": KMS}, calls=calls)
     assert result["status"] == "failed" and result["failed"] is True and result["changed"] is False
-    assert result["msg"] == "The worker's probe is not usable: probe.products is dict, expected a list"
+    assert result["msg"] == "The worker's probe is not usable: probe.products is object, expected a list"
     assert [c["operation"] for c in calls] == ["probe"] and host.writes == 0
 
 
@@ -337,7 +337,7 @@ def test_unusable_probe_after_apply_reads_the_host_again() -> None:
     assert [c["operation"] for c in calls] == ["probe", "apply", "probe"]
     assert result["msg"].startswith(
         "The steps ran but the worker's reply afterwards is not usable: "
-        "probe.products is dict, expected a list. The host was read again: it reports what was planned."
+        "probe.products is object, expected a list. The host was read again: it reports what was planned."
     )
     assert result["status"] == "converted" and result["changed"] is True and host.writes > 0
     assert result["edition"]["id"] == "ServerDatacenter" and result["gvlk"] == gvlk

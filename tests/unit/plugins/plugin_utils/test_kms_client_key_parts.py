@@ -6,10 +6,12 @@ import copy
 from typing import Any
 
 import pytest
+from ansible.utils.unsafe_proxy import AnsibleUnsafeText
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults, _key_type, _options
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
     ProbeError,
+    json_type,
     parse_probe,
     select_primary,
 )
@@ -269,3 +271,19 @@ def test_hresult_normalisation_and_unknown() -> None:
 def test_describe_prefers_the_hosts_text() -> None:
     text = _hresults.describe(0xC004F074, "Le service de licences logicielles a signalé ...")
     assert text.startswith("0xC004F074 (SL_E_VL_BINDING_SERVICE_UNAVAILABLE): Le service") and "Fix:" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (AnsibleUnsafeText("False"), "string"),  # what ansible-core 2.16 and 2.17 hand the action plugin
+        ("False", "string"),
+        (True, "boolean"),
+        (1.5, "number"),
+        ({"a": 1}, "object"),
+        ([1], "array"),
+        (None, "null"),
+    ],
+)
+def test_probe_errors_name_json_types_whatever_the_python_class(value: Any, named: str) -> None:
+    assert json_type(value) == named
