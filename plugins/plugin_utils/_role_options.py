@@ -11,6 +11,7 @@ Variables the run uses once (batch size, report, audit gate) must be the same fo
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import typing as t
@@ -51,6 +52,14 @@ RUN_VARIABLES = (
 )
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
 PLAY_KEYWORD_VARIABLES = {"kms_client_target": "hosts", "kms_client_serial": "serial"}
+# Variables the role and the playbook set themselves (registered results, facts, the report's host list).
+SET_BY_THE_RUN = (
+    "kms_client_result",
+    "kms_client_stop",
+    "kms_client_report",
+    "kms_client_report_hosts",
+    "kms_client_run",
+)
 _PERCENT = re.compile(r"^(\d+)%$")
 # The module says to leave KMS hosts out; through the playbook, that is done with the target.
 KMS_HOSTS_OUT = "leave KMS hosts out of this task"
@@ -307,6 +316,35 @@ def check_run(play: Mapping[str, t.Any], hosts: Sequence[str], variables: Variab
     findings.add(run_problems(first, check_mode))
     if findings.by_problem:
         raise RunRefused(findings.message())
+
+
+def role_variable_names() -> set[str]:
+    """Every kms_client_* variable the role and the playbook read or set."""
+    names = {ROLE_PREFIX + option for option in ARGUMENT_SPEC}
+    return names | {"kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
+
+
+def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
+    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting)."""
+    known = role_variable_names()
+    unknown: dict[str, list[str]] = {}
+    for host in hosts:
+        try:
+            names = [str(name) for name in variables(host)]
+        except Exception:  # check_run has already said why this host's variables cannot be read
+            continue
+        for name in names:
+            if name.startswith(ROLE_PREFIX) and name not in known:
+                unknown.setdefault(name, []).append(host)
+    warnings = []
+    for name, seen_by in sorted(unknown.items()):
+        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f"; did you mean {nearest[0]}?" if nearest else ""
+        shown_hosts = ", ".join(seen_by[:HOSTS_SHOWN]) + (", ..." if len(seen_by) > HOSTS_SHOWN else "")
+        warnings.append(
+            f"{name} is set (hosts {shown_hosts}) but is no variable of the role, so it changes nothing{hint}"
+        )
+    return warnings
 
 
 def no_hosts_message(target: t.Any, limit: t.Any) -> str:

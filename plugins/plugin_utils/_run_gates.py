@@ -15,6 +15,7 @@ import typing as t
 from ansible import context
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.utils.display import Display
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
     DEFAULT_TARGET,
@@ -22,6 +23,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_option
     check_run,
     no_hosts_message,
     target_problems,
+    unknown_variables,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
@@ -73,6 +75,8 @@ def kms_client_checked(
     play = {"kms_client_target": target, "kms_client_serial": serial}
     try:
         check_run(play, hosts, lambda host: hostvars[host], check_mode=bool(check_mode))
+        for warning in unknown_variables(hosts, lambda host: hostvars[host]):
+            Display().warning(warning)
     except RunRefused as refused:
         raise AnsibleParserError(str(refused)) from None
     return target

@@ -10,7 +10,11 @@ import yaml
 from unit.utils.action_harness import make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import role_wording
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import RunRefused, check_run
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
+    RunRefused,
+    check_run,
+    unknown_variables,
+)
 
 ROLE = "volume_activation.kms.kms_client"
 
@@ -156,3 +160,18 @@ def test_the_run_check_refuses_what_the_roles_argument_spec_refuses(name: str) -
     option = _role_main_options()[name]
     value = "not-a-choice" if option.get("choices") else WRONG_TYPE[option["type"]]
     assert name in _refusal({"a": {name: value}})
+
+
+def test_a_misspelt_role_variable_is_named_with_the_nearest_one() -> None:
+    hosts = {"a": {"kms_client_kms_hots": "kms01", "kms_client_activate": True}, "b": {"kms_client_kms_hots": "kms01"}}
+    assert unknown_variables(list(hosts), hosts.__getitem__) == [
+        "kms_client_kms_hots is set (hosts a, b) but is no variable of the role, so it changes nothing; "
+        "did you mean kms_client_kms_host?"
+    ]
+
+
+def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
+    root = Path(__file__).resolve().parents[4]
+    defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
+    hosts = {"a": {**defaults, "kms_client_result": {}, "kms_client_stop": {}, "kms_client": {}, "other": 1}}
+    assert unknown_variables(["a"], hosts.__getitem__) == []
