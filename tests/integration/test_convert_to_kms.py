@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
 from winsim.fleet import Fleet
-from winsim.wsman import PlaybookRun, run_playbook
+from winsim.wsman import PlaybookRun, run_reporting
 
 pytestmark = pytest.mark.integration
 
@@ -66,18 +66,7 @@ def fleet() -> t.Iterator[Fleet]:
 def _run(fleet: Fleet, tmp_path: pathlib.Path, name: str, *args: str) -> tuple[PlaybookRun, dict[str, t.Any]]:
     """Run convert-to-kms.yml with the report written to tmp_path/name; return the run and the JSON report."""
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
-    report_dir = tmp_path / name
-    run = run_playbook(
-        PLAYBOOK,
-        inventory,
-        "-e",
-        f"kms_client_report_dest={report_dir}",
-        *args,
-        collections_paths=[REPO / ".collections"],
-    )
-    report_file = report_dir / "kms_audit.json"
-    assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
-    return run, json.loads(report_file.read_text(encoding="utf-8"))
+    return run_reporting(PLAYBOOK, inventory, tmp_path / name, *args, collections_paths=[REPO / ".collections"])
 
 
 def _licensing(fleet: Fleet) -> dict[str, dict[str, t.Any]]:

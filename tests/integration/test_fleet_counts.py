@@ -15,7 +15,7 @@ import typing as t
 import pytest
 
 from winsim.fleet import Fleet, repeated_scenario
-from winsim.wsman import run_playbook
+from winsim.wsman import run_playbook, run_reporting
 
 pytestmark = pytest.mark.integration
 
@@ -34,19 +34,12 @@ def _run(fleet: Fleet, tmp_path: pathlib.Path, name: str, *args: str) -> tuple[d
     """Run convert-to-kms.yml; return each host's counter increments (COUNTERS order) and the JSON report."""
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
     before = _counters(fleet)
-    run = run_playbook(
-        PLAYBOOK,
-        inventory,
-        "-e",
-        f"kms_client_report_dest={tmp_path / name}",
-        *args,
-        collections_paths=[REPO / ".collections"],
+    _played, report = run_reporting(
+        PLAYBOOK, inventory, tmp_path / name, *args, collections_paths=[REPO / ".collections"]
     )
-    report_file = tmp_path / name / "kms_audit.json"
-    assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
     after = _counters(fleet)
     increments = {host: tuple(after[host][c] - before[host][c] for c in COUNTERS) for host in fleet.hosts}
-    return increments, json.loads(report_file.read_text(encoding="utf-8"))
+    return increments, report
 
 
 def _cost(executions: int) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils import _voca
 from winsim import hresult_codes
 from winsim.fleet import Fleet
 from winsim.scenario import combine, load_specs
-from winsim.wsman import PlaybookRun, run_playbook
+from winsim.wsman import PlaybookRun, run_playbook, run_reporting
 
 pytestmark = pytest.mark.integration
 
@@ -44,19 +44,9 @@ def _run(
     fleet: Fleet, tmp_path: pathlib.Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[PlaybookRun, dict[str, t.Any]]:
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
-    report_dir = tmp_path / "report"
-    run = run_playbook(
-        PLAYBOOK,
-        inventory,
-        "-e",
-        f"kms_client_report_dest={report_dir}",
-        *args,
-        collections_paths=[REPO / ".collections"],
-        env=env,
+    return run_reporting(
+        PLAYBOOK, inventory, tmp_path / "report", *args, collections_paths=[REPO / ".collections"], env=env
     )
-    report_file = report_dir / "kms_audit.json"
-    assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
-    return run, json.loads(report_file.read_text(encoding="utf-8"))
 
 
 def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathlib.Path) -> None:

@@ -8,7 +8,7 @@ arguments to a per-host handler; anything else gets a clear error.
 from .harness import ServedFleet, serve_fleet
 from .inventory import host_vars, inventory, write_inventory
 from .payload import WORKER_NAME
-from .playbook import PlaybookRun, run_playbook
+from .playbook import PlaybookRun, run_playbook, run_reporting
 from .server import HostBinding, TransportFault, WinRMEndpoint, transport_faults
 from .winrs import Handler
 
@@ -23,6 +23,7 @@ __all__ = [
     "host_vars",
     "inventory",
     "run_playbook",
+    "run_reporting",
     "serve_fleet",
     "transport_faults",
     "write_inventory",

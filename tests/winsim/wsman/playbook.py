@@ -85,3 +85,26 @@ def run_playbook(
         )
         lines = results_file.read_text(encoding="utf-8").splitlines() if results_file.exists() else []
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in lines])
+
+
+def run_reporting(
+    playbook: str | os.PathLike[str],
+    inventory: str | os.PathLike[str],
+    report_dir: pathlib.Path,
+    *args: str,
+    collections_paths: t.Sequence[str | os.PathLike[str]] = (),
+    env: t.Mapping[str, str] | None = None,
+) -> tuple[PlaybookRun, dict[str, t.Any]]:
+    """Run the collection's playbook with its report written to report_dir; return the run and kms_audit.json."""
+    run = run_playbook(
+        playbook,
+        inventory,
+        "-e",
+        f"kms_client_report_dest={report_dir}",
+        *args,
+        collections_paths=collections_paths,
+        env=env,
+    )
+    report_file = report_dir / "kms_audit.json"
+    assert report_file.exists(), f"no report written:\n{run.stdout}\n{run.stderr}"
+    return run, json.loads(report_file.read_text(encoding="utf-8"))
