@@ -5,7 +5,7 @@ BIN         := $(VENV)/bin
 COLLECTIONS := .collections
 COLLECTION  := $(COLLECTIONS)/ansible_collections/volume_activation/kms
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
-export PYTHONPATH := $(CURDIR)/tests:$(CURDIR)/$(COLLECTIONS)
+export PYTHONPATH := $(CURDIR)/tools:$(CURDIR)/tests:$(CURDIR)/$(COLLECTIONS)
 
 .PHONY: help venv collection test unit demo fleet benchmark clean
 
@@ -44,11 +44,11 @@ clean:
 
 # The simulated fleet in the foreground until interrupted:
 #   make fleet SCENARIO=<scenario.yml> INVENTORY=<inventory.yml to write> STATE=<state.json to write on exit>
-SCENARIO  ?= tests/winsim/scenarios/mixed_fleet.yml
+SCENARIO  ?= tools/winsim/scenarios/mixed_fleet.yml
 INVENTORY ?= fleet-inventory.yml
 STATE     ?= fleet-state.json
 fleet: collection
-	$(BIN)/python -m winsim.fleet --scenario $(SCENARIO) --inventory $(INVENTORY) --state $(STATE)
+	$(BIN)/python -m winsim --scenario $(SCENARIO) --inventory $(INVENTORY) --state $(STATE)
 
 demo: collection
 	tools/demo.sh
@@ -74,8 +74,8 @@ check: style coverage sanity lint docs-lint changelog build molecule matrix
 style: collection
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd $(COLLECTION) && MYPYPATH=$(CURDIR)/$(COLLECTIONS):$(CURDIR)/tests $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p ansible_collections.volume_activation.kms.plugins
-	$(BIN)/mypy --config-file pyproject.toml tests/winsim
+	cd $(COLLECTION) && MYPYPATH=$(CURDIR)/$(COLLECTIONS):$(CURDIR)/tools $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p ansible_collections.volume_activation.kms.plugins
+	$(BIN)/mypy --config-file pyproject.toml tools/winsim
 
 # ansible-test sanity (ansible-core's own rules) on a copy laid out as ansible_collections/volume_activation/kms.
 sanity: venv

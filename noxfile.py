@@ -82,7 +82,7 @@ def _tests(session: nox.Session, core_version: str) -> None:
     session.run("ansible", "--version", silent=False)
     env = {
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / ".collections")]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tools"), str(ROOT / "tests"), str(ROOT / ".collections")]),
     }
     # The fleet-sized runs test the simulator and the collection, not ansible-core: the coverage gate runs them once.
     session.run(

@@ -36,14 +36,14 @@ import time
 import typing as t
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / ".collections")]
+sys.path[:0] = [str(REPO / "tools"), str(REPO / ".collections")]
 
 from winsim.fleet import Fleet, repeated_scenario  # noqa: E402  (needs the path above)
 from winsim.wsman.playbook import ansible_playbook, playbook_environment  # noqa: E402
 
-SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
+SCENARIO = REPO / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
 PLAYBOOK = REPO / "convert-to-kms.yml"
-BASELINE_LIBRARY = REPO / "tests" / "winsim" / "wsman" / "modules"
+BASELINE_LIBRARY = REPO / "tools" / "winsim" / "wsman" / "modules"
 CALLBACKS = REPO / "tools" / "callback"
 # Bound of one ansible-playbook run: far above the largest audit of the matrix (3000 hosts) on 2 shared cores.
 RUN_TIMEOUT = 3600

@@ -4,12 +4,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export PYTHONPATH="$PWD/tests:$PWD/.collections" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections"
-SCENARIO=${SCENARIO:-tests/winsim/scenarios/mixed_fleet.yml}
+export PYTHONPATH="$PWD/tools:$PWD/.collections" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections"
+SCENARIO=${SCENARIO:-tools/winsim/scenarios/mixed_fleet.yml}
 OUT=demo
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-$PY -m winsim.fleet --scenario "$SCENARIO" --inventory "$OUT/inventory.yml" --state "$OUT/state.json" \
+$PY -m winsim --scenario "$SCENARIO" --inventory "$OUT/inventory.yml" --state "$OUT/state.json" \
     >"$OUT/fleet.log" 2>&1 &
 fleet=$!
 trap 'kill -TERM $fleet 2>/dev/null; wait $fleet 2>/dev/null' EXIT

@@ -1,5 +1,5 @@
 """convert-to-kms.yml end to end: real ansible-playbook, the real winrm connection plugin and pywinrm, against
-the simulated mixed fleet (tests/winsim/scenarios/mixed_fleet.yml) served in this process.
+the simulated mixed fleet (tools/winsim/scenarios/mixed_fleet.yml) served in this process.
 
 The expected statuses below are what an administrator expects of each host of the scenario; the fleet's
 licensing models are inspected directly to prove what changed on the hosts and what did not.
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "convert-to-kms.yml"
-SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
+SCENARIO = REPO / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
 TASK = "Make the host a KMS client with the GVLK of its edition"
 
 REFUSED = {

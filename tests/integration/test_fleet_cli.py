@@ -1,4 +1,4 @@
-"""`python -m winsim.fleet` (what `make fleet` runs): serves a scenario until interrupted, writes a normal Ansible
+"""`python -m winsim` (what `make fleet` runs): serves a scenario until interrupted, writes a normal Ansible
 inventory, and the hosts' final state on exit."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ENV = {
     **os.environ,
-    "PYTHONPATH": os.pathsep.join([str(REPO / "tests"), str(REPO / ".collections")]),
+    "PYTHONPATH": os.pathsep.join([str(REPO / "tools"), str(REPO / ".collections")]),
     "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"),
     "ANSIBLE_NOCOLOR": "1",
 }
@@ -46,7 +46,7 @@ def _start(tmp_path: pathlib.Path, scenario: dict) -> tuple[subprocess.Popen[str
         [
             sys.executable,
             "-m",
-            "winsim.fleet",
+            "winsim",
             "--scenario",
             str(scenario_file),
             "--inventory",

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "convert-to-kms.yml"
-SCENARIO = REPO / "tests" / "winsim" / "scenarios" / "mixed_fleet.yml"
+SCENARIO = REPO / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
 COUNTERS = ("worker_executions", "winrs_commands", "requests", "shells")
 FACT_TASK = "Keep the host's outcome in the fact cache"
 

@@ -179,7 +179,7 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
 
 # ---------------------------------------------------- scenario files: a failing step each, routes, hostile probes
 
-SCENARIOS = REPO / "tests" / "winsim" / "scenarios"
+SCENARIOS = REPO / "tools" / "winsim" / "scenarios"
 STEP_HRESULTS = SCENARIOS / "step_hresults.yml"
 ROUTE_FAILURES = SCENARIOS / "route_failures.yml"
 HOSTILE_PROBES = SCENARIOS / "hostile_probes.yml"

@@ -517,7 +517,7 @@ def test_state_dump():
 
 
 def test_mixed_fleet_scenario_loads():
-    path = Path(__file__).resolve().parents[2] / "winsim" / "scenarios" / "mixed_fleet.yml"
+    path = Path(__file__).resolve().parents[3] / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
     hosts = load_scenario(path)
     assert len({h.name for h in hosts}) == len(hosts)
     assert all("probe" in h.run_worker({"operation": "probe"}) for h in hosts)

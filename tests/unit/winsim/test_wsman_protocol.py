@@ -21,7 +21,7 @@ WORKER_SOURCE = f"#!powershell\n$WorkerName = '{WORKER_NAME}'\n"
 BOOTSTRAP = 'foreach ($in in $input) { if ([string]::Equals($in, "`0`0`0`0")) { break }; $in }'
 
 
-BASELINE_MODULE = pathlib.Path(__file__).parents[2] / "winsim" / "wsman" / "modules" / "winsim_baseline.ps1"
+BASELINE_MODULE = pathlib.Path(__file__).parents[3] / "tools" / "winsim" / "wsman" / "modules" / "winsim_baseline.ps1"
 
 
 def worker_payload(args: dict[str, t.Any], source: str = WORKER_SOURCE) -> bytes:

@@ -370,7 +370,7 @@ def test_recorded_probes_follow_the_contract_and_parse() -> None:
             _probe_parser().parse_probe(probe)
 
 
-# --- the licensing model (tests/winsim/licensing) ------------------------------------------------
+# --- the licensing model (tools/winsim/licensing) ------------------------------------------------
 
 MODEL_HOSTS = {
     "server2022-mak": {

@@ -1,6 +1,6 @@
 """Serve a scenario's simulated Windows hosts over loopback WinRM until interrupted.
 
-    python -m winsim.fleet --scenario S.yml --inventory inventory.yml --state state.json
+    python -m winsim --scenario S.yml --inventory inventory.yml --state state.json
 
 The inventory (group ``windows``) is written once every host listens; the state file (each host's
 final licensing state and the worker executions and WinRS commands it received) on SIGINT/SIGTERM.
@@ -115,7 +115,7 @@ def _write_atomically(path: str | os.PathLike[str], text: str) -> pathlib.Path:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m winsim.fleet", description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser = argparse.ArgumentParser(prog="python -m winsim", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--scenario", required=True, help="scenario YAML file")
     parser.add_argument("--inventory", required=True, help="inventory YAML file to write")
     parser.add_argument("--state", required=True, help="state JSON file to write on exit")
@@ -123,7 +123,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     try:
         fleet = Fleet(arguments.scenario)
     except (OSError, ScenarioError, yaml.YAMLError) as error:
-        print(f"winsim.fleet: {error}", file=sys.stderr)
+        print(f"winsim: {error}", file=sys.stderr)
         return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -139,7 +139,3 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         fleet.write_state(arguments.state)
     print(f"stopped; state: {arguments.state}", flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

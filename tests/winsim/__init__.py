@@ -1,1 +1,0 @@
-"""Windows licensing simulator: a model of the licensing service and a loopback WinRM endpoint."""
