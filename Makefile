@@ -7,7 +7,7 @@ COLLECTION  := $(COLLECTIONS)/ansible_collections/volume_activation/kms
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PYTHONPATH := $(CURDIR)/tools:$(CURDIR)/tests:$(CURDIR)/$(COLLECTIONS)
 
-.PHONY: help venv collection test unit demo fleet benchmark clean
+.PHONY: help venv mono collection test unit demo fleet benchmark clean
 
 help:
 	@echo "make demo       run convert-to-kms.yml (audit, convert, audit) against the simulated fleet"
@@ -29,7 +29,11 @@ $(COLLECTION):
 	mkdir -p $(dir $(COLLECTION))
 	ln -sfn ../../.. $(COLLECTION)
 
-collection: venv $(COLLECTION)
+# Mono compiles and runs the worker's C# engine in the tests, the demo and the simulated fleet (Debian packages).
+mono:
+	tools/ensure-mono
+
+collection: venv mono $(COLLECTION)
 
 # The whole suite (with coverage) and every quality gate; the browser test needs Debian's chromium.
 test: collection

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin of volume_activation.kms.kms_client_key: probe -> plan -> apply -> verify -> result.
 
-All decisions are made here, on the controller. The PowerShell worker of the same name only reads
+All decisions are made here, on the controller. The worker of the same name (a shim and its C# engine) only reads
 the licensing state and runs the steps it is given (docs/worker_contract.md).
 """
 

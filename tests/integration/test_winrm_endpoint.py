@@ -16,19 +16,19 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REAL_WORKER = REPO_ROOT / "plugins" / "modules" / "kms_client_key.ps1"
 
-# A module that is not the worker but mentions it in a comment: comments must not make it the worker.
+# A module that is not the worker though it names it: only a payload carrying the engine is the worker.
 OTHER_MODULE = """\
 #!powershell
 #AnsibleRequires -CSharpUtil Ansible.Basic
-# $WorkerName = '{worker}'
+$name = '{worker}'
 $module = [Ansible.Basic.AnsibleModule]::Create($args, @{{}})
 $module.ExitJson()
 """
+# Stand-in that requires the worker's engine, by which the simulated endpoint recognises the worker.
 WORKER_STUB = """\
 #!powershell
 #AnsibleRequires -CSharpUtil Ansible.Basic
-# Stand-in carrying the statement by which the simulated endpoint recognises the worker.
-$WorkerName = '{worker}'
+#AnsibleRequires -CSharpUtil ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows
 $spec = @{{ options = @{{ operation = @{{ type = 'str' }}; steps = @{{ type = 'list'; elements = 'dict' }} }} }}
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $module.ExitJson()
@@ -65,7 +65,8 @@ class Recorder:
         self.answer = answer
         self.calls: list[dict[str, t.Any]] = []
 
-    def __call__(self, module_args: dict[str, t.Any]) -> dict[str, t.Any]:
+    def __call__(self, module_args: dict[str, t.Any], csharp: dict[str, str]) -> dict[str, t.Any]:
+        assert "KmsClientEngine.cs" in " ".join(csharp)  # the engine came with the payload
         self.calls.append(module_args)
         return self.answer
 

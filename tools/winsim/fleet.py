@@ -33,7 +33,7 @@ def _replies(host: WindowsHost) -> Handler:
     faults: list[FaultSpec] = [f for f in host.spec.faults if f.transport in EXECUTION_FAULTS]
     uses = [0] * len(faults)
 
-    def handler(args: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    def handler(args: t.Mapping[str, t.Any], csharp: t.Mapping[str, str]) -> dict[str, t.Any]:
         fault = None
         for index, candidate in enumerate(faults):
             if candidate.operation == args.get("operation") and (
@@ -44,7 +44,7 @@ def _replies(host: WindowsHost) -> Handler:
                 break
         if fault is not None and fault.when == "before":
             raise ReplyLost(str(fault.transport))
-        result = host.run_worker(args)
+        result = host.run_worker(args, csharp)
         if fault is not None:
             raise ReplyLost(str(fault.transport))
         return result

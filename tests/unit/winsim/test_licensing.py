@@ -280,7 +280,8 @@ def test_kms_settings_set_and_clear():
     assert h.writes == 6
 
 
-@pytest.mark.parametrize(("port", "code"), [(0, 0x80070057), (65536, 0x80070057), (None, 0x80070057), (-1, 0x80004002)])
+# -1 is refused by the engine itself: Convert.ToUInt32 of a negative Int32 throws OverflowException (COR_E_OVERFLOW).
+@pytest.mark.parametrize(("port", "code"), [(0, 0x80070057), (65536, 0x80070057), (None, 0x80070057), (-1, 0x80131516)])
 def test_bad_ports(port, code):
     h = host()
     step = {"action": "set_kms_port"} if port is None else {"action": "set_kms_port", "port": port}
@@ -336,7 +337,7 @@ def test_route_by_srv_uses_the_lookup_domain_then_the_host_domain():
         "domain": "other.example.com",
         "outcome": "name_not_found",
         "targets": [],
-        "message": "_vlmcs._tcp.other.example.com : DNS name does not exist",
+        "message": "DNS name does not exist.",
     }
     assert missing["attempts"] == []
 

@@ -11,7 +11,10 @@ from winsim.wsman.payload import WORKER_NAME, decode_exec_payload, parse_command
 
 BOOTSTRAP_2_19 = 'foreach ($in in $input) { if ([string]::Equals($in, "`0`0`0`0")) { break }; $in }'
 BOOTSTRAP_2_16 = '$exec_wrapper_str = $input | Out-String\n$split_parts = $exec_wrapper_str.Split(@("`0`0`0`0"), 2)'
-WORKER_SOURCE = f"#!powershell\nSet-StrictMode -Version 2.0\n$WorkerName = '{WORKER_NAME}'\n$x = 1\n"
+WORKER_SOURCE = "#!powershell\n$x = 1\n"
+WORKER_SCRIPT = "ansible_collections.volume_activation.kms.plugins.modules.kms_client_key.ps1"
+UTIL = "ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientEngine"
+ENGINE = {"ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.cs": "// engine"}
 
 
 def encode(script: str) -> str:
@@ -22,22 +25,36 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def payload_v1(source: str, args: dict, actions: list[str] | None = None) -> bytes:
+def payload_v1(
+    source: str, args: dict, actions: list[str] | None = None, csharp: dict[str, str] | None = ENGINE
+) -> bytes:
     manifest = {
         "module_entry": b64(source),
-        "module_args": args,
+        "module_args": {"_ansible_module_name": WORKER_NAME, **args},
         "actions": actions or ["module_powershell_wrapper"],
         "environment": {},
+        "csharp_utils": {name.removesuffix(".cs"): b64(text) for name, text in (csharp or {}).items()},
+        "csharp_utils_module": [name.removesuffix(".cs") for name in csharp or {}],
     }
     return b"&chcp.com 65001 > $null\n\n" + b"\0\0\0\0" + json.dumps(manifest).encode()
 
 
-def payload_v2(script_name: str, source: str, args: dict | None, extra_actions: tuple[str, ...] = ()) -> bytes:
+def payload_v2(
+    script_name: str,
+    source: str,
+    args: dict | None,
+    extra_actions: tuple[str, ...] = (),
+    csharp: dict[str, str] | None = ENGINE,
+) -> bytes:
     params: dict = {"Script": script_name, "Environment": {}}
     if args is not None:
         params |= {"Variables": [{"Name": "complex_args", "Value": args, "Scope": "Global"}], "ForModule": True}
+        params["CSharpModules"] = list(csharp or {})
     manifest = {
-        "scripts": {script_name: {"path": "/x", "script": b64(source)}},
+        "scripts": {
+            script_name: {"path": "/x", "script": b64(source)},
+            **{name: {"path": "/y", "script": b64(text)} for name, text in (csharp or {}).items()},
+        },
         "actions": [{"name": name, "params": {}, "secure_params": {}} for name in extra_actions]
         + [{"name": "module_wrapper.ps1", "params": params, "secure_params": {}}],
         "signed_hashlist": [],
@@ -118,22 +135,25 @@ def test_become_is_transparent_but_async_is_not_the_worker():
 
 
 @pytest.mark.parametrize(
-    "source",
+    "payload",
     [
-        f"# $WorkerName = '{WORKER_NAME}'\n",  # a comment
-        f"$Name = '{WORKER_NAME}'\n",  # another variable
-        "$WorkerName = 'volume_activation.kms.other'\n",  # another worker
-        f"Write-Output \"$WorkerName = '{WORKER_NAME}'\"\n",  # inside a string
+        payload_v1(WORKER_SOURCE, {}, csharp={}),
+        payload_v2(WORKER_SCRIPT, WORKER_SOURCE, {}, csharp={}),
+        payload_v2(WORKER_SCRIPT, WORKER_SOURCE, {}, csharp={f"{UTIL}.cs": "// the engine without its Windows side"}),
     ],
 )
-def test_only_the_statement_identifies_the_worker(source):
-    assert not decode_exec_payload(payload_v1(source, {"_ansible_module_name": "x.y.z"})).is_worker
-    assert not decode_exec_payload(payload_v2("x.ps1", source, {})).is_worker
+def test_only_a_module_carrying_the_engine_is_the_worker(payload):
+    assert not decode_exec_payload(payload).is_worker
 
 
-@pytest.mark.parametrize("statement", [f'$workername="{WORKER_NAME}"', f"  $WorkerName = '{WORKER_NAME}';"])
-def test_statement_spellings_powershell_accepts(statement):
-    assert decode_exec_payload(payload_v1(statement + "\n", {})).is_worker
+def test_the_collection_csharp_utils_of_both_shapes_are_extracted():
+    csharp = {f"{UTIL}.cs": "namespace X {}", "Ansible.Basic": "// Ansible's own"}
+    legacy = decode_exec_payload(payload_v1(WORKER_SOURCE, {"operation": "probe"}, csharp=csharp))
+    assert legacy.csharp == {f"{UTIL}.cs": "namespace X {}"}
+    current = decode_exec_payload(
+        payload_v2(WORKER_SCRIPT, WORKER_SOURCE, {"operation": "probe"}, csharp={f"{UTIL}.cs": "namespace X {}"})
+    )
+    assert current.csharp == {f"{UTIL}.cs": "namespace X {}"}
 
 
 def test_scripts_and_internal_helpers_are_described():

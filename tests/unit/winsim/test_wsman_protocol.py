@@ -17,7 +17,7 @@ from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError
 from winsim.wsman import WORKER_NAME, TransportFault, WinRMEndpoint, transport_faults
 
 USER, PASSWORD = "ansible", "S1mulated!"
-WORKER_SOURCE = f"#!powershell\n$WorkerName = '{WORKER_NAME}'\n"
+WORKER_SOURCE = "#!powershell\n$x = 1\n"
 BOOTSTRAP = 'foreach ($in in $input) { if ([string]::Equals($in, "`0`0`0`0")) { break }; $in }'
 
 
@@ -27,12 +27,22 @@ BASELINE_MODULE = pathlib.Path(__file__).parents[3] / "tools" / "winsim" / "wsma
 def worker_payload(args: dict[str, t.Any], source: str = WORKER_SOURCE) -> bytes:
     """An ansible-core 2.19 style payload running the worker (or the module ``source``) with ``args``."""
     name = "ansible_collections.volume_activation.kms.plugins.modules.kms_client_key.ps1"
+    engine = "ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.cs"
+    utils = [engine] if source == WORKER_SOURCE else []
     manifest = {
-        "scripts": {name: {"path": "/x", "script": base64.b64encode(source.encode()).decode()}},
+        "scripts": {
+            name: {"path": "/x", "script": base64.b64encode(source.encode()).decode()},
+            engine: {"path": "/y", "script": base64.b64encode(b"// the engine").decode()},
+        },
         "actions": [
             {
                 "name": "module_wrapper.ps1",
-                "params": {"Script": name, "ForModule": True, "Variables": [{"Name": "complex_args", "Value": args}]},
+                "params": {
+                    "Script": name,
+                    "ForModule": True,
+                    "Variables": [{"Name": "complex_args", "Value": args}],
+                    "CSharpModules": utils,
+                },
             }
         ],
     }
@@ -50,7 +60,8 @@ class Recorder:
         self.error = error
         self.calls: list[dict[str, t.Any]] = []
 
-    def __call__(self, module_args: dict[str, t.Any]) -> t.Any:
+    def __call__(self, module_args: dict[str, t.Any], csharp: dict[str, str]) -> t.Any:
+        del csharp
         self.calls.append(module_args)
         if self.error:
             raise self.error
@@ -87,7 +98,8 @@ def test_worker_round_trip_with_stdin_in_chunks(endpoint):
     endpoint.start()
     steps = [{"action": "refresh_license_status"}, {"action": "set_kms_port", "port": 1688}]
 
-    stdout, stderr, rc = run_worker(protocol(binding.url), worker_payload({"operation": "apply", "steps": steps}), 100)
+    payload = worker_payload({"operation": "apply", "steps": steps})
+    stdout, stderr, rc = run_worker(protocol(binding.url), payload, 100)
 
     assert handler.calls == [{"operation": "apply", "steps": steps}]
     assert json.loads(stdout) == handler.answer
@@ -98,6 +110,7 @@ def test_worker_round_trip_with_stdin_in_chunks(endpoint):
         "requests": 0,
         "shells": 1,
         "winrs_commands": 1,
+        "sends": -(-len(payload) // 100),
         "worker_executions": 1,
         "rejected": 0,
         "http_500": 0,
@@ -271,7 +284,7 @@ def test_worker_faults_are_left_to_the_licensing_model():
 def test_listening_on_many_ports_takes_one_thread(endpoint):
     bindings = [endpoint.add_host(f"srv{n:03d}", Recorder()) for n in range(50)]
     endpoint.start()
-    assert [thread.name for thread in threading.enumerate() if thread.name.startswith("winsim-")] == [
+    assert [thread.name for thread in threading.enumerate() if thread.name.startswith("winsim-wsman")] == [
         "winsim-wsman-accept"
     ]
 

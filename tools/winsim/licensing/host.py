@@ -1,9 +1,11 @@
-"""One simulated Windows host: its licensing state, answering the worker as Windows would.
+"""One simulated Windows host: its licensing state, reached by the worker's C# engine as Windows is, through WMI.
 
-The worker (plugins/modules/kms_client_key.ps1, contract in docs/worker_contract.md) reads
-``Win32_OperatingSystem``, the CurrentVersion registry key, ``SoftwareLicensingService`` and the keyed
-Windows ``SoftwareLicensingProduct`` rows, and calls the service and product methods. This model keeps
-the state those calls read and change. Behaviour and its sources:
+The engine (plugins/module_utils/KmsClientEngine.cs, contract in docs/worker_contract.md), compiled from the
+shipped sources and run under Mono (winsim.engine), reads ``Win32_OperatingSystem``, the CurrentVersion registry key
+(``StdRegProv``), ``SoftwareLicensingService`` and ``SoftwareLicensingProduct`` with WQL, and calls the service's and
+products' methods; winsim.licensing.cim answers those calls from the instances and methods below, and
+winsim.licensing.network answers its DNS questions. The engine writes the worker's reply; this model only keeps the
+state the calls read and change. Behaviour and its sources:
 
 - InstallProductKey: a malformed key (shape, alphabet, Windows 8+ checksum) or a key this edition and
   build does not take fails with 0xC004F050 SL_E_INVALID_PRODUCT_KEY; a published GVLK on an evaluation
@@ -30,12 +32,13 @@ the state those calls read and change. Behaviour and its sources:
   answered, and slmgr /ato then calls RefreshLicenseStatus and reads the product again (its ActivateProduct).
 - Error text: the licensing service's methods return only an HRESULT through WMI; slmgr prints
   "run 'slui.exe 0x2a 0x%ERRCODE%' to display the error text" (its L_MsgErrorText_6) because none comes
-  with the error. Step results of licensing calls therefore carry an empty message; texts come only from
-  .NET/PowerShell (test_tcp, the [uint32] cast) or the worker itself.
+  with the error. System.Management raises such a code as the COMException of Marshal.ThrowExceptionForHR, whose
+  text only restates the code, and the engine's Windows CIM reports it without text; E_INVALIDARG becomes an
+  ArgumentException with .NET's text (:func:`failure`).
 - Activate on other channels goes to Microsoft's activation servers over the internet, which the
   simulated network does not reach: 0x80072EE7 (server name not resolved); an expired evaluation
   reports 0xC004FC07; AVMA asks the Hyper-V host: 0xC004FD02. State never changes on failure.
-- No keyed product: the worker itself raises 0xC004F014 "No Windows product key is installed.".
+- No keyed product: the engine itself fails a product step with 0xC004F014 "No Windows product key is installed.".
 - KMS settings: Set* with an empty value or a port outside 1..65535 fail with 0x80070057 E_INVALIDARG.
   Unset settings read back as null (machine, lookup domain) and 0 (port), on the service and on the
   product alike: slmgr tests the machine name with ``<> "" And Not IsNull`` and replaces a port of 0 by
@@ -44,15 +47,25 @@ the state those calls read and change. Behaviour and its sources:
   is the harder answer for a parser. Clearing always succeeds.
 - RefreshLicenseStatus changes nothing.
 - An HRESULT fault on a step (scenario ``faults: [{operation: <step>, hresult: ..., skip: N}]``, the first N
-  calls succeeding) is the return value of
-  that licensing method: the method changes nothing and the worker stops there, as after any failed step
-  (docs/worker_contract.md), so the state is what the steps before it left. Microsoft's method pages document a
+  calls succeeding) is the failure of the licensing method that step calls (:data:`STEP_METHODS`): the method
+  changes nothing and the engine stops there, as after any failed step (docs/worker_contract.md), so the state is
+  what the steps before it left. A ``probe`` fault fails the read of the SoftwareLicensingService class definition,
+  which only the engine's probe makes, for one worker execution each time. Microsoft's method pages document a
   failed call's return value only; that a failed call changes nothing is the reading slmgr relies on (it reports
   the error and reads nothing back), and the harder one for the controller, which must read the host to know.
-- ``probe_patch`` (scenario.ProbePatch) rewrites the probe the worker sends with hostile values; the host's own
-  state (``state()``, ``licensing_state()``) is never patched.
+- ``probe_patch`` (scenario.ProbePatch) stands for a compromised host: it rewrites the reply the engine wrote,
+  on its way to the controller, with hostile values; the host's own state (``state()``, ``licensing_state()``)
+  is never patched.
 - The KMS route pre-flight (probe argument ``kms_route``) and Activate() share one network model (the
-  scenario's ``network``, see :class:`winsim.scenario.NetworkSpec`); see :meth:`WindowsHost._route`.
+  scenario's ``network``, see :class:`winsim.licensing.network.HostNetwork`); the route test's connections are
+  real sockets to loopback listeners (winsim.engine.loopback).
+- Registry (StdRegProv in root\\cimv2, https://learn.microsoft.com/previous-versions/windows/desktop/regprov/stdregprov):
+  the CurrentVersion key's values with their types (REG_SZ text, REG_DWORD UBR, REG_QWORD InstallTime,
+  REG_BINARY DigitalProductId), EnumValues listing them; an absent value is not listed (UBR before Windows 10,
+  DisplayVersion before 20H2).
+- Every host also holds licences of sibling editions that have no key (PartialProductKey null, LicenseStatus 0:
+  slmgr /dlv all prints them as "This license is not in use.", its L_MsgErrorLicenseNotInUse), so the engine's
+  WQL must select the keyed ones.
 - Before Windows 8 (build < 9200) SoftwareLicensingProduct has no ProductKeyChannel (null in the
   probe), and Name/Description use the Windows 7 wording. LicenseIsAddon exists on every release: it is
   in the Windows Vista / Server 2008 class (slwmiprov "SoftwareLicensingProduct class": ``boolean
@@ -66,9 +79,10 @@ the state those calls read and change. Behaviour and its sources:
 
 from __future__ import annotations
 
+import collections
 import copy
 import hashlib
-import ipaddress
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -78,10 +92,106 @@ from typing import Any, cast
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
 from winsim import hresult_codes as hr
 from winsim import productkey, scenario
-from winsim.licensing import catalog_view, facts, worker_args
+from winsim.engine import CimError, EngineFailure, process_for, shipped_sources
+from winsim.licensing import catalog_view, cim, facts, worker_args
+from winsim.licensing.network import HostNetwork
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
 _ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")
+ENGINE_TYPE = "ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.Worker"
+SERVICE = "SoftwareLicensingService"
+PRODUCT = "SoftwareLicensingProduct"
+OS = "Win32_OperatingSystem"
+REGISTRY = "StdRegProv"
+HKEY_LOCAL_MACHINE = 0x80000002
+CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+# winerror.h: what StdRegProv returns for a key or value that does not exist.
+ERROR_FILE_NOT_FOUND = 2
+
+# The licensing method each worker step calls (docs/worker_contract.md); a scenario's fault on a step is a failure
+# of that method.
+STEP_METHODS: dict[str, tuple[str, str]] = {
+    "install_product_key": (SERVICE, "InstallProductKey"),
+    "refresh_license_status": (SERVICE, "RefreshLicenseStatus"),
+    "set_kms_machine": (SERVICE, "SetKeyManagementServiceMachine"),
+    "clear_kms_machine": (SERVICE, "ClearKeyManagementServiceMachine"),
+    "set_kms_port": (SERVICE, "SetKeyManagementServicePort"),
+    "clear_kms_port": (SERVICE, "ClearKeyManagementServicePort"),
+    "set_kms_lookup_domain": (SERVICE, "SetKeyManagementServiceLookupDomain"),
+    "clear_kms_lookup_domain": (SERVICE, "ClearKeyManagementServiceLookupDomain"),
+    "clear_product_kms_machine": (PRODUCT, "ClearKeyManagementServiceMachine"),
+    "clear_product_kms_port": (PRODUCT, "ClearKeyManagementServicePort"),
+    "activate": (PRODUCT, "Activate"),
+}
+
+# CIM types of the properties the engine reads (Microsoft's class pages: SoftwareLicensingService,
+# SoftwareLicensingProduct, Win32_OperatingSystem). Which ones a release lacks: facts.missing_properties.
+_OS_PROPERTIES = {
+    "Name": "string",
+    "Caption": "string",
+    "Version": "string",
+    "BuildNumber": "string",
+    "OperatingSystemSKU": "uint32",
+    "ProductType": "uint32",
+    "CSName": "string",
+}
+_SERVICE_PROPERTIES = {
+    "Version": "string",
+    "KeyManagementServiceMachine": "string",
+    "KeyManagementServicePort": "uint32",
+    "KeyManagementServiceLookupDomain": "string",
+    "DiscoveredKeyManagementServiceMachineName": "string",
+    "DiscoveredKeyManagementServiceMachinePort": "uint32",
+    "IsKeyManagementServiceMachine": "uint32",
+    "KeyManagementServiceCurrentCount": "uint32",
+    "KeyManagementServiceTotalRequests": "uint32",
+}
+_PRODUCT_PROPERTIES = {
+    "ID": "string",
+    "Name": "string",
+    "Description": "string",
+    "ApplicationID": "string",
+    "LicenseFamily": "string",
+    "PartialProductKey": "string",
+    "ProductKeyChannel": "string",
+    "LicenseStatus": "uint32",
+    "LicenseStatusReason": "uint32",
+    "GracePeriodRemaining": "uint32",
+    "LicenseIsAddon": "boolean",
+    "KeyManagementServiceMachine": "string",
+    "KeyManagementServicePort": "uint32",
+    "DiscoveredKeyManagementServiceMachineName": "string",
+    "DiscoveredKeyManagementServiceMachinePort": "uint32",
+}
+# Registry value types (winnt.h) and the StdRegProv getter and out parameter of each.
+_REG_GETTERS = {
+    1: ("GetStringValue", "sValue", "string"),
+    2: ("GetExpandedStringValue", "sValue", "string"),
+    3: ("GetBinaryValue", "uValue", "uint8[]"),
+    4: ("GetDWORDValue", "uValue", "uint32"),
+    7: ("GetMultiStringValue", "sValue", "string[]"),
+    11: ("GetQWORDValue", "uValue", "uint64"),
+}
+_REG_SZ, _REG_BINARY, _REG_DWORD, _REG_QWORD = 1, 3, 4, 11
+# Editions whose unkeyed licences a host also holds (siblings of its own edition).
+_SIBLINGS = {True: ("ServerStandard", "ServerDatacenter"), False: ("Professional", "Enterprise")}
+
+
+def failure(hresult: int) -> CimError:
+    """A method's failure as the engine's Windows CIM reports it: Marshal.ThrowExceptionForHR maps E_INVALIDARG to
+    ArgumentException (.NET's text) and E_ACCESSDENIED to UnauthorizedAccessException; other codes to a COMException,
+    reported without text; WMI's own codes (0x8004xxxx) to a ManagementException with WMI's description
+    (https://learn.microsoft.com/dotnet/api/system.runtime.interopservices.marshal.throwexceptionforhr)."""
+    code = hr.unsigned(hresult)
+    texts = {
+        hr.E_INVALIDARG: "Value does not fall within the expected range.",
+        hr.E_ACCESSDENIED: "Attempted to perform an unauthorized operation.",
+    }
+    if code in texts:
+        return CimError(code, texts[code])
+    if code & 0xFFFFF000 == 0x80041000:
+        return CimError(code, hr.message(code))
+    return CimError(code, "")
 
 
 @dataclass
@@ -135,6 +245,12 @@ class WindowsHost:
         self._fault_uses = [0] * len(spec.faults)
         self._fault_calls = [0] * len(spec.faults)  # calls of each fault's operation, for its ``skip``
         self.activated_against: tuple[str, int] | None = None  # the KMS of the last successful activation
+        self.network = HostNetwork(spec)
+        self._lock = threading.RLock()
+        self._probe_fault: int | None = None  # this execution's probe fault (see the module docstring)
+        # The last WMI calls the engine made (query text, or "Class.Method" with its arguments), for tests to read.
+        self.cim_calls: collections.deque[tuple[str, dict[str, Any]]] = collections.deque(maxlen=200)
+        self._cim = cim.CimProvider(self._classes, self._instances, self._methods())
         self.product = self._initial_product(entry)
 
     @classmethod
@@ -192,42 +308,39 @@ class WindowsHost:
 
     # -- the worker -------------------------------------------------------------------------------
 
-    def run_worker(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Run kms_client_key.ps1 with ``args``; return the module result as JSON-able data."""
+    def run_worker(self, args: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One execution of kms_client_key.ps1 with ``args``: the module result as JSON-able data.
+
+        The shim's part is reproduced: Ansible.Basic's argument check (worker_args), then one call of the engine,
+        whose result is the module's (``changed`` false, ``failed`` and ``msg`` when it returns why it fails). The
+        engine is compiled from ``sources`` (the C# module_utils of a payload; the shipped files when None).
+        """
         self.worker_executions += 1
         try:
-            operation, steps, check_mode = worker_args.parse(dict(args))
-            route_args = worker_args.parse_route(dict(args))
+            params, check_mode = worker_args.parse(dict(args))
         except worker_args.ArgumentError as error:
             return {"changed": False, "failed": True, "msg": str(error)}
-        result: dict[str, Any] = {"changed": False}
-        if operation == "apply":
-            if check_mode:
-                return {
-                    "changed": False,
-                    "failed": True,
-                    "msg": f"{worker_args.MODULE} refuses to apply steps in check mode",
-                }
-            results = []
-            for step in steps:
-                results.append(self._run_step(step))
-                if results[-1]["hresult"]:
-                    break
-            result["steps"] = results
-        fault = self._take_fault("probe")
-        if fault is not None:
-            result.update(
-                failed=True,
-                msg=f"{worker_args.MODULE} cannot read SoftwareLicensingService (0x{fault:08X}): {hr.message(fault)}",
-            )
-            return result
-        result["probe"] = self._patched(self._probe())
-        if route_args is not None:
-            result["kms_route"] = self._route(route_args)
+        if sources is not None and not sources:
+            # PowerShell itself would fail the shim's first use of the engine's type.
+            return {"changed": False, "failed": True, "msg": "Unable to find type [" + ENGINE_TYPE + "]."}
+        self._probe_fault = self._take_fault("probe")
+        try:
+            reply = process_for(_shipped() if sources is None else sources).execute(self, params, check_mode)
+        except EngineFailure as error:  # what Ansible's exec wrapper reports for an exception the module let out
+            return {"changed": False, "failed": True, "msg": f"Unhandled exception while executing module: {error}"}
+        finally:
+            self._probe_fault = None
+        result: dict[str, Any] = {"changed": False, **reply.result}
+        if reply.failure is not None:
+            result.update(failed=True, msg=reply.failure)
+        if "probe" in result:
+            result["probe"] = self._tampered(result["probe"])
         return result
 
-    def _patched(self, probe: dict[str, Any]) -> dict[str, Any]:
-        """The probe as the worker sends it, with the scenario's hostile values (scenario.ProbePatch)."""
+    def _tampered(self, probe: Any) -> Any:
+        """The engine's probe as a compromised host would send it (scenario.ProbePatch)."""
+        if not isinstance(probe, dict):
+            return probe
         for patch in self.spec.probe_patch:
             section, index, name = patch.where
             if name is None:
@@ -261,40 +374,80 @@ class WindowsHost:
                 return fault.hresult
         return None
 
-    def _run_step(self, step: dict[str, Any]) -> dict[str, Any]:
-        action = step["_handler"]
-        if vocabulary.changes_state(action):
-            self.write_calls += 1
-        fault = self._take_fault(action)
-        if fault is not None:
-            code, text = fault, None
-        else:
-            code, text = self._handlers()[action](step)
-            if code == hr.S_OK and vocabulary.changes_state(action):
-                self.writes += 1
-        # WMI carries no error text from the licensing service (see the module docstring).
-        message = "" if code == hr.S_OK or text is None else text
-        return {"action": step["action"], "hresult": code, "message": message}
+    # -- what the engine reaches: WMI and the network ------------------------------------------------
 
-    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], tuple[int, str | None]]]:
-        return {
-            "install_product_key": lambda s: (self._install(s["product_key"] or ""), None),
-            "refresh_license_status": lambda s: (hr.S_OK, None),
-            "set_kms_machine": lambda s: (self._set_machine(s["machine"] or ""), None),
-            "clear_kms_machine": lambda s: (self._clear("kms_machine", None), None),
-            "set_kms_port": self._set_port,
-            "clear_kms_port": lambda s: (self._clear("kms_port", None), None),
-            "set_kms_lookup_domain": lambda s: (self._set_domain(s["domain"] or ""), None),
-            "clear_kms_lookup_domain": lambda s: (self._clear("kms_lookup_domain", None), None),
-            "clear_product_kms_machine": lambda s: self._clear_product("kms_machine"),
-            "clear_product_kms_port": lambda s: self._clear_product("kms_port"),
-            "activate": self._activate,
+    def class_properties(self, class_name: str) -> list[str]:
+        with self._lock:
+            if class_name.lower() == SERVICE.lower() and self._probe_fault is not None:
+                raise failure(self._probe_fault)
+            return self._cim.class_properties(class_name)
+
+    def query(self, wql: str) -> list[tuple[str | None, dict[str, cim.Typed]]]:
+        with self._lock:
+            self.cim_calls.append((wql, {}))
+            return self._cim.query(wql)
+
+    def invoke(self, path: str, method: str, arguments: dict[str, Any]) -> dict[str, cim.Typed]:
+        # The lock is per call: an activation that takes time holds this host only.
+        with self._lock:
+            shown = {name: (str(v)[-5:] if name == "ProductKey" else v) for name, v in arguments.items()}  # no full key
+            self.cim_calls.append((f"{path.partition('.')[0]}.{method}", shown))
+            return self._cim.invoke(path, method, arguments)
+
+    def resolve(self, name: str) -> list[tuple[str, str]]:
+        return self.network.resolve(name)
+
+    def srv(self, name: str) -> list[tuple[str, int, int, int]]:
+        return self.network.srv(name)
+
+    def primary_domain(self) -> str:
+        return self.network.primary_domain()
+
+    def _methods(self) -> dict[tuple[str, str], cim.Method]:
+        """The licensing and registry methods, each wrapped with the scenario's faults and the write counters."""
+        licensing: dict[tuple[str, str], Callable[[Mapping[str, Any]], int]] = {
+            (SERVICE, "InstallProductKey"): lambda a: self._install(a.get("ProductKey")),
+            (SERVICE, "RefreshLicenseStatus"): lambda a: hr.S_OK,
+            (SERVICE, "SetKeyManagementServiceMachine"): lambda a: self._set_machine(a.get("MachineName")),
+            (SERVICE, "ClearKeyManagementServiceMachine"): lambda a: self._clear("kms_machine", None),
+            (SERVICE, "SetKeyManagementServicePort"): lambda a: self._set_port(a.get("PortNumber")),
+            (SERVICE, "ClearKeyManagementServicePort"): lambda a: self._clear("kms_port", None),
+            (SERVICE, "SetKeyManagementServiceLookupDomain"): lambda a: self._set_domain(a.get("LookupDomain")),
+            (SERVICE, "ClearKeyManagementServiceLookupDomain"): lambda a: self._clear("kms_lookup_domain", None),
+            (PRODUCT, "ClearKeyManagementServiceMachine"): lambda a: self._clear_product(a, "kms_machine"),
+            (PRODUCT, "ClearKeyManagementServicePort"): lambda a: self._clear_product(a, "kms_port"),
+            (PRODUCT, "Activate"): self._activate,
         }
+        steps = {method: step for step, method in STEP_METHODS.items()}
+        methods: dict[tuple[str, str], cim.Method] = {
+            key: self._licensing_call(steps[key], call) for key, call in licensing.items()
+        }
+        methods[(REGISTRY, "EnumValues")] = self._enum_values
+        for getter, output, kind in _REG_GETTERS.values():
+            methods[(REGISTRY, getter)] = self._registry_getter(output, kind)
+        return methods
+
+    def _licensing_call(self, step: str, call: Callable[[Mapping[str, Any]], int]) -> cim.Method:
+        writes = vocabulary.changes_state(step)
+
+        def invoke(arguments: Mapping[str, Any]) -> dict[str, cim.Typed]:
+            if writes:
+                self.write_calls += 1
+            code = self._take_fault(step)
+            if code is None:
+                code = call(arguments)
+            if code != hr.S_OK:
+                raise failure(code)
+            if writes:
+                self.writes += 1
+            return {"ReturnValue": ("uint32", 0)}
+
+        return invoke
 
     # -- SoftwareLicensingService methods ---------------------------------------------------------
 
-    def _install(self, key: str) -> int:
-        key = productkey.normalize(key)
+    def _install(self, key: str | None) -> int:
+        key = productkey.normalize(key or "")
         if not productkey.is_well_formed(key):
             return hr.SL_E_INVALID_PRODUCT_KEY
         known = key in self.spec.accepts_keys or catalog_view.is_gvlk(key)
@@ -328,136 +481,35 @@ class WindowsHost:
         self.caption = f"Microsoft {entry.name}"
         self.product_name = self._default_product_name(entry)
 
-    def _set_machine(self, machine: str) -> int:
-        if not machine.strip():
+    def _set_machine(self, machine: str | None) -> int:
+        if machine is None or not machine.strip():
             return hr.E_INVALIDARG
         self.kms_machine = machine
         return hr.S_OK
 
-    def _set_domain(self, domain: str) -> int:
-        if not domain.strip():
+    def _set_domain(self, domain: str | None) -> int:
+        if domain is None or not domain.strip():
             return hr.E_INVALIDARG
         self.kms_lookup_domain = domain
         return hr.S_OK
 
-    def _set_port(self, step: dict[str, Any]) -> tuple[int, str | None]:
-        port = step["port"] or 0  # the worker passes [uint32]$Step.port: null becomes 0
-        if port < 0 or port > 0xFFFFFFFF:
-            return hr.COR_E_INVALIDCAST, (
-                f'Cannot convert value "{port}" to type "System.UInt32". Error: '
-                f'"Value was either too large or too small for a UInt32."'
-            )
-        if not 1 <= port <= 65535:
-            return hr.E_INVALIDARG, None
+    def _set_port(self, port: int | None) -> int:
+        # PortNumber is a uint32: the engine converts the step's port before calling (an out-of-range one fails there).
+        if port is None or not 1 <= port <= 65535:
+            return hr.E_INVALIDARG
         self.kms_port = port
-        return hr.S_OK, None
+        return hr.S_OK
 
     def _clear(self, attribute: str, value: Any) -> int:
         setattr(self, attribute, value)
         return hr.S_OK
 
-    def _clear_product(self, attribute: str) -> tuple[int, str | None]:
-        # SoftwareLicensingProduct.ClearKeyManagementServiceMachine / ClearKeyManagementServicePort on the
-        # primary product (the worker finds it as for Activate). Without a keyed product the worker raises
-        # SL_E_PKEY_NOT_INSTALLED itself.
-        if self.product is None:
-            return hr.SL_E_PKEY_NOT_INSTALLED, "No Windows product key is installed."
-        setattr(self.product, attribute, None)
-        return hr.S_OK, None
-
-    # -- the network: DNS answers and TCP reachability -------------------------------------------------
-
-    def _srv_records(self, domain: str) -> tuple[tuple[str, int], ...]:
-        """The ``_vlmcs._tcp.<domain>`` SRV answer, (target, port) in answer order; empty when there is none.
-
-        Resolve-DnsName -Type SRV returns DnsRecord_SRV objects (NameTarget, Port, Priority, Weight)
-        (https://learn.microsoft.com/en-us/powershell/module/dnsclient/resolve-dnsname); KMS clients look the
-        record up in their own domain or the configured lookup domain
-        (https://learn.microsoft.com/en-us/windows-server/get-started/kms-create-host). A scenario without
-        ``network.srv`` answers ``kms.dns`` on port 1688 for every domain, as before the network model.
-        """
-        network = self.spec.network
-        if network.srv is None:
-            return ((self.spec.kms.dns, facts.KMS_DEFAULT_PORT),) if self.spec.kms.dns else ()
-        return network.srv.get(domain.lower().rstrip("."), ())
-
-    def _addresses(self, name: str) -> tuple[str, ...]:
-        """What Dns.GetHostAddresses answers: an address literal is itself, no entry resolves to one IPv4 address.
-
-        https://learn.microsoft.com/en-us/dotnet/api/system.net.dns.gethostaddresses: an IP address string is
-        returned without a lookup; a name that does not resolve raises SocketException (HostNotFound).
-        """
-        bare = name.strip("[]")
-        try:
-            return (str(ipaddress.ip_address(bare)),)
-        except ValueError:
-            pass
-        known = self.spec.network.addresses.get(bare.lower().rstrip("."))
-        if known is not None:
-            return known
-        digest = hashlib.sha256(bare.lower().encode()).digest()
-        return (f"198.51.100.{digest[0] % 254 + 1}",)
-
-    def _connect(self, address: str, timeout_ms: int) -> str:
-        """A Socket of the address's own family connecting (https://learn.microsoft.com/en-us/dotnet/api/
-        system.net.sockets.socket.-ctor): refused (WSAECONNREFUSED) and dropped (no answer before the wait ends)
-        as the scenario says; other addresses answer iff ``kms.reachable``. A zero wait never sees a connection.
-        """
-        failure = self.spec.network.unreachable.get(address)
-        if failure:
-            return failure
-        return "connected" if self.spec.kms.reachable and timeout_ms > 0 else "timed_out"
-
-    def _attempts(self, name: str, port: int, timeout_ms: int) -> list[dict[str, Any]]:
-        addresses = self._addresses(name)
-        if not addresses:
-            return [
-                {
-                    "name": name,
-                    "address": None,
-                    "family": None,
-                    "port": port,
-                    "outcome": "name_not_found",
-                    "message": "No such host is known",
-                }
-            ]
-        return [
-            {
-                "name": name,
-                "address": address,
-                "family": "ipv6" if ":" in address else "ipv4",
-                "port": port,
-                "outcome": self._connect(address, timeout_ms),
-                "message": "",
-            }
-            for address in addresses
-        ]
-
-    def _reaches(self, name: str, port: int) -> bool:
-        return any(a["outcome"] == "connected" for a in self._attempts(name, port, 1))
-
-    def _route(self, args: dict[str, Any]) -> dict[str, Any]:
-        """The ``kms_route`` answer (docs/worker_contract.md): the named or configured KMS host, else SRV."""
-        configured = bool(args["use_configured"])
-        timeout = args["timeout_ms"] or 0
-        machine = args["machine"] or (self.kms_machine if configured else "") or None
-        if machine:
-            port = args["port"] or (self.kms_port if configured else None) or facts.KMS_DEFAULT_PORT
-            return {"machine": machine, "port": port, "srv": None, "attempts": self._attempts(machine, port, timeout)}
-        domain = args["lookup_domain"] or self.kms_lookup_domain or self.spec.network.domain
-        records = self._srv_records(domain)
-        attempts: list[dict[str, Any]] = []
-        for target, port in records:
-            attempts += self._attempts(target, port, timeout)
-            if attempts[-1]["outcome"] == "connected":
-                break
-        srv = {
-            "domain": domain,
-            "outcome": "found" if records else "name_not_found",
-            "targets": [{"name": t, "port": p} for t, p in records],
-            "message": "" if records else f"_vlmcs._tcp.{domain} : DNS name does not exist",
-        }
-        return {"machine": None, "port": records[0][1] if records else 0, "srv": srv, "attempts": attempts}
+    def _clear_product(self, arguments: Mapping[str, Any], attribute: str) -> int:
+        # SoftwareLicensingProduct.ClearKeyManagementServiceMachine / ClearKeyManagementServicePort on the product the
+        # path names; only the primary product keeps KMS settings here, clearing another one changes nothing.
+        if self.product is not None and self._is_primary(arguments):
+            setattr(self.product, attribute, None)
+        return hr.S_OK
 
     # -- SoftwareLicensingProduct.Activate --------------------------------------------------------
 
@@ -467,77 +519,173 @@ class WindowsHost:
         machine = product.kms_machine or self.kms_machine
         if machine:
             return machine, product.kms_port or self.kms_port or facts.KMS_DEFAULT_PORT, False
-        records = self._srv_records(self.kms_lookup_domain or self.spec.network.domain)
+        records = self.network.srv_records(self.kms_lookup_domain or self.spec.network.domain)
         for target, port in records:
-            if self._reaches(target, port):
+            if self.network.reaches(target, port):
                 return target, port, True
         return (records[0][0], records[0][1], True) if records else None
 
-    def _activate(self, _step: dict[str, Any]) -> tuple[int, str | None]:
+    def _activate(self, arguments: Mapping[str, Any]) -> int:
         product = self.product
-        if product is None:
-            return hr.SL_E_PKEY_NOT_INSTALLED, "No Windows product key is installed."
+        if product is None or not self._is_primary(arguments):
+            # Another product of the host: an unkeyed licence, or an add-on, which activates over the internet.
+            return (
+                hr.SL_E_PKEY_NOT_INSTALLED
+                if self._row(arguments).get("PartialProductKey") is None
+                else (hr.WININET_E_NAME_NOT_RESOLVED)
+            )
         if self.spec.activation_seconds:
             time.sleep(self.spec.activation_seconds)  # bounded by the scenario (MAX_ACTIVATION_SECONDS)
         if product.key_type == "gvlk":
             target = self._kms_target(product)
             if target is None:
-                return hr.DNS_ERROR_RCODE_NAME_ERROR, None
-            if not self._reaches(target[0], target[1]):
-                return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE, None
+                return hr.DNS_ERROR_RCODE_NAME_ERROR
+            if not self.network.reaches(target[0], target[1]):
+                return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE
             product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
             machine, port, discovered = target
             self.activated_against = machine, port
             if discovered:
                 self._discovered(product, machine, port)
-            return hr.S_OK, None
+            return hr.S_OK
         if product.key_type == "avma":
-            return hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED, None
+            return hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED
         if product.key_type == "eval" and product.status == "notification":
-            return hr.SL_E_VALIDITY_PERIOD_EXPIRED, None
-        return hr.WININET_E_NAME_NOT_RESOLVED, None
+            return hr.SL_E_VALIDITY_PERIOD_EXPIRED
+        return hr.WININET_E_NAME_NOT_RESOLVED
 
-    # -- reading ----------------------------------------------------------------------------------
+    @staticmethod
+    def _row(arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return cast(dict[str, Any], arguments["__instance"])
 
-    def _probe(self) -> dict[str, Any]:
+    def _is_primary(self, arguments: Mapping[str, Any]) -> bool:
+        """Whether a product method's path names the primary product (the keyed product that is not an add-on)."""
+        row = self._row(arguments)
+        return row.get("PartialProductKey") is not None and not row.get("LicenseIsAddon")
+
+    # -- WMI: classes and instances -----------------------------------------------------------------
+
+    def _classes(self) -> list[cim.CimClass]:
+        """The classes as this release declares them (a property it lacks is not declared)."""
+        missing = facts.missing_properties(self.spec.build)
+
+        def declared(properties: dict[str, str], section: str) -> dict[str, str]:
+            return {name: kind for name, kind in properties.items() if name not in missing[section]}
+
+        return [
+            cim.CimClass(OS, ("Name",), _OS_PROPERTIES),
+            cim.CimClass(SERVICE, ("Version",), declared(_SERVICE_PROPERTIES, "service")),
+            cim.CimClass(PRODUCT, ("ID",), declared(_PRODUCT_PROPERTIES, "products")),
+            cim.CimClass(REGISTRY, (), {}),
+        ]
+
+    def _instances(self, class_name: str) -> list[cim.Instance]:
+        """The current instances of a class, with the properties this release declares."""
+        declared = next(c for c in self._classes() if c.name == class_name).properties
+        rows = {
+            OS: lambda: [self._os_row()],
+            SERVICE: lambda: [self._service_row()],
+            PRODUCT: self._product_rows,
+            REGISTRY: list,
+        }[class_name]()
+        return [{name: value for name, value in row.items() if name in declared} for row in rows]
+
+    def _os_row(self) -> dict[str, Any]:
         spec = self.spec
-        version = facts.os_version(spec.build)
-        probe: dict[str, Any] = {
-            "os": {
-                "Caption": self.caption,
-                "Version": version,
-                "BuildNumber": str(spec.build),
-                "OperatingSystemSKU": self.os_sku,
-                "ProductType": 1 if self.installation_type == "Client" else 3,
-            },
-            "registry": {
-                "EditionID": self.edition_id,
-                "ProductName": self.product_name,
-                "InstallationType": self.installation_type,
-                "CurrentBuild": str(spec.build),
-                "UBR": self.ubr,
-                "DisplayVersion": spec.display_version or facts.display_version(spec.build),
-            },
-            "service": {
-                "Version": f"{version}.{self.ubr or 0}",
-                "KeyManagementServiceMachine": self.kms_machine,
-                "KeyManagementServicePort": self.kms_port or 0,
-                "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
-                "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
-                "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
-                **self._kms_host_counters(),
-            },
-            # Add-ons first: the order WMI enumerates them in is not documented, and this one makes the
-            # primary-product selection matter.
-            "products": [self._addon_row(a) for a in spec.addons]
-            + ([] if self.product is None else [self._product_row(self.product)]),
+        return {
+            "Name": f"{self.caption}|C:\\Windows|\\Device\\Harddisk0\\Partition2",
+            "Caption": self.caption,
+            "Version": facts.os_version(spec.build),
+            "BuildNumber": str(spec.build),
+            "OperatingSystemSKU": self.os_sku,
+            "ProductType": 1 if self.installation_type == "Client" else 3,
+            "CSName": self.name.upper()[:15],
         }
-        missing = facts.missing_properties(spec.build)
-        for section in ("service", "products"):
-            for row in [probe[section]] if section == "service" else probe[section]:
-                row.update(dict.fromkeys(missing[section]))
-        probe["missing_properties"] = {section: list(names) for section, names in missing.items()}
-        return probe
+
+    def _service_row(self) -> dict[str, Any]:
+        return {
+            "Version": f"{facts.os_version(self.spec.build)}.{self.ubr or 0}",
+            "KeyManagementServiceMachine": self.kms_machine,
+            "KeyManagementServicePort": self.kms_port or 0,
+            "KeyManagementServiceLookupDomain": self.kms_lookup_domain,
+            "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
+            "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
+            **self._kms_host_counters(),
+        }
+
+    def _product_rows(self) -> list[dict[str, Any]]:
+        # Add-ons before the primary product: the order WMI enumerates them in is not documented, and this one makes
+        # the primary-product selection matter; the unkeyed licences last.
+        rows = [self._addon_row(a) for a in self.spec.addons]
+        if self.product is not None:
+            rows.append(self._product_row(self.product))
+        rows += [self._unkeyed_row(family) for family in _SIBLINGS[self._server] if family != self.edition_id]
+        return rows
+
+    def _registry_values(self) -> dict[str, tuple[int, Any]]:
+        """HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion: name -> (REG_* type, data); absent values left out."""
+        spec = self.spec
+        values: dict[str, tuple[int, Any]] = {
+            "CurrentVersion": (
+                _REG_SZ,
+                facts.os_version(spec.build).rsplit(".", 1)[0] if spec.build < 10240 else "6.3",
+            ),
+            "EditionID": (_REG_SZ, self.edition_id),
+            "ProductName": (_REG_SZ, self.product_name),
+            "InstallationType": (_REG_SZ, self.installation_type),
+            "CurrentBuild": (_REG_SZ, str(spec.build)),
+            "DigitalProductId": (_REG_BINARY, list(hashlib.sha256(self.name.encode()).digest()[:16])),
+            "InstallTime": (_REG_QWORD, 133_000_000_000_000_000),
+            "SystemRoot": (_REG_SZ, "C:\\Windows"),
+        }
+        if self.ubr is not None:
+            values["UBR"] = (_REG_DWORD, self.ubr)
+        display = spec.display_version or facts.display_version(spec.build)
+        if display is not None:
+            values["DisplayVersion"] = (_REG_SZ, display)
+        return values
+
+    def _enum_values(self, arguments: Mapping[str, Any]) -> dict[str, cim.Typed]:
+        """StdRegProv.EnumValues: the value names and their types; ERROR_FILE_NOT_FOUND for another key."""
+        if not self._current_version_key(arguments):
+            return {
+                "ReturnValue": ("uint32", ERROR_FILE_NOT_FOUND),
+                "sNames": ("string[]", None),
+                "Types": ("sint32[]", None),
+            }
+        values = self._registry_values()
+        return {
+            "ReturnValue": ("uint32", 0),
+            "sNames": ("string[]", list(values)),
+            "Types": ("sint32[]", [kind for kind, _data in values.values()]),
+        }
+
+    def _registry_getter(self, output: str, kind: str) -> cim.Method:
+        """A StdRegProv.Get*Value method: the data of a value of its own type, else ERROR_FILE_NOT_FOUND (an absent
+        value) or WBEM_E_TYPE_MISMATCH (another type; the method page's return values)."""
+        getter_type = next(t for t, (_g, _o, k) in _REG_GETTERS.items() if k == kind and _o == output)
+
+        def get(arguments: Mapping[str, Any]) -> dict[str, cim.Typed]:
+            found = (
+                self._registry_values().get(str(arguments.get("sValueName")))
+                if self._current_version_key(arguments)
+                else None
+            )
+            if found is None:
+                return {"ReturnValue": ("uint32", ERROR_FILE_NOT_FOUND), output: (kind, None)}
+            value_type, data = found
+            if value_type != getter_type and {value_type, getter_type} != {1, 2}:
+                return {"ReturnValue": ("uint32", 0x80041005), output: (kind, None)}
+            return {"ReturnValue": ("uint32", 0), output: (kind, data)}
+
+        return get
+
+    @staticmethod
+    def _current_version_key(arguments: Mapping[str, Any]) -> bool:
+        return (
+            arguments.get("hDefKey") == HKEY_LOCAL_MACHINE
+            and str(arguments.get("sSubKeyName") or "").lower() == CURRENT_VERSION.lower()
+        )
 
     def _addon_row(self, addon: scenario.AddonSpec) -> dict[str, Any]:
         name, description = facts.addon_strings(addon.license_family, self.edition_id, self.spec.build)
@@ -553,6 +701,27 @@ class WindowsHost:
             "LicenseStatusReason": facts.status_reason(addon.license_status, "mak"),
             "GracePeriodRemaining": 0,
             "LicenseIsAddon": True,
+            "KeyManagementServiceMachine": None,
+            "KeyManagementServicePort": 0,
+            "DiscoveredKeyManagementServiceMachineName": None,
+            "DiscoveredKeyManagementServiceMachinePort": 0,
+        }
+
+    def _unkeyed_row(self, license_family: str) -> dict[str, Any]:
+        channel, _product_key_channel = facts.channel("gvlk", self.spec.build)
+        name, description = facts.product_strings(license_family, self.spec.build, self._server, channel)
+        return {
+            "ID": str(uuid.uuid5(_ID_NAMESPACE, f"unkeyed|{license_family}|{channel}")),
+            "Name": name,
+            "Description": description,
+            "ApplicationID": facts.WINDOWS_APPLICATION_ID,
+            "LicenseFamily": license_family,
+            "PartialProductKey": None,
+            "ProductKeyChannel": None,
+            "LicenseStatus": facts.LICENSE_STATUS["unlicensed"],
+            "LicenseStatusReason": 0,
+            "GracePeriodRemaining": 0,
+            "LicenseIsAddon": False,
             "KeyManagementServiceMachine": None,
             "KeyManagementServicePort": 0,
             "DiscoveredKeyManagementServiceMachineName": None,
@@ -600,11 +769,19 @@ class WindowsHost:
             "DiscoveredKeyManagementServiceMachinePort": product.discovered_port,
         }
 
+    def _snapshot(self) -> dict[str, Any]:
+        """What WMI holds for this host: the instances the engine reads and the registry values."""
+        return {
+            "os": self._instances(OS)[0],
+            "registry": {name: data for name, (_type, data) in self._registry_values().items()},
+            "service": self._instances(SERVICE)[0],
+            "products": self._instances(PRODUCT),
+        }
+
     def state(self) -> dict[str, Any]:
         """A JSON-able dump of everything the worker can change, plus the counters."""
-        probe = self._probe()
-        row = probe["products"][-1] if self.product else None  # the primary product comes after the add-ons
-        service = probe["service"]
+        row = self._product_row(self.product) if self.product else None
+        service = self._service_row()
         return copy.deepcopy(
             {
                 "name": self.name,
@@ -633,6 +810,16 @@ class WindowsHost:
         )
 
     def licensing_state(self) -> dict[str, Any]:
-        """Everything the host's licensing holds, without counters: the probe as Windows answers it (never
+        """Everything the host's licensing holds, without counters: its WMI instances and registry values (never
         patched) and the KMS of the last activation. Equal dumps mean the worker changed nothing."""
-        return copy.deepcopy({"probe": self._probe(), "activated_against": self.activated_against})
+        return copy.deepcopy({"wmi": self._snapshot(), "activated_against": self.activated_against})
+
+
+_SHIPPED: dict[str, str] = {}
+
+
+def _shipped() -> dict[str, str]:
+    """The collection's C# sources, read once per process."""
+    if not _SHIPPED:
+        _SHIPPED.update(shipped_sources())
+    return _SHIPPED

@@ -1,11 +1,12 @@
-"""The worker's argument check, as Ansible.Basic performs it for kms_client_key.ps1's spec.
+"""The shim's argument check, as Ansible.Basic performs it for kms_client_key.ps1's spec.
 
-The .ps1 declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
+The .ps1 shim declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
 ``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``),
 ``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``) and the
 documented options (unused there). Ansible.Basic rejects unknown options, missing required ones and values it
-cannot convert, with the messages reproduced here; missing step arguments are not its business (the step then
-runs with a null argument, as on Windows).
+cannot convert, with the messages reproduced here, and hands the module the parameters with each option's
+value converted to its type (a missing one null or its default); missing step arguments are not its business (the
+step then runs with a null argument, as on Windows). The shim passes those parameters to the engine unchanged.
 """
 
 from __future__ import annotations
@@ -78,17 +79,16 @@ def _step(raw: Any) -> dict[str, Any]:
     if raw.get("action") is None:
         raise ArgumentError(f"missing required arguments: action{context}")
     step = {name: _convert(name, raw.get(name), kind, context) for name, kind in _STEP_OPTIONS.items()}
-    matches = [a for a in STEP_ACTIONS if a.lower() == step["action"].lower()]
-    if not matches:
+    if not any(a.lower() == step["action"].lower() for a in STEP_ACTIONS):
         raise ArgumentError(
             f"value of action must be one of: {', '.join(STEP_ACTIONS)}. Got no match for: {step['action']}{context}"
         )
-    step["_handler"] = matches[0]  # PowerShell's hashtable lookup ignores case
     return step
 
 
-def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
-    """Return (operation, steps, check_mode) or raise ArgumentError with Ansible.Basic's message."""
+def parse(args: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Return (the parameters the shim hands the engine, check mode) or raise ArgumentError with Ansible.Basic's
+    message."""
     check_mode = bool(args.get("_ansible_check_mode", False))
     params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
     unknown = [k for k in params if k not in _OPTIONS]
@@ -111,7 +111,12 @@ def parse(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]], bool]:
             f" and we were unable to convert to list: "
             f"{_PYTHON_TYPES.get(type(steps), type(steps).__name__)} cannot be converted to a list"
         )
-    return operation.lower(), [_step(s) for s in steps], check_mode
+    converted = {
+        "operation": operation,
+        "steps": [_step(s) for s in steps],
+        "kms_route": parse_route(params),
+    }
+    return {**{name: params.get(name) for name in ARGUMENT_SPEC}, **converted}, check_mode
 
 
 def parse_route(args: dict[str, Any]) -> dict[str, Any] | None:

@@ -24,10 +24,8 @@ import re
 import typing as t
 
 WORKER_NAME = "volume_activation.kms.kms_client_key"
-# The worker is recognised by this code statement (Ansible strips comments, so it cannot be a comment).
-_WORKER_STATEMENT = re.compile(
-    r"(?im)^[ \t]*\$WorkerName[ \t]*=[ \t]*(['\"])" + re.escape(WORKER_NAME) + r"\1[ \t]*;?[ \t]*$"
-)
+# A module runs the worker when its payload carries the engine (the shim requires this C# util, which brings the rest).
+ENGINE_UTIL = "ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.cs"
 # The do-nothing module the benchmark measures the connection's own cost with (wsman/modules/winsim_baseline.ps1).
 BASELINE_NAME = "winsim.baseline"
 _BASELINE_STATEMENT = re.compile(
@@ -69,11 +67,13 @@ class ExecRequest:
     source: str = ""
     module_args: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     asynchronous: bool = False
+    # The collection C# module_utils the module requires (``<package>.<Name>.cs`` -> text), which the host compiles.
+    csharp: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def is_worker(self) -> bool:
-        """True for a synchronous run of the collection's worker module."""
-        return self.kind == "module" and not self.asynchronous and bool(_WORKER_STATEMENT.search(self.source))
+        """True for a synchronous run of a module whose payload carries the worker's C# engine."""
+        return self.kind == "module" and not self.asynchronous and ENGINE_UTIL in self.csharp
 
     @property
     def is_baseline(self) -> bool:
@@ -144,6 +144,17 @@ def _module_display_name(name: str) -> str:
     return ".".join(match.groups()) if match else name
 
 
+def _collection_csharp(names: t.Iterable[str], source: t.Callable[[str], t.Any]) -> dict[str, str]:
+    """The collection C# utils among ``names`` (Ansible's own, Ansible.*, are not the collection's), each named
+    ``<package>.<Name>.cs``, with its text from ``source(name)`` (base64)."""
+    found = {}
+    for name in names:
+        if name.startswith("ansible_collections."):
+            key = name if name.endswith(".cs") else f"{name}.cs"
+            found[key] = _b64_text(source(name))
+    return found
+
+
 def _public_args(args: t.Any) -> dict[str, t.Any]:
     """The module's own arguments, without Ansible's internal _ansible_* keys."""
     if not isinstance(args, dict):
@@ -180,8 +191,18 @@ def _decode_manifest_v1(manifest: dict[str, t.Any]) -> ExecRequest:
     except (binascii.Error, ValueError):
         return ExecRequest(kind="unknown", name="module_entry is not base64")
     if wrapper == "module_powershell_wrapper":
+        utils = manifest.get("csharp_utils") or {}
+        try:
+            csharp = _collection_csharp(manifest.get("csharp_utils_module") or [], lambda n: utils.get(n, ""))
+        except (binascii.Error, ValueError):
+            return ExecRequest(kind="unknown", name="a C# util is not base64")
         return ExecRequest(
-            kind="module", name=name, source=source, module_args=_public_args(args), asynchronous=asynchronous
+            kind="module",
+            name=name,
+            source=source,
+            module_args=_public_args(args),
+            asynchronous=asynchronous,
+            csharp=csharp,
         )
     if wrapper == "module_script_wrapper":
         return ExecRequest(kind="script", name=_shorten(source), source=source, asynchronous=asynchronous)
@@ -216,10 +237,17 @@ def _decode_manifest_v2(manifest: dict[str, t.Any]) -> ExecRequest:
     for variable in params.get("Variables") or []:
         if isinstance(variable, dict) and variable.get("Name") == "complex_args":
             args = variable.get("Value") or {}
+    try:
+        csharp = _collection_csharp(
+            [str(n) for n in params.get("CSharpModules") or []], lambda n: (scripts.get(n) or {}).get("script", "")
+        )
+    except (binascii.Error, ValueError):
+        return ExecRequest(kind="unknown", name="a C# util is not base64")
     return ExecRequest(
         kind="module",
         name=_module_display_name(script_name),
         source=source,
         module_args=_public_args(args),
         asynchronous=asynchronous,
+        csharp=csharp,
     )

@@ -13,7 +13,8 @@ import uuid
 from . import soap
 from .payload import WORKER_NAME, CommandLine, ExecRequest, decode_exec_payload, parse_command_line
 
-Handler = t.Callable[[dict[str, t.Any]], dict[str, t.Any]]
+# A worker execution: (module arguments, the C# module_utils the payload carries) -> the module's result.
+Handler = t.Callable[[dict[str, t.Any], dict[str, str]], dict[str, t.Any]]
 
 # Raw bytes per Receive reply, so a reply stays well under the default 150 KiB MaxEnvelopeSize once base64-encoded.
 RECEIVE_CHUNK = 64 * 1024
@@ -22,6 +23,7 @@ STAT_NAMES = (
     "requests",
     "shells",
     "winrs_commands",
+    "sends",
     "worker_executions",
     "rejected",
     "http_500",
@@ -191,6 +193,7 @@ class WinRSService:
         data = base64.b64decode((stream.text or "").strip() or b"")
         end = stream.get("End", "false").lower() == "true"
         with self._cond:
+            self._stats["sends"] += 1
             if command.finished:
                 return  # the process no longer reads stdin; WinRS drops the input
             command.stdin += data
@@ -209,7 +212,7 @@ class WinRSService:
             return
         self.count("worker_executions")
         try:
-            result = self._handler(dict(request.module_args))
+            result = self._handler(dict(request.module_args), dict(request.csharp))
             output = json.dumps(result, separators=(",", ":"))
         except ReplyLost as lost:
             self.count(f"reply_{lost.kind}")

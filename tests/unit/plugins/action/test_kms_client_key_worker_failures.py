@@ -107,7 +107,8 @@ def test_licensed_host_keeps_its_key_when_the_named_kms_host_does_not_answer(fai
     }
     host = make_host(spec(key_type="mak", partial_key="3V66T", network=network))
     calls: list[dict[str, Any]] = []
-    result = run_action(host, {"kms_host": KMS}, calls=calls)
+    # One-second waits: the engine's sockets wait for real on a listener that never answers.
+    result = run_action(host, {"kms_host": KMS, "tcp_timeout": 1}, calls=calls)
     assert result["status"] == "kms_unreachable" and result["failed"] is True and result["changed"] is False
     assert [c["operation"] for c in calls] == ["probe"] and host.writes == 0 and host.worker_executions == 1
     assert host.state()["key_type"] == "mak" and host.state()["license_status"] == "licensed"
@@ -160,7 +161,7 @@ def test_srv_records_of_the_lookup_domain_are_tested_and_what_they_name() -> Non
 
 def test_on_kms_unreachable_convert_replaces_the_key_anyway() -> None:
     host = make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False}))
-    result = run_action(host, {"on_kms_unreachable": "convert"})
+    result = run_action(host, {"on_kms_unreachable": "convert", "tcp_timeout": 1})
     assert result["status"] == "activation_failed" and result["key_type"]["after"] == "gvlk"
     assert result["activation"]["attempted"] is False and "did not answer" in result["activation"]["message"]
 
@@ -168,7 +169,7 @@ def test_on_kms_unreachable_convert_replaces_the_key_anyway() -> None:
 def test_unlicensed_host_is_converted_without_a_route_and_activation_is_not_tried() -> None:
     host = make_host(spec(key_type="retail", license_status="notification", kms={"dns": KMS, "reachable": False}))
     calls: list[dict[str, Any]] = []
-    result = run_action(host, {}, calls=calls)
+    result = run_action(host, {"tcp_timeout": 1}, calls=calls)
     assert result["status"] == "activation_failed" and result["key_type"]["after"] == "gvlk"
     assert "activate" not in [s["action"] for s in calls[1]["steps"]]
     assert "Activation was not tried" in result["msg"] and result["activation"]["attempted"] is False
@@ -176,7 +177,7 @@ def test_unlicensed_host_is_converted_without_a_route_and_activation_is_not_trie
 
 def test_check_mode_predicts_kms_unreachable_with_one_read_only_execution() -> None:
     host = make_host(spec(key_type="mak", kms={"dns": KMS, "reachable": False}))
-    result = run_action(host, {}, check_mode=True)
+    result = run_action(host, {"tcp_timeout": 1}, check_mode=True)
     assert result["status"] == "kms_unreachable" and host.worker_executions == 1 and host.writes == 0
 
 

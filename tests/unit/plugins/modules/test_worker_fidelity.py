@@ -1,4 +1,5 @@
-"""The worker's error handling, its record of steps and its spec, read on its tree-sitter syntax tree."""
+"""The worker's shim (kms_client_key.ps1), read on its tree-sitter syntax tree: its argument spec is the
+documented one, and it holds no logic (the C# engine does, and runs in the tests)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,21 @@ import yaml
 from unit.utils.contract import ROOT, WORKER
 from unit.utils.pwsh_syntax import (
     Node,
-    code_words,
-    functions,
     hash_entries,
     parse,
     string_list,
     string_value,
     text,
     variables_assigned,
+    walk,
 )
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
 
 SOURCE = WORKER.read_text(encoding="utf-8")
 TREE = parse(SOURCE.encode("utf-8"))
-FUNCTIONS = functions(TREE)
-OPTIONS = hash_entries(hash_entries(variables_assigned(TREE)["spec"])["options"])
+ASSIGNED = variables_assigned(TREE)
+OPTIONS = hash_entries(hash_entries(ASSIGNED["spec"])["options"])
 INTERNAL = {"operation", "steps", "kms_route"}
 DOCUMENTED = yaml.safe_load((ROOT / "plugins" / "modules" / "kms_client_key.yml").read_text(encoding="utf-8"))[
     "DOCUMENTATION"
@@ -90,22 +90,45 @@ def test_secret_options_are_no_log() -> None:
     assert _worker_option("gvlk_overrides").get("no_log") is True
 
 
-def test_step_error_text_comes_from_msft_wmi_error() -> None:
-    helper = FUNCTIONS["Get-ErrorText"]
-    assert {"ErrorData", "CimInstanceProperties", "error_WindowsErrorMessage", "Message"} <= code_words(helper)
-    assert "Get-ErrorText" in text(FUNCTIONS["Invoke-Step"])
+# Statement kinds that would put logic in the shim: loops, pipelines of commands, functions, error handling.
+_LOGIC = {
+    "foreach_statement",
+    "for_statement",
+    "while_statement",
+    "do_statement",
+    "switch_statement",
+    "function_statement",
+    "try_statement",
+    "trap_statement",
+    "command",
+    "|",
+}
 
 
-def test_step_results_are_on_the_result_before_any_step_runs() -> None:
-    apply_block = SOURCE[SOURCE.index("if ($module.Params.operation -eq 'apply')") :]
-    assigned = apply_block.index("$module.Result.steps = $results")
-    assert assigned < apply_block.index("foreach ($step in $module.Params.steps)")
-    assert apply_block.index("try {") < apply_block.index("foreach ($step in")
-    assert "$module.FailJson(" in apply_block[: apply_block.index("$module.Result.probe")]
+def test_the_shim_holds_no_logic() -> None:
+    """Only the spec, the module, one call into the engine and the exit: what only a real host can check is small."""
+    found = {node.type for node in walk(TREE)}
+    assert not found & _LOGIC
+    outside_spec = [n for n in walk(TREE) if n.type == "array_expression" and not _inside(n, ASSIGNED["spec"])]
+    assert outside_spec == []
+    code = [line for line in SOURCE.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(code) <= 60
+    assert sorted(ASSIGNED) == ["failure", "module", "spec"]
 
 
-def test_probe_reports_missing_properties_per_section() -> None:
-    probe = hash_entries(FUNCTIONS["Get-Probe"])
-    assert "missing_properties" in probe
-    assert set(hash_entries(probe["missing_properties"])) == {"service", "products"}
-    assert "notcontains" in text(FUNCTIONS["Read-CimRow"]).lower()
+def _inside(node: Node, ancestor: Node) -> bool:
+    while node is not None:
+        if node == ancestor:
+            return True
+        node = node.parent
+    return False
+
+
+def test_the_shim_calls_the_engine_once_with_the_module_result() -> None:
+    call = text(ASSIGNED["failure"])
+    assert call.startswith(
+        "[ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.Worker]::Run("
+    )
+    assert call.count("::") == 1
+    assert "$module.Params, $module.CheckMode, $module.Result" in call
+    assert SOURCE.index("$module.FailJson($failure)") < SOURCE.index("$module.ExitJson()")
