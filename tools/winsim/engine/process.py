@@ -103,7 +103,7 @@ class EngineProcess:
         )
         self._ids = itertools.count(1)
         self._write = threading.Lock()
-        self._inboxes: dict[int, queue.Queue[dict[str, t.Any] | None]] = {}
+        self._inboxes: dict[int, tuple[SimulatedWindows, queue.Queue[dict[str, t.Any] | None]]] = {}
         self._inboxes_lock = threading.Lock()
         self._stderr: list[str] = []
         self.executions = 0
@@ -118,15 +118,20 @@ class EngineProcess:
             stdin.flush()
 
     def _read(self) -> None:
+        """Dispatch the engine host's messages: reads (queries, the registry, DNS) are answered here at once, method
+        calls (which may take the scenario's time) and results go to the execution's own thread."""
         stdout = t.cast(t.IO[bytes], self._process.stdout)
         for line in stdout:
             message = json.loads(line)
+            execution = int(message["id"])
             with self._inboxes_lock:
-                inbox = self._inboxes.get(int(message["id"]))
-            if inbox is not None:
+                host, inbox = self._inboxes.get(execution, (None, None))
+            if host is not None and message["op"] == "call" and message["method"] != "invoke":
+                self._send(self._answer(host, execution, message))
+            elif inbox is not None:
                 inbox.put(message)
         with self._inboxes_lock:  # the process ended: wake every waiting execution
-            for inbox in self._inboxes.values():
+            for _host, inbox in self._inboxes.values():
                 inbox.put(None)
 
     def _drain_stderr(self) -> None:
@@ -142,7 +147,7 @@ class EngineProcess:
         execution = next(self._ids)
         inbox: queue.Queue[dict[str, t.Any] | None] = queue.Queue()
         with self._inboxes_lock:
-            self._inboxes[execution] = inbox
+            self._inboxes[execution] = (host, inbox)
             self.executions += 1
         try:
             self._send({"op": "run", "id": execution, "params": dict(params), "check_mode": check_mode})

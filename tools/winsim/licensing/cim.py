@@ -248,6 +248,7 @@ class CimProvider:
         self._classes = classes
         self._instances = instances
         self._methods = {(cls.lower(), method.lower()): handler for (cls, method), handler in methods.items()}
+        self._queries: dict[str, Query] = {}  # parsed WQL by text (a host's classes never change)
 
     def schema(self, class_name: str) -> CimClass:
         """The class as declared; CimError WBEM_E_INVALID_CLASS when the host has none of that name."""
@@ -262,7 +263,9 @@ class CimProvider:
 
     def query(self, wql: str) -> list[tuple[str | None, dict[str, Typed]]]:
         """ManagementObjectSearcher.Get: the matching instances, typed, with their path when the keys are selected."""
-        parsed = parse_query(wql, self.schema)
+        parsed = self._queries.get(wql)
+        if parsed is None:
+            parsed = self._queries[wql] = parse_query(wql, self.schema)
         cim_class = self.schema(parsed.class_name)
         columns = parsed.columns if parsed.columns is not None else tuple(cim_class.properties)
         with_path = parsed.columns is None or all(key in columns for key in cim_class.keys)
