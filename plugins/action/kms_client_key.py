@@ -17,22 +17,19 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _result
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import assess, assess_lost_reply, ran_steps
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
-    HostState,
-    ProbeError,
-    parse_probe,
-    parse_step_results,
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _result
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import (
+    assess,
+    assess_lost_reply,
+    ran_steps,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import (
     KmsRoute,
     RouteError,
     parse_route,
     request,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
     OptionError,
     Options,
@@ -40,12 +37,19 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._options imp
     override_warnings,
     role_wording,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
     LEAVE_OUT,
     Plan,
     describe_steps,
     plan,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import (
+    HostState,
+    ProbeError,
+    parse_probe,
+    parse_step_results,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"

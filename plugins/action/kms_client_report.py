@@ -11,20 +11,20 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import (
     FORMATS,
     prepare_dest,
     utc_timestamp,
     write_rows,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_merge import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import (
     MergeError,
     merge_rows,
     merged_mode,
     read_report,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, summary_line
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import TABLE_ROWS, render_table
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import TABLE_ROWS, render_table
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "results": {"type": "dict"},

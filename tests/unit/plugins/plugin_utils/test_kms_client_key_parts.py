@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from ansible.utils.unsafe_proxy import AnsibleUnsafeText
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults, _key_type, _options
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _hresults, _key_type, _options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import (
     ProbeError,
     json_type,
     parse_probe,

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_files as files
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _files as files
 
 FIRST = "2025-06-25T14:03:07Z"
 LATER = "2025-06-26T09:00:00Z"

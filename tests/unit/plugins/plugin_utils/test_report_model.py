@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_model as model
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, unreachable_message
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _model as model
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, unreachable_message
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     CSV_COLUMNS,
     render_csv,
     render_json,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from unit.utils.action_harness import KMS, gvlk_for, make_host, run_action, spec
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_model as model
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_merge import parse_report
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _model as model
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import parse_report
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     render_csv,
     render_json,
     render_markdown,

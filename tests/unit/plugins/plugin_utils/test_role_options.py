@@ -9,8 +9,8 @@ import pytest
 import yaml
 from unit.utils.action_harness import make_host, make_key, run_action, spec
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import role_wording
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import role_wording
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
     RunRefused,
     check_run,
     unknown_variables,

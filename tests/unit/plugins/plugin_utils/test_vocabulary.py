@@ -9,8 +9,8 @@ import yaml
 from unit.utils.contract import step_actions
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import STATUS_COLOURS
 from winsim import scenario
 
 ROOT = Path(__file__).resolve().parents[4]

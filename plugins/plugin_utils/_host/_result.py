@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import Outcome, not_attempted
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, public_step
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import Outcome, not_attempted
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import Plan, public_step
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 FACT_VERSION = 1

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import KEY_ALPHABET
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _key_type
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, TEXT_LIMIT, host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _key_type
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, TEXT_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import LICENSE_STATUS_NAMES, STEPS
 
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"

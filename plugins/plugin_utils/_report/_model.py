@@ -18,7 +18,7 @@ import re
 import typing as t
 from collections import Counter
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     KEY_TYPES,
     STATUSES,

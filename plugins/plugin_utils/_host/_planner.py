@@ -36,10 +36,10 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
     UnsupportedEdition,
     resolve,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import KmsRoute
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import KmsRoute
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import DEFAULT_KMS_PORT, HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     STEPS,
     KeyType,

@@ -8,14 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._hresults import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._hresults import (
     describe,
     format_hresult,
     lookup,
     normalize,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, same_name
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
+    Plan,
+    describe_steps,
+    same_name,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import DEFAULT_KMS_PORT, HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
 
 

@@ -14,7 +14,7 @@ import json
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     MODES,
     host_row,
     outcome_time,

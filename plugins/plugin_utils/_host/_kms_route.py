@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, json_type
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import DEFAULT_KMS_PORT, json_type
 
 OUTCOMES = ("connected", "refused", "timed_out", "name_not_found", "invalid_argument", "error")
 SRV_OUTCOMES = ("found", "name_not_found", "no_domain", "error")

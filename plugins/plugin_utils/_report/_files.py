@@ -18,9 +18,9 @@ import secrets
 import tempfile
 import typing as t
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, report_from_rows
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, report_from_rows
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     render_csv,
     render_json,
     render_markdown,
