@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.volume_activation.kms.plugins.action.kms_client_report import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
@@ -30,6 +29,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
     build_options,
     role_wording,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
 
