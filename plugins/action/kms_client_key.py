@@ -118,7 +118,13 @@ class ActionModule(ActionBase):
 
         ``warnings`` collects what the result should warn about.
         """
-        route_args = request(options)
+        route_args = request(
+            options.kms_host,
+            options.kms_port,
+            options.kms_lookup_domain,
+            dns_discovery=options.kms_discovery == "dns",
+            tcp_timeout=options.tcp_timeout,
+        )
         probe = self._probe(task_vars, route_args)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None

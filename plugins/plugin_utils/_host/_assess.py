@@ -19,8 +19,13 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._plann
     describe_steps,
     same_name,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import DEFAULT_KMS_PORT, HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    DEFAULT_KMS_PORT,
+    KeyType,
+    Status,
+    changes_state,
+)
 
 
 def not_attempted() -> dict[str, Any]:

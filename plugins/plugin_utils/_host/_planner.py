@@ -38,9 +38,10 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import KmsRoute
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import DEFAULT_KMS_PORT, HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    DEFAULT_KMS_PORT,
     STEPS,
     KeyType,
     Status,
