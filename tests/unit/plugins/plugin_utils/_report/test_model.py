@@ -22,7 +22,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._tex
     render_markdown,
 )
 
-KEY_TABLE = Path(__file__).parents[2] / "fixtures" / "windows_editions_gvlk.csv"
+KEY_TABLE = Path(__file__).parents[3] / "fixtures" / "windows_editions_gvlk.csv"
 GENERATED = "2025-06-25T14:03:07Z"
 
 
