@@ -1,256 +1,34 @@
-"""The fleet audit report: rows and summaries from registered results, and each output format read back."""
+"""The report model: one row per host from its registered result, fact or report row; summaries, attention, legend
+and the overrides no host used."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import Counter
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from unit.utils.report_fleet import (
+    CONNECTION_ERROR,
+    EXPECTED_STATUS,
+    FLEET,
+    GENERATED,
+    fleet_results,
+    published_gvlk,
+    result_of,
+    small_fleet,
+)
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _model as model
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import parse_report
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, unreachable_message
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
-    CSV_COLUMNS,
-    render_csv,
     render_json,
     render_markdown,
+    render_table,
 )
-
-KEY_TABLE = Path(__file__).parents[3] / "fixtures" / "windows_editions_gvlk.csv"
-GENERATED = "2025-06-25T14:03:07Z"
-
-
-def published_gvlk(edition_id: str, build: int) -> str | None:
-    """Microsoft's key for the edition on that build, from the reference table (None when it has none)."""
-    with KEY_TABLE.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["edition_id"] == edition_id and str(build) in row["builds"].split(";"):
-                return row["gvlk"] or None
-    raise LookupError(f"{edition_id} {build} is not in the reference table")
-
-
-# host, status, edition_id, edition name, build, key type before/after, partial key before,
-# license status before/after, changed
-FLEET = [
-    (
-        "srv2022-dc-01",
-        "compliant",
-        "ServerDatacenter",
-        "Windows Server 2022 Datacenter",
-        20348,
-        "gvlk",
-        "gvlk",
-        None,
-        "licensed",
-        "licensed",
-        False,
-    ),
-    (
-        "srv2019-std-01",
-        "would_convert",
-        "ServerStandard",
-        "Windows Server 2019 Standard",
-        17763,
-        "mak",
-        "gvlk",
-        "Q7X3B",
-        "licensed",
-        "licensed",
-        True,
-    ),
-    (
-        "srv2019-std-02",
-        "would_convert",
-        "ServerStandard",
-        "Windows Server 2019 Standard",
-        17763,
-        "retail",
-        "gvlk",
-        "K2P8W",
-        "licensed",
-        "licensed",
-        True,
-    ),
-    (
-        "win11-pro-01",
-        "converted",
-        "Professional",
-        "Windows 11 Pro",
-        22631,
-        "oem",
-        "gvlk",
-        "F6YP2",
-        "licensed",
-        "licensed",
-        True,
-    ),
-    (
-        "win10-ent-01",
-        "activation_failed",
-        "Enterprise",
-        "Windows 10 Enterprise",
-        19045,
-        "mak",
-        "gvlk",
-        "M4RK9",
-        "licensed",
-        "oob_grace",
-        True,
-    ),
-    (
-        "srv2016-kms",
-        "is_kms_host",
-        "ServerStandard",
-        "Windows Server 2016 Standard",
-        14393,
-        "csvlk",
-        "csvlk",
-        "T9DD3",
-        "licensed",
-        "licensed",
-        False,
-    ),
-    (
-        "srv2022-eval",
-        "evaluation_edition",
-        "ServerDatacenterEval",
-        "Windows Server Datacenter Evaluation (Desktop Experience)",
-        20348,
-        "eval",
-        "eval",
-        "WQ4RP",
-        "licensed",
-        "licensed",
-        False,
-    ),
-    (
-        "srv2019-failed",
-        "failed",
-        "ServerStandard",
-        "Windows Server 2019 Standard",
-        17763,
-        "mak",
-        "mak",
-        "H7H2C",
-        "licensed",
-        "licensed",
-        False,
-    ),
-]
-
-
-def module_result(
-    host: str,
-    status: str,
-    edition_id: str,
-    name: str,
-    build: int,
-    before: str,
-    after: str,
-    partial_before: str | None,
-    license_before: str,
-    license_after: str,
-    changed: bool,
-) -> dict:
-    """A result shaped as volume_activation.kms.kms_client_key registers it."""
-    gvlk = published_gvlk(edition_id, build)
-    if partial_before is None:
-        partial_before = gvlk[-5:]
-    return {
-        "changed": changed,
-        "failed": status in ("failed", "activation_failed"),
-        "msg": f"{host}: {status} | edition {edition_id}",
-        "status": status,
-        "edition": {
-            "id": edition_id,
-            "name": name,
-            "family": "Windows",
-            "build": build,
-            "caption": name,
-            "installation_type": "Server",
-        },
-        "gvlk": gvlk,
-        "key_type": {"before": before, "after": after},
-        "partial_product_key": {
-            "before": partial_before,
-            "after": gvlk[-5:] if after == "gvlk" and gvlk else partial_before,
-        },
-        "license_status": {"before": license_before, "after": license_after},
-        "kms": {
-            "machine": "kms01.corp.example.com",
-            "port": 1688,
-            "lookup_domain": None,
-            "discovered_machine": None,
-            "discovered_port": None,
-        },
-        "activation": {
-            "attempted": status == "activation_failed",
-            "hresult": "0xC004F074" if status == "activation_failed" else None,
-            "symbol": None,
-            "message": None,
-        },
-    }
-
-
-def fleet_results() -> dict:
-    results = {spec[0]: module_result(*spec) for spec in FLEET}
-    results["win11-home"] = {
-        "changed": False,
-        "failed": False,
-        "status": "unsupported_edition",
-        "msg": "no published key for Core",
-        "edition": {"id": "Core", "name": "Windows 11 Home", "build": 22631},
-        "gvlk": None,
-        "key_type": {"before": "oem", "after": "oem"},
-        "partial_product_key": {"before": "B3JTX", "after": "B3JTX"},
-        "license_status": {"before": "licensed", "after": "licensed"},
-        "kms": None,
-    }
-    results["pc-mystery"] = {
-        "changed": False,
-        "status": "unknown_edition",
-        "msg": "EditionID Foo unknown",
-        "edition": {"id": "Foo", "name": None, "build": "99999"},
-        "key_type": {"before": "unknown", "after": "unknown"},
-    }
-    results["srv-skipped"] = {"changed": False, "status": "skipped", "msg": "state=absent"}
-    results["srv-down"] = {
-        "unreachable": True,
-        "changed": False,
-        "msg": "winrm connection error: [Errno 111] Connection refused",
-    }
-    results["srv-early-fail"] = {"failed": True, "changed": False, "msg": "kms_port must be between 1 and 65535"}
-    results["srv-when-false"] = {
-        "changed": False,
-        "skipped": True,
-        "skip_reason": "Conditional result was False",
-        "false_condition": 'ansible_os_family == "Windows"',
-    }
-    results["srv-never"] = None
-    return results
-
-
-EXPECTED_STATUS = {spec[0]: spec[1] for spec in FLEET} | {
-    "win11-home": "unsupported_edition",
-    "pc-mystery": "unknown_edition",
-    "srv-skipped": "skipped",
-    "srv-down": "unreachable",
-    "srv-early-fail": "failed",
-    "srv-when-false": "skipped",
-    "srv-never": "not_run",
-}
-
-
-@pytest.fixture
-def report() -> dict:
-    return model.build_report(fleet_results(), "check", GENERATED)
-
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STATUS_GUIDE, Status
 
 # --- rows and summary ---------------------------------------------------------------------------------------------
 
@@ -344,227 +122,13 @@ def test_empty_fleet():
 # --- JSON -----------------------------------------------------------------------------------------------------
 
 
-def test_json_reads_back_as_the_report(report):
-    data = json.loads(render_json(report))
-    assert data == report
-    assert list(data) == ["generated", "mode", "summary", "attention", "gvlk_overrides", "legend", "key_types", "hosts"]
-    assert data["generated"] == GENERATED and data["mode"] == "check"
-    assert {host["host"]: host["status"] for host in data["hosts"]} == EXPECTED_STATUS
-    assert sorted(data["hosts"][0]) == sorted(
-        [
-            "host",
-            "status",
-            "edition_id",
-            "edition",
-            "build",
-            "key_type",
-            "partial_product_key",
-            "gvlk",
-            "license_status",
-            "kms",
-            "gvlk_override",
-            "changed",
-            "message",
-            "time",
-            "source",
-        ]
-    )
-
-
 # --- CSV ------------------------------------------------------------------------------------------------------
-
-
-def _csv_rows(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def test_csv_reads_back_one_row_per_host(report):
-    text = render_csv(report)
-    assert text.startswith(",".join(CSV_COLUMNS) + "\r\n")
-    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
-    rows = {row["host"]: row for row in _csv_rows(text)}
-    assert {host: row["status"] for host, row in rows.items()} == EXPECTED_STATUS
-    results = fleet_results()
-    for host, *_fields in FLEET:
-        result, row = results[host], rows[host]
-        assert row["edition_id"] == result["edition"]["id"]
-        assert row["build"] == str(result["edition"]["build"])
-        assert (row["key_type_before"], row["key_type_after"]) == tuple(result["key_type"].values())
-        assert (row["partial_key_before"], row["partial_key_after"]) == tuple(result["partial_product_key"].values())
-        assert row["gvlk"] == (result["gvlk"] or "")
-        assert row["kms_machine"] == result["kms"]["machine"] and row["kms_port"] == "1688"
-        assert row["changed"] == ("true" if result["changed"] else "false")
-        assert row["message"] == result["msg"]
-    assert rows["srv-never"]["edition_id"] == "" and rows["srv-never"]["kms_port"] == ""
-
-
-@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\r=1"])
-def test_csv_cells_a_spreadsheet_would_evaluate_get_a_quote(text):
-    report = model.build_report({text: {"status": "failed", "msg": text}}, "check", GENERATED)
-    [row] = _csv_rows(render_csv(report))
-    assert row["host"] == "'" + text
-    assert row["message"] == "'" + text
-
-
-def test_csv_quotes_commas_quotes_and_line_breaks():
-    message = 'first line, with "quotes"\nsecond line'
-    report = model.build_report({"h": {"status": "failed", "msg": message}}, "check", GENERATED)
-    text = render_csv(report)
-    assert '"first line, with ""quotes""\nsecond line"' in text
-    assert _csv_rows(text)[0]["message"] == message
 
 
 # --- Markdown -------------------------------------------------------------------------------------------------
 
 
-def _md_cells(line: str) -> list[str]:
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
-
-
-def test_markdown_tables(report):
-    lines = render_markdown(report).splitlines()
-    assert lines[0] == "# KMS client audit"
-    assert "- Mode: **check** (audit only: nothing was changed on the hosts)" in lines
-    assert f"- Generated: {GENERATED}" in lines
-    summary_at = lines.index("| status | hosts |")
-    summary = {}
-    for line in lines[summary_at + 2 :]:
-        if not line.startswith("|"):
-            break
-        status, count = _md_cells(line)
-        summary[status] = int(count)
-    assert summary == dict(Counter(EXPECTED_STATUS.values()))
-    hosts_at = lines.index("## Hosts") + 2
-    rows = [_md_cells(line) for line in lines[hosts_at + 2 : lines.index("## Legend")] if line.startswith("|")]
-    assert all(len(cells) == 10 for cells in rows)
-    assert {cells[0]: cells[1] for cells in rows} == EXPECTED_STATUS
-    messages = {cells[0]: cells[9] for cells in rows}
-    assert messages["srv2019-std-01"] == "srv2019-std-01: would_convert | edition ServerStandard"
-    converted = {cells[0]: cells for cells in rows}["srv2019-std-01"]
-    assert converted[4] == "mak \N{RIGHTWARDS ARROW} gvlk"
-
-
-def test_markdown_cells_stay_on_one_line_and_carry_no_html():
-    report = model.build_report({"<b>x</b>": {"status": "failed", "msg": "a | b\nc & d"}}, "check", GENERATED)
-    lines = render_markdown(report).splitlines()
-    line = lines[lines.index("## Legend") - 2]
-    assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  | no | a \\| b c &amp; d |"
-
-
 # --- HTML -----------------------------------------------------------------------------------------------------
-
-
-class _Page(HTMLParser):
-    """Collects tags, attributes, SVG bar texts per chart, and the host table cells."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[tuple[str, str | None]] = []
-        self.charts: dict[str, list[str]] = {}
-        self.cells: list[list[str]] = []
-        self._caption: str | None = None
-        self._in: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attributes.extend(attrs)
-        self._in.append(tag)
-        if tag == "tr":
-            self.cells.append([])
-        elif tag in ("td", "th") and self.cells:
-            self.cells[-1].append("")
-
-    def handle_endtag(self, tag):
-        while self._in and self._in.pop() != tag:
-            pass
-
-    def handle_data(self, data):
-        if "figcaption" in self._in:
-            self._caption = data
-            self.charts[data] = []
-        elif "text" in self._in and "svg" in self._in:
-            self.charts[self._caption].append(data)
-        elif ("td" in self._in or "th" in self._in) and self.cells:
-            self.cells[-1][-1] += data
-
-
-def _host_rows(page: _Page) -> dict[str, list[str]]:
-    """Host table rows by host name: the nine cells of the host's row, then its message row's text."""
-    host_rows: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for cells in page.cells[page.cells.index(_host_header(page)) + 1 :]:
-        if len(cells) == 9:
-            current = host_rows.setdefault(cells[0], list(cells))
-        elif len(cells) == 1 and current is not None:
-            current.append(cells[0])
-    return host_rows
-
-
-def _host_header(page: _Page) -> list[str]:
-    return next(cells for cells in page.cells if cells[:4] == ["Host", "Status", "Edition", "Build"])
-
-
-def _page(report: dict) -> _Page:
-    page = _Page()
-    page.feed(render_html(report))
-    page.close()
-    return page
-
-
-def _pairs(texts: list[str]) -> dict[str, int]:
-    return {name: int(count) for name, count in zip(texts[::2], texts[1::2], strict=False)}
-
-
-def test_html_charts_show_the_counts_as_text(report):
-    page = _page(report)
-    assert _pairs(page.charts["Hosts by status"]) == dict(Counter(EXPECTED_STATUS.values()))
-    assert _pairs(page.charts["Key type before"]) == report["key_types"]["before"]
-    assert "Key type after" not in page.charts
-    applied = _page(model.build_report(fleet_results(), "apply", GENERATED))
-    assert _pairs(applied.charts["Key type after"]) == report["key_types"]["after"]
-
-
-def test_html_host_table(report):
-    page = _page(report)
-    header = _host_header(page)
-    assert len(header) == 9
-    rows = _host_rows(page)
-    assert {host: cells[1] for host, cells in rows.items()} == EXPECTED_STATUS
-    assert rows["srv-down"][9] == unreachable_message(fleet_results()["srv-down"]["msg"])
-
-
-def test_html_is_self_contained(report):
-    html = render_html(report)
-    page = _page(report)
-    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(page.tags)
-    assert not [value for name, value in page.attributes if name in ("src", "href")]
-    assert "url(" not in html and "@import" not in html
-    assert page.tags.count("svg") == 2
-
-
-def test_html_escapes_everything_from_hosts():
-    hostile = "<script>alert(1)</script>"
-    status = 'x" onmouseover="alert(2)'
-    report = model.build_report(
-        {hostile: {"status": "failed", "msg": "<img src=x onerror=alert(3)>"}, "h2": {"status": status, "msg": "ok"}},
-        "check",
-        GENERATED,
-    )
-    html = render_html(report)
-    page = _page(report)
-    assert "script" not in page.tags and "img" not in page.tags
-    assert not [name for name, _value in page.attributes if name.startswith("on")]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    rows = _host_rows(page)
-    assert rows[hostile][9] == "<img src=x onerror=alert(3)>"
-    assert rows["h2"][1] == status
-
-
-def test_html_marks_status_with_text_and_colour(report):
-    html = render_html(report)
-    for status in set(EXPECTED_STATUS.values()):
-        assert re.search(rf'<span class="badge" style="[^"]+">{status}</span>', html)
 
 
 def test_a_task_timeout_told_in_the_message_only_is_timed_out() -> None:
@@ -588,3 +152,51 @@ def test_unreachable_message_explains_winrm() -> None:
     assert row["status"] == "unreachable"
     for words in ("WinRM listener", "ansible_user/ansible_password", "firewall", "[Errno 111] Connection refused"):
         assert words in row["message"]
+
+
+def test_attention_comes_first_in_status_order_and_the_legend_covers_the_statuses_present() -> None:
+    report = model.build_report(small_fleet(), "apply", GENERATED)
+    assert report["attention"] == ["e-failed", "c-kms", "d-down", "f-missing"]  # failed, is_kms_host, unreachable...
+    assert list(report["legend"]) == list(report["summary"])
+    assert report["legend"]["is_kms_host"]["todo"] == STATUS_GUIDE[Status.IS_KMS_HOST].todo
+    data = json.loads(render_json(report))
+    assert list(data).index("attention") < list(data).index("hosts")
+
+
+def test_overrides_no_host_used_are_named() -> None:
+    given = ["ServerStandard@17763", "ServerStandrd", "Professional"]
+    fleet = {
+        "a": result_of("converted", gvlk_override={"given": given, "used": "ServerStandard@17763"}),
+        "b": result_of("compliant", gvlk_override={"given": given[:2], "used": None}),
+        "c": result_of("converted", gvlk_override={"given": ["professional"], "used": "professional"}),
+    }
+    report = model.build_report(fleet, "apply", GENERATED)
+    assert report["gvlk_overrides"] == {
+        "given": ["Professional", "ServerStandard@17763", "ServerStandrd"],
+        "used": ["professional", "ServerStandard@17763"],
+        "unmatched": ["ServerStandrd"],  # names compare without case, as the module matches them
+    }
+    assert "GVLK overrides that matched no host: ServerStandrd" in render_table(report, "headline")
+    assert "`ServerStandrd`" in render_markdown(report) and "<code>ServerStandrd</code>" in render_html(report)
+
+
+def test_override_names_read_from_a_report_are_bounded() -> None:
+    hostile = {"given": ["x" * 5000, *[f"E{i}" for i in range(500)]], "used": None}
+    row = model.host_row("h", result_of("compliant", gvlk_override=hostile))
+    assert len(row["gvlk_override"]["given"]) == model.MAX_OVERRIDE_NAMES
+    assert max(len(name) for name in row["gvlk_override"]["given"]) <= 256
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        {"status": "unreachable", "message": CONNECTION_ERROR},  # the role's kms_client fact of an unreachable host
+        {"status": "unreachable", "msg": model.unreachable_message(CONNECTION_ERROR)},  # a merged report's row
+    ],
+)
+def test_an_unreachable_host_gets_the_winrm_hint_once_whatever_the_source(fact: dict[str, str]) -> None:
+    row = model.host_row("down", fact, "facts")
+    assert row["message"] == model.unreachable_message(CONNECTION_ERROR)
+    assert row["message"].count("the WinRM connection failed (") == 1 and "winrm quickconfig" in row["message"]
+    merged = parse_report(render_json(model.report_from_rows([row], "check", GENERATED)), "slice1").rows[0]
+    assert merged["message"] == row["message"]
