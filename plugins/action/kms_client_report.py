@@ -11,10 +11,10 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import utc_timestamp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import (
     FORMATS,
     prepare_dest,
-    utc_timestamp,
     write_rows,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import (

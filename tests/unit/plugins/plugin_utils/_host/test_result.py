@@ -14,7 +14,7 @@ KEYS = {
     "status",
     "changed",
     "failed",
-    "message",
+    "msg",
     "edition",
     "gvlk",
     "key_type",
@@ -27,9 +27,9 @@ PAIRS = ("key_type", "partial_product_key", "license_status")
 
 
 def _check(fact: dict, result: dict) -> None:
-    assert set(fact) == KEYS and fact["version"] == 1
+    assert set(fact) == KEYS and fact["version"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", fact["time"])
-    assert (fact["status"], fact["changed"], fact["failed"], fact["message"]) == (
+    assert (fact["status"], fact["changed"], fact["failed"], fact["msg"]) == (
         result["status"],
         result["changed"],
         result["failed"],

@@ -190,7 +190,8 @@ def test_override_names_read_from_a_report_are_bounded() -> None:
 @pytest.mark.parametrize(
     "fact",
     [
-        {"status": "unreachable", "message": CONNECTION_ERROR},  # the role's kms_client fact of an unreachable host
+        {"status": "unreachable", "msg": CONNECTION_ERROR},  # the role's kms_client fact of an unreachable host
+        {"version": 1, "status": "unreachable", "message": CONNECTION_ERROR},  # the same, cached by an earlier version
         {"status": "unreachable", "msg": model.unreachable_message(CONNECTION_ERROR)},  # a merged report's row
     ],
 )

@@ -141,7 +141,7 @@ def test_through_the_role_a_kms_host_refusal_shows_how_to_leave_it_out() -> None
     )
     assert direct["refused"] is True and "(for example a group without KMS hosts)" in direct["msg"]
     assert through_role["msg"].endswith("Leave it out of this task: -e 'kms_client_target=servers:!kms01'.")
-    assert through_role["ansible_facts"]["kms_client"]["message"] == through_role["msg"]
+    assert through_role["ansible_facts"]["kms_client"]["msg"] == through_role["msg"]
 
 
 def _role_main_options() -> dict[str, dict[str, t.Any]]:
