@@ -51,7 +51,7 @@ def test_convert_from_choices_are_the_convertible_key_types() -> None:
 
 
 def test_report_summary_documents_every_status_in_order() -> None:
-    text = (ROOT / "plugins" / "modules" / "kms_client_report.py").read_text(encoding="utf-8")
+    text = (ROOT / "plugins" / "modules" / "kms_client_report.yml").read_text(encoding="utf-8")
     sentence = " ".join(text.split("statuses in the order", 1)[1].split(". Statuses", 1)[0].split())
     assert [s.strip() for s in sentence.split(",")] == list(vocabulary.STATUSES)
 
