@@ -10,8 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import summary_line
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import render_table
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import render_table
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:

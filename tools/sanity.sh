@@ -10,8 +10,8 @@
 # Without pwsh (no PowerShell on this platform):
 #   - pslint is skipped: PSScriptAnalyzer only runs in pwsh.
 #   - validate-modules cannot read the argument spec of the PowerShell worker (it runs the .ps1
-#     in pwsh), so it runs in a second pass on every plugin except *.ps1; the worker's
-#     documentation sidecar (plugins/modules/kms_client_key.yml) is validated there.
+#     in pwsh), so it runs in a second pass on every plugin except *.ps1; the modules'
+#     documentation sidecars (plugins/modules/*.yml) are validated there.
 # With pwsh on PATH, every test runs on every file in one pass.
 set -euo pipefail
 

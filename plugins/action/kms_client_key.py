@@ -10,6 +10,7 @@ the licensing state and runs the steps it is given (docs/worker_contract.md).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
@@ -17,22 +18,19 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _result
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._assess import assess, assess_lost_reply, ran_steps
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import (
-    HostState,
-    ProbeError,
-    parse_probe,
-    parse_step_results,
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _result
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import (
+    assess,
+    assess_lost_reply,
+    ran_steps,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import (
     KmsRoute,
     RouteError,
     parse_route,
     request,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
     OptionError,
     Options,
@@ -40,12 +38,20 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._options imp
     override_warnings,
     role_wording,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
     LEAVE_OUT,
     Plan,
     describe_steps,
     plan,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import (
+    HostState,
+    ProbeError,
+    parse_probe,
+    parse_step_results,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import HostOutcome, Override, utc_timestamp
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 WORKER = "volume_activation.kms.kms_client_key"
@@ -75,17 +81,19 @@ class ActionModule(ActionBase):
             options = build_options(params, is_valid_product_key)
         except (AnsibleActionFail, OptionError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            result, mode = _result.skeleton(Status.FAILED, f"Invalid options: {message}", True), None
+            outcome, mode = _result.failure(f"Invalid options: {message}"), None
         else:
             secrets |= set(options.gvlk_overrides.values())
             warnings += override_warnings(options)
-            result, mode = self._convert(options, task_vars, warnings)
+            outcome, mode = self._convert(options, task_vars, warnings)
             # Every host says which override names it was given, so that the report can name unused ones.
-            result.setdefault("gvlk_override", _result.no_override())["given"] = sorted(options.gvlk_overrides)
+            given = tuple(sorted(options.gvlk_overrides))
+            outcome = replace(outcome, gvlk_override=replace(outcome.gvlk_override, given=given))
         if self._through_role():
-            result["msg"] = self._role_message(result, task_vars or {})
+            outcome = replace(outcome, msg=self._role_message(outcome, task_vars or {}))
             warnings = [role_wording(warning) for warning in warnings]
-        result = _result.with_facts(result, mode)
+        result = outcome.result()
+        result["ansible_facts"] = {"kms_client": outcome.fact(mode, utc_timestamp())}
         if warnings:
             result["warnings"] = warnings
         if secrets:  # any override key that reached the result (it should not) becomes Ansible's mask
@@ -97,10 +105,10 @@ class ActionModule(ActionBase):
         return role is not None and role.get_name() == ROLE
 
     @staticmethod
-    def _role_message(result: dict[str, Any], task_vars: dict[str, Any]) -> str:
+    def _role_message(outcome: HostOutcome, task_vars: dict[str, Any]) -> str:
         """The message as the role's user reads it: role variables, and how to leave a KMS host out of the target."""
-        message = role_wording(str(result["msg"]))
-        if result["status"] == Status.IS_KMS_HOST and LEAVE_OUT in message:
+        message = role_wording(outcome.msg)
+        if outcome.status == Status.IS_KMS_HOST and LEAVE_OUT in message:
             target = str(task_vars.get("kms_client_target") or "windows")
             host = str(task_vars.get("inventory_hostname") or "<host>")
             head = message.split(LEAVE_OUT, 1)[0]
@@ -109,19 +117,25 @@ class ActionModule(ActionBase):
 
     def _convert(
         self, options: Options, task_vars: dict[str, Any] | None, warnings: list[str]
-    ) -> tuple[dict[str, Any], str | None]:
-        """Probe, plan, apply and verify one host: the result and the run's mode (None until the host was read).
+    ) -> tuple[HostOutcome, str | None]:
+        """Probe, plan, apply and verify one host: the outcome and the run's mode (None until the host was read).
 
         ``warnings`` collects what the result should warn about.
         """
-        route_args = request(options)
+        route_args = request(
+            options.kms_host,
+            options.kms_port,
+            options.kms_lookup_domain,
+            dns_discovery=options.kms_discovery == "dns",
+            tcp_timeout=options.tcp_timeout,
+        )
         probe = self._probe(task_vars, route_args)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None
         try:
             before = parse_probe(probe.get("probe"))
         except ProbeError as exc:
-            return _result.skeleton(Status.FAILED, f"The worker's probe is not usable: {exc}", True), None
+            return _result.failure(f"The worker's probe is not usable: {exc}"), None
         route: KmsRoute | None = None
         route_problem = ""
         if route_args is not None:
@@ -138,13 +152,10 @@ class ActionModule(ActionBase):
                 + ", ".join(before.addon_keys)
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
             )
-        result, mode = self._carry_out(planned, before, task_vars)
-        result["kms_route"] = route.as_dict() if route else None  # the pre-flight's answer, as data
-        return result, mode
+        outcome, mode = self._carry_out(planned, before, task_vars)
+        return replace(outcome, kms_route=route.as_dict() if route else None), mode  # the pre-flight's answer
 
-    def _carry_out(
-        self, planned: Plan, before: HostState, task_vars: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], str]:
+    def _carry_out(self, planned: Plan, before: HostState, task_vars: dict[str, Any] | None) -> tuple[HostOutcome, str]:
         """Report the plan (check mode, or nothing to do) or apply it and judge what the host reports after."""
         check_mode, diff = bool(self._task.check_mode), bool(self._task.diff)
         if not planned.steps or check_mode:
@@ -162,8 +173,8 @@ class ActionModule(ActionBase):
         except ProbeError as exc:
             reason = f"The steps ran but the worker's reply afterwards is not usable: {exc}"
             return self._lost_reply(planned, before, applied, task_vars, diff=diff, reason=reason), "apply"
-        outcome = assess(planned, before, results, after)
-        return _result.build(before, planned, diff=diff, outcome=outcome, after=after), "apply"
+        assessment = assess(planned, before, results, after)
+        return _result.build(before, planned, diff=diff, assessment=assessment, after=after), "apply"
 
     def _lost_reply(
         self,
@@ -174,7 +185,7 @@ class ActionModule(ActionBase):
         *,
         diff: bool,
         reason: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> HostOutcome:
         """The apply reply is lost or a failure: read the host once more and report what is really there.
 
         When that read fails too, the state is unknown: ``failed``, and ``changed`` true whenever the plan
@@ -182,7 +193,7 @@ class ActionModule(ActionBase):
         """
         failure = self._worker_failure("apply", applied)
         if reason:  # the reply came back but is not usable: not a connection failure
-            failure = _result.skeleton(Status.FAILED, reason, True)
+            failure = _result.failure(reason)
         try:
             reread = self._probe(task_vars)
         except (AnsibleError, OSError) as exc:
@@ -192,15 +203,15 @@ class ActionModule(ActionBase):
                 raise ProbeError(host_text(str(reread.get("msg") or "no message")))
             after = parse_probe(reread.get("probe"))
         except ProbeError as exc:
-            failure["msg"] = (
-                f"{failure['msg'].rstrip('.')}. Reading the host again failed too ({exc}): the state is unknown, "
-                "a key may have changed. Run this task again."
+            failure = replace(
+                failure,
+                msg=f"{failure.msg.rstrip('.')}. Reading the host again failed too ({exc}): the state is unknown, "
+                "a key may have changed. Run this task again.",
             )
-            result = self._after_apply(failure, planned, before, applied)
-            result["changed"] = result["changed"] or planned.changes
-            return result
-        outcome = assess_lost_reply(planned, before, ran_steps(self._step_results(applied)), after, failure["msg"])
-        return _result.build(before, planned, diff=diff, outcome=outcome, after=after)
+            outcome = self._after_apply(failure, planned, before, applied)
+            return replace(outcome, changed=outcome.changed or planned.changes)
+        assessment = assess_lost_reply(planned, before, ran_steps(self._step_results(applied)), after, failure.msg)
+        return _result.build(before, planned, diff=diff, assessment=assessment, after=after)
 
     @staticmethod
     def _step_results(applied: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,31 +246,27 @@ class ActionModule(ActionBase):
         return self._execute_module(module_name=WORKER, module_args=module_args, task_vars=task_vars)
 
     @staticmethod
-    def _worker_failure(operation: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def _worker_failure(operation: str, raw: dict[str, Any]) -> HostOutcome:
         said = host_text(str(raw.get("msg") or "no message"))
-        result = _result.skeleton(Status.FAILED, f"The worker failed during {operation}: {said}", True)
-        if raw.get("unreachable"):
-            result["unreachable"] = True
-        return result
+        return _result.failure(
+            f"The worker failed during {operation}: {said}", unreachable=bool(raw.get("unreachable"))
+        )
 
     @staticmethod
-    def _after_apply(
-        failure: dict[str, Any], planned: Plan, before: HostState, applied: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _after_apply(failure: HostOutcome, planned: Plan, before: HostState, applied: dict[str, Any]) -> HostOutcome:
         """A failure after the apply request: keep the target, the steps that ran and the plan."""
         record = ran_steps(ActionModule._step_results(applied))
-        failure.update(
-            edition=dict(planned.target.edition),
+        said = failure.msg.rstrip()
+        return replace(
+            failure,
+            edition=planned.target.edition,
             gvlk=planned.target.shown_gvlk,
-            gvlk_override={"given": [], "used": planned.target.override_name},
-            steps=record.shown,
+            gvlk_override=Override(used=planned.target.override_name),
+            steps=tuple(record.shown),
             changed=record.changed,
+            msg=(said if said.endswith((".", "!", "?")) else said + ".")
+            + f" Planned: {describe_steps(planned.steps, before, planned.target)}.",
         )
-        said = failure["msg"].rstrip()
-        failure["msg"] = (said if said.endswith((".", "!", "?")) else said + ".") + (
-            f" Planned: {describe_steps(planned.steps, before, planned.target)}."
-        )
-        return failure
 
     def _secret_values(self) -> set[str]:
         """Override keys as given in the task, to mask them even in messages about invalid options."""

@@ -11,33 +11,21 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import utc_timestamp
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import (
     FORMATS,
     prepare_dest,
-    utc_timestamp,
     write_rows,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_merge import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import (
     MergeError,
     merge_rows,
     merged_mode,
     read_report,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, summary_line
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import TABLE_ROWS, render_table
-
-ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
-    "results": {"type": "dict"},
-    "hosts": {"type": "list", "elements": "str"},
-    "result_var": {"type": "str", "default": "kms_client_result"},
-    "results_from": {"type": "str", "choices": ["registered", "facts"], "default": "registered"},
-    "merge": {"type": "list", "elements": "path"},
-    "dest": {"type": "path", "required": True},
-    "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
-    "mode": {"type": "str", "choices": ["auto", "check", "apply"], "default": "auto"},
-    "table_rows": {"type": "int", "default": TABLE_ROWS},
-    "not_run_reason": {"type": "str"},
-}
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import render_table
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
 Rows = dict[str, dict[str, t.Any]]

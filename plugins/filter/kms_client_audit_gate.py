@@ -1,11 +1,11 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The kms_client_audit_gate filter: the audit gate of the playbook convert_to_kms (plugins/plugin_utils/_run_gates.py)."""
+"""The kms_client_audit_gate filter, internal to the playbook convert_to_kms: the audit gate (plugin_utils/_run/_gates.py)."""
 
 from __future__ import annotations
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._run_gates import kms_client_audit_gate
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._gates import kms_client_audit_gate
 
 
 class FilterModule:

@@ -1,11 +1,12 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The kms_client_checked filter: the target once every role variable of its hosts is valid (plugins/plugin_utils/_run_gates.py)."""
+"""The kms_client_checked filter, internal to the playbook convert_to_kms: the target once every role variable of
+its hosts is valid (plugin_utils/_run/_gates.py)."""
 
 from __future__ import annotations
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._run_gates import kms_client_checked
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._gates import kms_client_checked
 
 
 class FilterModule:

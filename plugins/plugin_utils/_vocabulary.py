@@ -152,6 +152,9 @@ def status_guide(status: str) -> StatusGuide:
         return OTHER_STATUS_GUIDE
 
 
+# The TCP port a KMS client uses when none is configured (slmgr's DisplayKMSClientInformation: DefaultPort 1688).
+DEFAULT_KMS_PORT = 1688
+
 # SoftwareLicensingProduct.LicenseStatus 0..6, by value (Microsoft's SoftwareLicensingProduct class documentation).
 LICENSE_STATUS_NAMES: tuple[str, ...] = (
     "unlicensed",
@@ -213,7 +216,7 @@ STEPS: dict[str, StepDefinition] = {
         StepDefinition("set_kms_machine", ("machine",), describe="set the KMS host to {machine} (was {machine_was})"),
         StepDefinition("clear_kms_machine", describe="clear the KMS host {kms_machine} (back to DNS discovery)"),
         StepDefinition("set_kms_port", ("port",), describe="set the KMS port to {port} (was {port_was})"),
-        StepDefinition("clear_kms_port", describe="clear the KMS port {kms_port} (back to 1688)"),
+        StepDefinition("clear_kms_port", describe=f"clear the KMS port {{kms_port}} (back to {DEFAULT_KMS_PORT})"),
         StepDefinition(
             "set_kms_lookup_domain", ("domain",), describe="set the KMS lookup domain to {domain} (was {domain_was})"
         ),

@@ -16,6 +16,9 @@ ANSIBLE_DOC = str(pathlib.Path(sys.executable).parent / "ansible-doc")
 # Plugin directories whose files are not plugins of their own (documented through the modules,
 # or libraries).
 NOT_DOCUMENTED = {"action", "module_utils", "plugin_utils", "modules"}
+# The filters the playbook convert_to_kms runs while Ansible templates its plays: documented as internal to it.
+PLAYBOOK_GATES = ("kms_client_target", "kms_client_checked", "kms_client_audit_gate")
+INTERNAL = "internal: used by the convert_to_kms playbook; not for use in other playbooks"
 
 
 def _ansible_doc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -69,3 +72,10 @@ def test_ansible_doc_renders(plugin_type: str, name: str) -> None:
     assert "[WARNING]" not in result.stderr and "[ERROR]" not in result.stderr, result.stderr
     assert name in result.stdout
     assert "EXAMPLES" in result.stdout or plugin_type == "role"
+
+
+@pytest.mark.parametrize("name", PLAYBOOK_GATES)
+def test_the_playbooks_gate_filters_say_they_are_internal(name: str) -> None:
+    result = _ansible_doc("-t", "filter", f"{COLLECTION}.{name}")
+    assert result.returncode == 0, result.stderr
+    assert INTERNAL in " ".join(result.stdout.lower().split())

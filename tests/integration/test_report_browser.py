@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from unit.utils.reference import reference_gvlk
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_files import write_reports
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import write_reports
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import STATUS_COLOURS
 
 pytestmark = pytest.mark.browser
 

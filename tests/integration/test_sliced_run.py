@@ -131,7 +131,7 @@ def test_report_from_the_fact_cache_of_every_slice(fleet: Fleet, tmp_path: pathl
     host = sorted(outcomes)[0]
     (entry,) = [path for path in cache.iterdir() if path.name == host or path.name.endswith(f"_{host}")]
     cached = _cached_fact(entry)
-    assert cached["version"] == 1 and cached["status"] == outcomes[host]
+    assert cached["version"] == 2 and cached["status"] == outcomes[host] and "msg" in cached
     assert all(len(value or "") <= 5 for value in cached["partial_product_key"].values())
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STEPS
 
 STEP_ACTIONS = tuple(STEPS)

@@ -374,3 +374,15 @@ def test_hosts_of_every_key_type(key_type: str, expected: str) -> None:
     result = run_action(make_host(spec(key_type=key_type, **extra)), {}, check_mode=True)
     assert result["status"] == expected and result["key_type"]["before"] == key_type
     assert result["ansible_facts"]["kms_client"]["key_type"]["before"] == key_type
+
+
+def test_a_host_whose_key_was_right_is_reconfigured_not_converted() -> None:
+    gvlk = gvlk_for("ServerDatacenter", 20348)
+    host = make_host(spec(key_type="gvlk", partial_key=gvlk[-5:], license_status="oob_grace"))
+    assert run_action(host, {}, check_mode=True)["status"] == "would_reconfigure"
+    result = run_action(host, {})
+    assert (result["status"], result["changed"]) == ("reconfigured", True)
+    assert result["key_type"] == {"before": "gvlk", "after": "gvlk"} and "activate" in result["msg"]
+    mak = make_host(spec(key_type="mak"))
+    assert run_action(mak, {"kms_host": KMS}, check_mode=True)["status"] == "would_convert"
+    assert run_action(mak, {"kms_host": KMS})["status"] == "converted"

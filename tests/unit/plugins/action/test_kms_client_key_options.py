@@ -99,3 +99,14 @@ def test_override_for_an_unknown_edition_id_warns_with_the_nearest_known_one() -
     assert any("did you mean ServerStandard?" in w for w in result.get("warnings", [])), result.get("warnings")
     known = run_action(make_host(spec(key_type="retail")), {"gvlk_overrides": {"ServerAzureCor": key}})
     assert not any("does not know" in w for w in known.get("warnings", []))
+
+
+def test_results_name_the_overrides_given_and_the_one_used() -> None:
+    key = gvlk_for("ServerDatacenter", 20348)
+    overrides = {"ServerDatacenter@20348": key, "ServerDatacenter": key, "Professional": key}
+    result = run_action(make_host(spec(key_type="mak")), {"gvlk_overrides": overrides}, check_mode=True)
+    assert result["gvlk_override"] == {
+        "given": ["Professional", "ServerDatacenter", "ServerDatacenter@20348"],
+        "used": "ServerDatacenter@20348",
+    }
+    assert result["ansible_facts"]["kms_client"]["gvlk_override"] == result["gvlk_override"]

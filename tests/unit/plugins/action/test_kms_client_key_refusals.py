@@ -171,3 +171,40 @@ def test_editions_without_a_key_are_refused(
     result = run_action(host, {})
     assert result["status"] == status and result["failed"] is True and executions(host) == 1, result["msg"]
     assert edition_id in result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("host_spec", "status", "edition"),
+    [
+        (spec("ServerStandard", 20348, "csvlk"), "is_kms_host", "Windows Server 2022 Standard"),
+        (
+            spec("Core", 19045, "oem", os_sku=101, caption="Microsoft Windows 10 Home"),
+            "unsupported_edition",
+            "Windows 10 Home",
+        ),
+        (
+            spec(
+                "ServerDatacenterEval",
+                26100,
+                "eval",
+                os_sku=80,
+                caption="Microsoft Windows Server 2025 Datacenter Evaluation",
+            ),
+            "evaluation_edition",
+            None,
+        ),
+        (
+            spec("FutureEdition", 99999, "retail", os_sku=999, caption="Microsoft Windows 12 Pro\x07  (preview)"),
+            "unknown_edition",
+            "Microsoft Windows 12 Pro (preview)",
+        ),
+    ],
+)
+def test_refused_hosts_carry_the_name_of_their_edition(host_spec, status: str, edition: str | None) -> None:
+    result = run_action(make_host(host_spec), {})
+    assert result["status"] == status
+    if edition is None:  # the catalog's name of the evaluation edition, whatever its spelling
+        assert "Evaluation" in result["edition"]["name"] or "evaluation" in result["edition"]["name"], result["edition"]
+    else:
+        assert result["edition"]["name"] == edition
+    assert result["ansible_facts"]["kms_client"]["edition"]["name"] == result["edition"]["name"]

@@ -15,7 +15,7 @@ from unit.utils.action_harness import (
     spec,
 )
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _hresults
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _hresults
 from winsim.licensing import WindowsHost
 
 ACTIVATION_HRESULTS = [

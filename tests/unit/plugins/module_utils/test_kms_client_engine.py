@@ -10,7 +10,7 @@ import pytest
 import yaml
 from unit.utils.contract import ROOT, probe_shape_problems
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import RouteError, parse_route
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import RouteError, parse_route
 from winsim import hresult_codes as hr
 from winsim.engine import CompileError, compile_library, loopback, shipped_sources
 from winsim.engine.compiler import add_type_options

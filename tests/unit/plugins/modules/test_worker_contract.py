@@ -212,16 +212,16 @@ def test_contract_probe_example_has_the_contract_property_names() -> None:
 
 # --- the controller's probe parser -----------------------------------------------------------------
 
-PARSER = ROOT / "plugins" / "plugin_utils" / "_host_state.py"
+PARSER = ROOT / "plugins" / "plugin_utils" / "_host" / "_state.py"
 CONTRACT_PROPERTIES = {p for section in CONTRACT["probe"].values() for p in section["properties"]}
 
 
 def _probe_parser() -> Any:
-    """plugins/plugin_utils/_host_state.py, which turns the probe into a host state."""
+    """plugins/plugin_utils/_host/_state.py, which turns the probe into a host state."""
     assert PARSER.is_file(), f"the probe parser {PARSER.relative_to(ROOT)} does not exist"
-    from ansible_collections.volume_activation.kms.plugins.plugin_utils import _host_state
+    from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _state
 
-    return _host_state
+    return _state
 
 
 def _contract_example() -> dict[str, Any]:

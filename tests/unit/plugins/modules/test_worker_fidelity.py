@@ -19,7 +19,7 @@ from unit.utils.pwsh_syntax import (
     walk,
 )
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC
 
 SOURCE = WORKER.read_text(encoding="utf-8")
 TREE = parse(SOURCE.encode("utf-8"))

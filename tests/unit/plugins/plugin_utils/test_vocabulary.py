@@ -9,8 +9,14 @@ import yaml
 from unit.utils.contract import step_actions
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import ARGUMENT_SPEC
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import STATUS_COLOURS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import STATUS_COLOURS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    ATTENTION,
+    STATUS_GUIDE,
+    Status,
+    status_guide,
+)
 from winsim import scenario
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -45,7 +51,7 @@ def test_convert_from_choices_are_the_convertible_key_types() -> None:
 
 
 def test_report_summary_documents_every_status_in_order() -> None:
-    text = (ROOT / "plugins" / "modules" / "kms_client_report.py").read_text(encoding="utf-8")
+    text = (ROOT / "plugins" / "modules" / "kms_client_report.yml").read_text(encoding="utf-8")
     sentence = " ".join(text.split("statuses in the order", 1)[1].split(". Statuses", 1)[0].split())
     assert [s.strip() for s in sentence.split(",")] == list(vocabulary.STATUSES)
 
@@ -81,3 +87,20 @@ def test_every_step_that_changes_state_is_described() -> None:
 def test_simulator_uses_the_same_names() -> None:
     assert tuple(vocabulary.STEPS) == scenario.STEP_ACTIONS
     assert set(scenario.KEY_TYPES) == set(vocabulary.KEY_TYPES) - {"unknown"}
+
+
+def test_every_status_has_a_guide_and_only_settled_statuses_need_no_attention() -> None:
+    assert set(STATUS_GUIDE) == set(Status)
+    assert all(guide.meaning and guide.todo for guide in STATUS_GUIDE.values())
+    settled = {"compliant", "converted", "reconfigured", "would_convert", "would_reconfigure"}
+    assert set(ATTENTION) == {status.value for status in Status} - settled
+    assert status_guide("no-such-status").attention  # a status from another version is looked at
+
+
+def test_the_user_guide_legend_is_the_vocabulary() -> None:
+    guide = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    legend = guide.split("### The legend of statuses\n\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in legend.splitlines()[2:]]
+    assert {cells[0].strip(" `"): (cells[1], cells[2].strip()) for cells in rows} == {
+        status.value: (guide_.meaning, guide_.todo) for status, guide_ in STATUS_GUIDE.items()
+    }

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.volume_activation.kms.plugins.action.kms_client_report import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
     ROLE_PREFIX,
     OptionError,
     build_options,
     role_wording,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
 
 DEFAULT_TARGET = "windows"

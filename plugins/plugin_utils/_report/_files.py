@@ -11,16 +11,16 @@ counts as unchanged. Anything else that differs (a host, a status, the mode) rew
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import re
 import secrets
 import tempfile
 import typing as t
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import host_row, report_from_rows
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_text import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import TIMESTAMP_PATTERN
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, report_from_rows
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     render_csv,
     render_json,
     render_markdown,
@@ -33,14 +33,7 @@ FILES: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any]], str]]] = {
     "html": ("kms_audit.html", render_html),
 }
 FORMATS = tuple(FILES)
-TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
 NEW_FILE_MODE = 0o644
-
-
-def utc_timestamp(now: datetime.datetime | None = None) -> str:
-    """ISO-8601 UTC to the second, e.g. ``2025-06-25T14:03:07Z``."""
-    now = now or datetime.datetime.now(datetime.UTC)
-    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def same_but_timestamp(template: str, placeholder: str, existing: str) -> bool:

@@ -1,7 +1,7 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Render the fleet audit report (see ``_report_model``) as JSON, CSV and Markdown text, and as the table the
+"""Render the fleet audit report (see ``_report._model``) as JSON, CSV and Markdown text, and as the table the
 playbook prints at the end of a run."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import io
 import json
 import typing as t
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     attention_rows,
     change_text,
     kms_text,

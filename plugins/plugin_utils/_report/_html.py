@@ -1,7 +1,7 @@
 # Copyright: volume_activation.kms contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Render the fleet audit report (see ``_report_model``) as one self-contained HTML page.
+"""Render the fleet audit report (see ``_report._model``) as one self-contained HTML page.
 
 No external assets and no script: inline CSS, bar charts as inline SVG with their numbers as text, and the
 host table. Every value from a host is HTML-escaped. Status colours always come with the status name.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 from html import escape
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     attention_rows,
     change_text,
     kms_text,

@@ -10,7 +10,7 @@ import typing as t
 import pytest
 from ansible.errors import AnsibleError
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._run_gates import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._gates import (
     GATE_PASSED,
     RUN_FACT,
     kms_client_audit_gate,

@@ -17,7 +17,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
     DEFAULT_TARGET,
     RunRefused,
     check_run,

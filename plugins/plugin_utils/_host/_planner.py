@@ -36,11 +36,13 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
     UnsupportedEdition,
     resolve,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._kms_route import KmsRoute
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import KmsRoute
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Edition
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    DEFAULT_KMS_PORT,
     STEPS,
     KeyType,
     Status,
@@ -52,7 +54,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 class Target:
     """The edition as identified, and the key it should hold (``gvlk`` None when refused)."""
 
-    edition: dict[str, Any]
+    edition: Edition
     gvlk: str | None = None
     source: str | None = None  # "catalog" or "override"
     override_name: str | None = None
@@ -102,15 +104,15 @@ def _known_name(state: HostState) -> str | None:
         return bound(caption, NAME_LIMIT) if caption else None
 
 
-def _edition(state: HostState, resolution: Resolution | None = None) -> dict[str, Any]:
-    return {
-        "id": resolution.edition_id if resolution else state.lookup_edition_id,
-        "name": resolution.edition if resolution else _known_name(state),
-        "family": resolution.family if resolution else None,
-        "build": state.build,
-        "caption": state.caption,
-        "installation_type": state.installation_type,
-    }
+def _edition(state: HostState, resolution: Resolution | None = None) -> Edition:
+    return Edition(
+        id=resolution.edition_id if resolution else state.lookup_edition_id,
+        name=resolution.edition if resolution else _known_name(state),
+        family=resolution.family if resolution else None,
+        build=state.build,
+        caption=state.caption,
+        installation_type=state.installation_type,
+    )
 
 
 def _dism_command(target_edition: str | None, target_gvlk: str | None) -> str:
@@ -348,7 +350,7 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
     key_change = not (
         state.key_type == KeyType.GVLK and (state.partial_product_key or "").upper() == (target.partial or "").upper()
     )
-    name = target.edition.get("name") or target.edition.get("id")
+    name = target.edition.name or target.edition.id
     if key_change and state.key_type != KeyType.GVLK and state.key_type not in options.convert_from:
         return Plan(
             target,
@@ -430,7 +432,7 @@ def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target
     """A sentence listing what the steps do, without any non-public key."""
     kms = state.kms
     known = {
-        "edition": target.edition.get("name") or target.edition.get("id"),
+        "edition": target.edition.name or target.edition.id,
         "target_partial": target.partial,
         "source": target.source,
         "key_type": state.key_type,

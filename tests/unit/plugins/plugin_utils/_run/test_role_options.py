@@ -9,8 +9,8 @@ import pytest
 import yaml
 from unit.utils.action_harness import make_host, make_key, run_action, spec
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import role_wording
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._role_options import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import role_wording
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
     RunRefused,
     check_run,
     unknown_variables,
@@ -141,12 +141,12 @@ def test_through_the_role_a_kms_host_refusal_shows_how_to_leave_it_out() -> None
     )
     assert direct["refused"] is True and "(for example a group without KMS hosts)" in direct["msg"]
     assert through_role["msg"].endswith("Leave it out of this task: -e 'kms_client_target=servers:!kms01'.")
-    assert through_role["ansible_facts"]["kms_client"]["message"] == through_role["msg"]
+    assert through_role["ansible_facts"]["kms_client"]["msg"] == through_role["msg"]
 
 
 def _role_main_options() -> dict[str, dict[str, t.Any]]:
     specs = yaml.safe_load(
-        (Path(__file__).resolve().parents[4] / "roles/kms_client/meta/argument_specs.yml").read_text()
+        (Path(__file__).resolve().parents[5] / "roles/kms_client/meta/argument_specs.yml").read_text()
     )
     return specs["argument_specs"]["main"]["options"]
 
@@ -171,7 +171,7 @@ def test_a_misspelt_role_variable_is_named_with_the_nearest_one() -> None:
 
 
 def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
-    root = Path(__file__).resolve().parents[4]
+    root = Path(__file__).resolve().parents[5]
     defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
     hosts = {"a": {**defaults, "kms_client_result": {}, "kms_client_stop": {}, "kms_client": {}, "other": 1}}
     assert unknown_variables(["a"], hosts.__getitem__) == []

@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import KEY_ALPHABET
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _key_type
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, TEXT_LIMIT, host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import LICENSE_STATUS_NAMES, STEPS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _key_type
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Kms
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, TEXT_LIMIT, host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    DEFAULT_KMS_PORT,
+    LICENSE_STATUS_NAMES,
+    STEPS,
+)
 
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
-DEFAULT_KMS_PORT = 1688
 
 
 class ProbeError(ValueError):
@@ -68,17 +72,12 @@ class KmsSettings:
 
     @property
     def effective_port(self) -> int:
-        """The port a KMS client uses: the configured one, else 1688."""
+        """The port a KMS client uses: the configured one, else the default port."""
         return self.port or DEFAULT_KMS_PORT
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "machine": self.machine,
-            "port": self.port,
-            "lookup_domain": self.lookup_domain,
-            "discovered_machine": self.discovered_machine,
-            "discovered_port": self.discovered_port,
-        }
+    def shown(self) -> Kms:
+        """The settings as results show them (the product-level ones only steer the plan)."""
+        return Kms(self.machine, self.port, self.lookup_domain, self.discovered_machine, self.discovered_port)
 
 
 @dataclass(frozen=True)

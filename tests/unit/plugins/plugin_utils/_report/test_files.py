@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import stat
 
 import pytest
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_files as files
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _files as files
 
 FIRST = "2025-06-25T14:03:07Z"
 LATER = "2025-06-26T09:00:00Z"
@@ -33,11 +32,6 @@ NAMES = {"json": "kms_audit.json", "csv": "kms_audit.csv", "markdown": "kms_audi
 
 def _contents(directory) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
-
-
-def test_utc_timestamp():
-    moment = datetime.datetime(2025, 6, 25, 16, 3, 7, 999, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
-    assert files.utc_timestamp(moment) == FIRST
 
 
 def test_first_run_writes_every_format(tmp_path):

@@ -18,7 +18,16 @@ import re
 import typing as t
 from collections import Counter
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_text import NAME_LIMIT, host_text
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
+    PARTIAL_KEY_LENGTH,
+    TIMESTAMP_PATTERN,
+    Change,
+    Edition,
+    HostOutcome,
+    Kms,
+    Override,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     KEY_TYPES,
     STATUSES,
@@ -26,10 +35,8 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
     status_guide,
 )
 
-KMS_FIELDS = ("machine", "port", "lookup_domain", "discovered_machine", "discovered_port")
 MODES = ("check", "apply")
-PARTIAL_KEY_LENGTH = 5
-TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+TIME_PATTERN = re.compile(TIMESTAMP_PATTERN)
 
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
 FAILED_MESSAGE = "the task failed without a message"
@@ -63,25 +70,38 @@ def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
     return value if isinstance(value, t.Mapping) else {}
 
 
-def _before_after(value: t.Any, convert: t.Callable[[t.Any], t.Any] = _text) -> dict[str, t.Any]:
+def _change(value: t.Any, convert: t.Callable[[t.Any], str | None] = _text) -> Change:
     pair = _mapping(value)
-    return {"before": convert(pair.get("before")), "after": convert(pair.get("after"))}
+    return Change(convert(pair.get("before")), convert(pair.get("after")))
 
 
-def _kms(value: t.Any) -> dict[str, t.Any] | None:
+def _edition(value: t.Any) -> Edition | None:
+    edition = _mapping(value)
+    if not edition:
+        return None
+    return Edition(id=_text(edition.get("id")), name=_text(edition.get("name")), build=_number(edition.get("build")))
+
+
+def _kms(value: t.Any) -> Kms | None:
     kms = _mapping(value)
     if not kms:
         return None
-    return {field: (_number if field.endswith("port") else _text)(kms.get(field)) for field in KMS_FIELDS}
+    return Kms(
+        machine=_text(kms.get("machine")),
+        port=_number(kms.get("port")),
+        lookup_domain=_text(kms.get("lookup_domain")),
+        discovered_machine=_text(kms.get("discovered_machine")),
+        discovered_port=_number(kms.get("discovered_port")),
+    )
 
 
-def _override(value: t.Any) -> dict[str, t.Any]:
+def _override(value: t.Any) -> Override:
     """A row's ``gvlk_override``: the override names the host was given (bounded) and the one it used."""
     override = _mapping(value)
     given = override.get("given")
     names = [host_text(str(name), NAME_LIMIT) for name in given[:MAX_OVERRIDE_NAMES]] if isinstance(given, list) else []
     used = override.get("used")
-    return {"given": sorted(set(names)), "used": host_text(str(used), NAME_LIMIT) if used else None}
+    return Override(tuple(sorted(set(names))), host_text(str(used), NAME_LIMIT) if used else None)
 
 
 def outcome_time(value: t.Any) -> str | None:
@@ -94,26 +114,6 @@ def _result_time(result: t.Mapping[str, t.Any]) -> str | None:
     """When a result or fact was recorded: its ``time``, else that of the ``kms_client`` fact it carries."""
     fact = _mapping(_mapping(result.get("ansible_facts")).get("kms_client"))
     return outcome_time(result.get("time")) or outcome_time(fact.get("time"))
-
-
-def _empty_row(host: str, status: str, message: str, changed: bool = False) -> dict[str, t.Any]:
-    return {
-        "host": host,
-        "status": status,
-        "edition_id": None,
-        "edition": None,
-        "build": None,
-        "key_type": {"before": None, "after": None},
-        "partial_product_key": {"before": None, "after": None},
-        "gvlk": None,
-        "license_status": {"before": None, "after": None},
-        "kms": None,
-        "gvlk_override": _override(None),
-        "changed": changed,
-        "message": message,
-        "time": None,
-        "source": None,
-    }
 
 
 # What ansible-core's TaskExecutor says when a task's ``timeout`` ends it (2.16 and later).
@@ -146,55 +146,47 @@ def unreachable_message(message: str) -> str:
 
 def host_row(host: str, result: t.Mapping[str, t.Any] | None, source: str | None = None) -> dict[str, t.Any]:
     """One report row for ``host`` from its registered result or ``kms_client`` fact (None when it has none)."""
-    row = _row(str(host), result)
-    if result is not None:
-        row["time"] = _result_time(result)
-    row["source"] = _text(source)
-    return row
+    time = None if result is None else _result_time(result)
+    return read_outcome(result).row(str(host), time, _text(source))
 
 
-def _row(host: str, result: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+def read_outcome(result: t.Mapping[str, t.Any] | None) -> HostOutcome:
+    """The outcome a registered result, a ``kms_client`` fact or a report row tells (None: the host has none), its
+    values typed and bounded."""
     if result is None:
-        return _empty_row(host, Status.NOT_RUN.value, NOT_RUN_MESSAGE)
-    # A registered result says ``msg``; the kms_client fact says ``message``.
+        return HostOutcome(Status.NOT_RUN.value, NOT_RUN_MESSAGE)
+    # ``message``: the kms_client fact of version 1, which the fact caches of earlier runs may still hold.
     message = _text(result.get("msg", result.get("message"))) or ""
     timedout = result.get("timedout")
     said = _TASK_TIMEOUT_MESSAGE.match(message)
     if not timedout and said:  # ansible-core 2.16 and 2.17 say it in the message only (no ``timedout`` key)
         timedout = {"period": int(said.group(1))}
     if timedout:
-        return _empty_row(host, Status.TIMED_OUT.value, timed_out_message(timedout))
+        return HostOutcome(Status.TIMED_OUT.value, timed_out_message(timedout))
     status = _text(result.get("status"))
     if result.get("unreachable") or status == Status.UNREACHABLE.value:  # the role's fact says it by its status
-        return _empty_row(host, Status.UNREACHABLE.value, unreachable_message(message))
+        return HostOutcome(Status.UNREACHABLE.value, unreachable_message(message))
     if status is None:
         if result.get("skipped"):
-            return _empty_row(host, Status.SKIPPED.value, _text(result.get("skip_reason")) or message)
+            return HostOutcome(Status.SKIPPED.value, _text(result.get("skip_reason")) or message)
         failed = bool(result.get("failed"))
-        return _empty_row(
-            host,
+        return HostOutcome(
             Status.FAILED.value,
             (message or FAILED_MESSAGE) if failed else NO_STATUS_MESSAGE,
             changed=bool(result.get("changed")),
         )
-    edition = _mapping(result.get("edition"))
-    return {
-        "host": host,
-        "status": status,
-        "edition_id": _text(edition.get("id")),
-        "edition": _text(edition.get("name")),
-        "build": _number(edition.get("build")),
-        "key_type": _before_after(result.get("key_type")),
-        "partial_product_key": _before_after(result.get("partial_product_key"), _partial),
-        "gvlk": _text(result.get("gvlk")),
-        "license_status": _before_after(result.get("license_status")),
-        "kms": _kms(result.get("kms")),
-        "gvlk_override": _override(result.get("gvlk_override")),
-        "changed": bool(result.get("changed")),
-        "message": message,
-        "time": None,
-        "source": None,
-    }
+    return HostOutcome(
+        status=status,
+        msg=message,
+        changed=bool(result.get("changed")),
+        edition=_edition(result.get("edition")),
+        gvlk=_text(result.get("gvlk")),
+        key_type=_change(result.get("key_type")),
+        partial_product_key=_change(result.get("partial_product_key"), _partial),
+        license_status=_change(result.get("license_status")),
+        kms=_kms(result.get("kms")),
+        gvlk_override=_override(result.get("gvlk_override")),
+    )
 
 
 def _ordered_counts(values: t.Iterable[str], known: tuple[str, ...]) -> dict[str, int]:

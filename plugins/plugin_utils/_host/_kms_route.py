@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, json_type
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import json_type
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import DEFAULT_KMS_PORT
 
 OUTCOMES = ("connected", "refused", "timed_out", "name_not_found", "invalid_argument", "error")
 SRV_OUTCOMES = ("found", "name_not_found", "no_domain", "error")
@@ -118,21 +118,24 @@ class KmsRoute:
         }
 
 
-def request(options: Options) -> dict[str, Any] | None:
-    """The probe's ``kms_route`` argument for these options; None when the pre-flight is off (tcp_timeout 0).
+def request(
+    machine: str | None, port: int | None, lookup_domain: str | None, *, dns_discovery: bool, tcp_timeout: int
+) -> dict[str, Any] | None:
+    """The probe's ``kms_route`` argument for the KMS settings asked for; None when the pre-flight is off
+    (``tcp_timeout`` 0).
 
     The worker tests ``machine`` when given, else (``use_configured``) the host's configured KMS host, else the
     SRV records of ``lookup_domain`` (or the host's configured lookup domain, or its own domain): what Activate()
     uses once the plan ran. ``use_configured`` is false with DNS discovery, which clears the KMS host and port.
     """
-    if options.tcp_timeout <= 0:
+    if tcp_timeout <= 0:
         return None
     return {
-        "machine": options.kms_host.strip("[]") if options.kms_host else None,
-        "port": options.kms_port,
-        "lookup_domain": options.kms_lookup_domain,
-        "use_configured": options.kms_discovery != "dns",
-        "timeout_ms": options.tcp_timeout * 1000,
+        "machine": machine.strip("[]") if machine else None,
+        "port": port,
+        "lookup_domain": lookup_domain,
+        "use_configured": not dns_discovery,
+        "timeout_ms": tcp_timeout * 1000,
     }
 
 

@@ -5,23 +5,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host_state import DEFAULT_KMS_PORT, HostState
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._hresults import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._hresults import (
     describe,
     format_hresult,
     lookup,
     normalize,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._planner import Plan, describe_steps, same_name
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import KeyType, Status, changes_state
-
-
-def not_attempted() -> dict[str, Any]:
-    """The ``activation`` result of a run that did not call Activate()."""
-    return {"attempted": False, "hresult": None, "symbol": None, "message": None}
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
+    Plan,
+    describe_steps,
+    same_name,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Activation
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    DEFAULT_KMS_PORT,
+    KeyType,
+    Status,
+    changes_state,
+)
 
 
 @dataclass
@@ -34,15 +39,15 @@ class StepRecord:
     changed: bool = False
 
 
-@dataclass
-class Outcome:
+@dataclass(frozen=True)
+class Assessment:
     """What the applied steps did, decided from their HRESULTs and the state read afterwards."""
 
     status: Status
     failed: bool
     changed: bool
     msg: str
-    activation: dict[str, Any]
+    activation: Activation
     steps: list[dict[str, Any]]
 
 
@@ -130,7 +135,7 @@ def _view(state: HostState) -> tuple[Any, ...]:
     )
 
 
-def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: HostState, reason: str) -> Outcome:
+def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: HostState, reason: str) -> Assessment:
     """The outcome of an apply whose reply was lost, from the state read again afterwards.
 
     ``changed`` is what the two reads show (any difference in key, license status or KMS settings), so a
@@ -138,12 +143,11 @@ def assess_lost_reply(plan: Plan, before: HostState, record: StepRecord, after: 
     """
     changed = _view(before) != _view(after)
     done = describe_steps(plan.steps, before, plan.target)
-    activation = not_attempted()
-    activation["attempted"] = any(s.get("action") == "activate" for s in record.shown)
+    activation = Activation(attempted=any(s.get("action") == "activate" for s in record.shown))
     said = reason.rstrip(".") + ". The host was read again:"
 
-    def outcome(status: Status, failed: bool, msg: str) -> Outcome:
-        return Outcome(
+    def outcome(status: Status, failed: bool, msg: str) -> Assessment:
+        return Assessment(
             status=status, failed=failed, changed=changed, msg=msg, activation=activation, steps=record.shown
         )
 
@@ -192,26 +196,31 @@ def _verify(plan: Plan, after: HostState) -> list[str]:
     return problems
 
 
-def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: HostState) -> Outcome:
+def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: HostState) -> Assessment:
     """Turn the worker's step results and the state it read afterwards into the task's outcome."""
     record = ran_steps(results)
     failed_step, code = record.failed_step, record.hresult
 
-    def outcome(status: Status, failed: bool, msg: str) -> Outcome:
-        return Outcome(
+    def outcome(status: Status, failed: bool, msg: str) -> Assessment:
+        return Assessment(
             status=status, failed=failed, changed=record.changed, msg=msg, activation=activation, steps=record.shown
         )
 
-    activation = not_attempted()
-    activation["attempted"] = any(r.get("action") == "activate" for r in results)
+    activation = Activation(attempted=any(r.get("action") == "activate" for r in results))
     if failed_step is not None and failed_step.get("action") == "activate":
         info = lookup(code)
-        activation.update(
-            hresult=info.hex, symbol=info.symbol, message=describe(code, str(failed_step.get("message") or ""))
+        activation = replace(
+            activation,
+            hresult=info.hex,
+            symbol=info.symbol,
+            message=describe(code, str(failed_step.get("message") or "")),
         )
-    elif activation["attempted"]:
-        activation.update(
-            hresult=format_hresult(0), symbol="S_OK", message=f"Activated; license status {after.license_status_name}."
+    elif activation.attempted:
+        activation = replace(
+            activation,
+            hresult=format_hresult(0),
+            symbol="S_OK",
+            message=f"Activated; license status {after.license_status_name}.",
         )
 
     done = describe_steps(plan.steps, before, plan.target)
@@ -246,9 +255,10 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
             "The steps reported success but the host state does not match: " + "; ".join(problems) + ".",
         )
     if plan.route_failure:
-        activation.update(message=f"Activation was not tried: {plan.route_failure}")
-        return outcome(Status.ACTIVATION_FAILED, True, f"Done: {done}. {activation['message']}")
-    if activation["attempted"] and not after.is_licensed:
-        activation.update(message=f"Activate() returned success but the license status is {after.license_status_name}.")
-        return outcome(Status.ACTIVATION_FAILED, True, activation["message"])
+        activation = replace(activation, message=f"Activation was not tried: {plan.route_failure}")
+        return outcome(Status.ACTIVATION_FAILED, True, f"Done: {done}. {activation.message}")
+    if activation.attempted and not after.is_licensed:
+        message = f"Activate() returned success but the license status is {after.license_status_name}."
+        activation = replace(activation, message=message)
+        return outcome(Status.ACTIVATION_FAILED, True, message)
     return outcome(done_status(plan), False, f"Done: {done}.")

@@ -7,8 +7,8 @@ import typing as t
 
 import pytest
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils import _report_merge as merge
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import build_report
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _merge as merge
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import build_report
 
 EARLY, LATE = "2025-06-25T10:00:00Z", "2025-06-25T11:00:00Z"
 

@@ -14,7 +14,8 @@ import json
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report_model import (
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import row_as_result
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     MODES,
     host_row,
     outcome_time,
@@ -36,23 +37,6 @@ class SliceReport:
     rows: list[dict[str, t.Any]]
 
 
-def _as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """A report row turned back into the result shape ``host_row`` reads."""
-    return {
-        "status": row.get("status"),
-        "msg": row.get("message"),
-        "changed": row.get("changed"),
-        "edition": {"id": row.get("edition_id"), "name": row.get("edition"), "build": row.get("build")},
-        "gvlk": row.get("gvlk"),
-        "key_type": row.get("key_type"),
-        "partial_product_key": row.get("partial_product_key"),
-        "license_status": row.get("license_status"),
-        "kms": row.get("kms"),
-        "gvlk_override": row.get("gvlk_override"),
-        "time": row.get("time"),
-    }
-
-
 def parse_report(text: str, source: str) -> SliceReport:
     """The rows of one ``kms_audit.json``; MergeError when it is not one."""
     try:
@@ -66,7 +50,7 @@ def parse_report(text: str, source: str) -> SliceReport:
     for entry in data["hosts"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("host"), str) or not entry["host"]:
             raise MergeError(f"{source} has a host entry without a host name")
-        row = host_row(entry["host"], _as_result(entry), source)
+        row = host_row(entry["host"], row_as_result(entry), source)
         row["time"] = row["time"] or generated
         rows.append(row)
     return SliceReport(source=source, mode=data["mode"], rows=rows)

@@ -1,0 +1,91 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build one host's outcome of kms_client_key (:class:`HostOutcome`) from the state read, the plan and the
+assessment of an apply: every documented key, and no secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import Assessment
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import Plan, public_step
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
+    Activation,
+    Change,
+    HostOutcome,
+    Override,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
+
+
+def failure(msg: str, *, unreachable: bool = False) -> HostOutcome:
+    """A failed outcome where nothing was learned about the host (``unreachable`` when the connection failed)."""
+    return HostOutcome(Status.FAILED.value, msg, failed=True, unreachable=unreachable)
+
+
+def _snapshot(state: HostState) -> dict[str, Any]:
+    return {
+        "key_type": state.key_type,
+        "partial_product_key": state.partial_product_key,
+        "license_status": state.license_status_name,
+        "kms_machine": state.kms.machine,
+        "kms_port": state.kms.effective_port,
+        "kms_lookup_domain": state.kms.lookup_domain,
+    }
+
+
+def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
+    kms = plan.expected.get("kms", {})
+    return {
+        "key_type": plan.expected.get("key_type", before.key_type),
+        "partial_product_key": plan.expected.get("partial_product_key", before.partial_product_key),
+        "license_status": plan.expected.get("license_status") or "unknown",
+        "kms_machine": kms.get("machine"),
+        "kms_port": kms.get("port"),
+        "kms_lookup_domain": kms.get("lookup_domain"),
+    }
+
+
+def build(
+    before: HostState,
+    plan: Plan,
+    *,
+    diff: bool,
+    assessment: Assessment | None = None,
+    after: HostState | None = None,
+) -> HostOutcome:
+    """The outcome for a probed host: refusal/skip/compliant, check-mode prediction or applied outcome."""
+    real_after = after or before
+    activation = Activation()
+    steps: tuple[dict[str, Any], ...] = ()
+    if assessment is not None:
+        status, failed, changed, msg = assessment.status, assessment.failed, assessment.changed, assessment.msg
+        activation, steps = assessment.activation, tuple(assessment.steps)
+        after_view = _snapshot(real_after)
+    elif plan.steps:  # check mode: the prediction
+        status, failed, changed, msg = plan.status, False, plan.changes, plan.msg
+        steps = tuple(public_step(s, plan.target) for s in plan.steps)
+        after_view = _predicted(before, plan)
+    else:
+        status, failed, changed, msg = plan.status, plan.failed, False, plan.msg
+        after_view = _snapshot(before)
+
+    return HostOutcome(
+        status=status.value,
+        msg=msg,
+        failed=failed,
+        changed=changed,
+        edition=plan.target.edition,
+        gvlk=plan.target.shown_gvlk,
+        key_type=Change(before.key_type, after_view["key_type"]),
+        partial_product_key=Change(before.partial_product_key, after_view["partial_product_key"]),
+        license_status=Change(before.license_status_name, after_view["license_status"]),
+        kms=real_after.kms.shown(),
+        gvlk_override=Override(used=plan.target.override_name),
+        activation=activation,
+        steps=steps,
+        skip_reason=plan.skip_reason,
+        diff={"before": _snapshot(before), "after": after_view} if diff else None,
+    )

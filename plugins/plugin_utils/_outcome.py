@@ -1,0 +1,217 @@
+# Copyright: volume_activation.kms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One host's outcome, typed once: :class:`HostOutcome`.
+
+The kms_client_key task result, the ``kms_client`` fact, the report row and the fact the role keeps for a host
+without one (:func:`fallback_fact`) are all derived from it. The role holds a YAML copy of :func:`fallback_fact` and
+of :data:`RESULT_FACT_FIELDS` (roles/kms_client/tasks/convert.yml); a unit test ties them to this module.
+"""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+from dataclasses import asdict, dataclass
+
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import REFUSALS, Status
+
+# The layout of the kms_client fact; version 2 names the message msg, as the task result does (version 1: message).
+FACT_VERSION = 2
+PARTIAL_KEY_LENGTH = 5
+# The fields the fact shares with the task result, same name and value (the fact shortens partial keys and adds
+# version, time and mode). The role copies them from the registered result, which failed_when may change, over the
+# fact.
+RESULT_FACT_FIELDS = (
+    "status",
+    "changed",
+    "failed",
+    "msg",
+    "edition",
+    "gvlk",
+    "key_type",
+    "license_status",
+    "kms",
+    "gvlk_override",
+)
+# When an outcome was recorded (the fact's time, a report row's time, a report's generated): UTC to the second.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
+
+
+def utc_timestamp(now: datetime.datetime | None = None) -> str:
+    """ISO-8601 UTC to the second, e.g. ``2025-06-25T14:03:07Z``."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return now.astimezone(datetime.timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value before the task and after it (as read back, or as check mode predicts it)."""
+
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The edition as identified (the catalog's ID and name), or as the host reported it."""
+
+    id: str | None = None
+    name: str | None = None
+    family: str | None = None
+    build: int | str | None = None
+    caption: str | None = None
+    installation_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Kms:
+    """The host's KMS client settings: the configured KMS host, port and lookup domain, and the discovered host."""
+
+    machine: str | None = None
+    port: int | str | None = None
+    lookup_domain: str | None = None
+    discovered_machine: str | None = None
+    discovered_port: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """The gvlk_overrides names the host was given, and the one its edition used."""
+
+    given: tuple[str, ...] = ()
+    used: str | None = None
+
+
+@dataclass(frozen=True)
+class Activation:
+    """The call of Activate(): whether it was made, its HRESULT and symbol, and what it means."""
+
+    attempted: bool = False
+    hresult: str | None = None
+    symbol: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    """What one run did to one host, or what a report knows of it."""
+
+    status: str
+    msg: str
+    failed: bool = False
+    changed: bool = False
+    edition: Edition | None = None
+    gvlk: str | None = None
+    key_type: Change = Change()
+    partial_product_key: Change = Change()
+    license_status: Change = Change()
+    kms: Kms | None = None
+    gvlk_override: Override = Override()
+    # The task result's account of the run, which the fact and the report leave out.
+    activation: Activation = Activation()
+    steps: tuple[t.Mapping[str, t.Any], ...] = ()
+    kms_route: t.Mapping[str, t.Any] | None = None
+    skip_reason: str | None = None
+    diff: t.Mapping[str, t.Any] | None = None
+    unreachable: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """A status the module refuses by design (a KMS host, an evaluation, unsupported or unknown edition)."""
+        return self.status in REFUSALS
+
+    def _described(self, partial: t.Callable[[str | None], str | None] = lambda value: value) -> dict[str, t.Any]:
+        """The host as the result and the fact describe it, from ``edition`` to ``gvlk_override``."""
+        keys = self.partial_product_key
+        return {
+            "edition": None if self.edition is None else asdict(self.edition),
+            "gvlk": self.gvlk,
+            "key_type": asdict(self.key_type),
+            "partial_product_key": {"before": partial(keys.before), "after": partial(keys.after)},
+            "license_status": asdict(self.license_status),
+            "kms": None if self.kms is None else asdict(self.kms),
+            "gvlk_override": {"given": list(self.gvlk_override.given), "used": self.gvlk_override.used},
+        }
+
+    def result(self) -> dict[str, t.Any]:
+        """The kms_client_key task result: every documented key, always present."""
+        result: dict[str, t.Any] = {
+            "changed": self.changed,
+            "failed": self.failed,
+            "msg": self.msg,
+            "status": str(self.status),
+            "refused": self.refused,
+            **self._described(),
+            "activation": asdict(self.activation),
+            "steps": [dict(step) for step in self.steps],
+            "kms_route": None if self.kms_route is None else dict(self.kms_route),
+        }
+        if self.skip_reason:
+            result["skip_reason"] = self.skip_reason
+        if self.diff is not None:
+            result["diff"] = dict(self.diff)
+        if self.unreachable:
+            result["unreachable"] = True
+        return result
+
+    def fact(self, mode: str | None, time: str | None) -> dict[str, t.Any]:
+        """``ansible_facts.kms_client``: the outcome as a fact cache keeps it, with the run's ``mode`` (``check``,
+        ``apply``, or None when the task failed before it knew) and the ``time`` it was recorded."""
+        return {
+            "version": FACT_VERSION,
+            "time": time,
+            "mode": mode,
+            "status": str(self.status),
+            "changed": self.changed,
+            "failed": self.failed,
+            "msg": self.msg,
+            **self._described(partial=lambda value: None if value is None else str(value)[-PARTIAL_KEY_LENGTH:]),
+        }
+
+    def row(self, host: str, time: str | None = None, source: str | None = None) -> dict[str, t.Any]:
+        """The report's row of ``host``: when its outcome was recorded and which ``source`` the report read."""
+        edition = self.edition or Edition()
+        described = self._described()
+        return {
+            "host": host,
+            "status": str(self.status),
+            "edition_id": edition.id,
+            "edition": edition.name,
+            "build": edition.build,
+            "key_type": described["key_type"],
+            "partial_product_key": described["partial_product_key"],
+            "gvlk": self.gvlk,
+            "license_status": described["license_status"],
+            "kms": described["kms"],
+            "gvlk_override": described["gvlk_override"],
+            "changed": self.changed,
+            "message": self.msg,
+            "time": time,
+            "source": source,
+        }
+
+
+def row_as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """A report row in the shape of a task result, for the report to read it again (the inverse of
+    :meth:`HostOutcome.row`)."""
+    return {
+        "status": row.get("status"),
+        "msg": row.get("message"),
+        "changed": row.get("changed"),
+        "edition": {"id": row.get("edition_id"), "name": row.get("edition"), "build": row.get("build")},
+        "gvlk": row.get("gvlk"),
+        "key_type": row.get("key_type"),
+        "partial_product_key": row.get("partial_product_key"),
+        "license_status": row.get("license_status"),
+        "kms": row.get("kms"),
+        "gvlk_override": row.get("gvlk_override"),
+        "time": row.get("time"),
+    }
+
+
+def fallback_fact() -> dict[str, t.Any]:
+    """The fact the role keeps for a host whose result carries none (unreachable, or ended by the task timeout),
+    before it copies what the registered result has (:data:`RESULT_FACT_FIELDS`), the mode and the time."""
+    return HostOutcome(Status.FAILED.value, "", failed=True).fact(mode=None, time=None)
