@@ -26,8 +26,9 @@ def b64(text: str) -> str:
 
 
 def payload_v1(
-    source: str, args: dict, actions: list[str] | None = None, csharp: dict[str, str] | None = ENGINE
+    source: str, args: dict, actions: list[str] | None = None, csharp: dict[str, str] | None = None
 ) -> bytes:
+    csharp = ENGINE if csharp is None else csharp
     manifest = {
         "module_entry": b64(source),
         "module_args": {"_ansible_module_name": WORKER_NAME, **args},
@@ -44,8 +45,9 @@ def payload_v2(
     source: str,
     args: dict | None,
     extra_actions: tuple[str, ...] = (),
-    csharp: dict[str, str] | None = ENGINE,
+    csharp: dict[str, str] | None = None,
 ) -> bytes:
+    csharp = ENGINE if csharp is None else csharp
     params: dict = {"Script": script_name, "Environment": {}}
     if args is not None:
         params |= {"Variables": [{"Name": "complex_args", "Value": args, "Scope": "Global"}], "ForModule": True}

@@ -55,7 +55,7 @@ class Loopback:
 
     def _fill(self, kind: int, endpoint: tuple[str, int]) -> None:
         """Complete connections to a backlog-0 listener until its accept queue is full (never accepted)."""
-        for _ in range(2):
+        for _attempt in range(2):
             filler = socket.socket(kind, socket.SOCK_STREAM)
             filler.setblocking(False)
             with contextlib.suppress(BlockingIOError):

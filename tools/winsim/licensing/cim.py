@@ -278,7 +278,7 @@ class CimProvider:
 
     def invoke(self, path: str, method: str, arguments: Mapping[str, t.Any]) -> dict[str, Typed]:
         """ManagementObject.InvokeMethod on an instance path, or on a class name for a static method."""
-        class_name, _, keys = path.partition(".")
+        class_name, _dot, keys = path.partition(".")
         cim_class = self.schema(class_name)
         handler = self._methods.get((cim_class.name.lower(), method.lower()))
         if handler is None:
