@@ -114,12 +114,14 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
 
         static CimException Failure(Exception e)
         {
-            // A WMI error (0x8004xxxx) arrives as ManagementException with its text; any other HRESULT, the licensing
-            // service's among them, through Marshal.ThrowExceptionForHR: a COMException whose text only restates
-            // the code (the service sends none; slmgr sends users to "slui 0x2a <code>"), or a mapped exception
-            // such as ArgumentException for E_INVALIDARG, with the system's text.
-            string text = e is COMException ? "" : e.Message;
-            return new CimException(Marshal.GetHRForException(e), text);
+            // A WMI error (0x8004xxxx) arrives as ManagementException, whose ErrorCode holds the code (its HResult is
+            // COR_E_SYSTEM); any other HRESULT, the licensing service's among them, through
+            // Marshal.ThrowExceptionForHR: a COMException whose text only restates the code (the service sends
+            // none; slmgr sends users to "slui 0x2a <code>"), or a mapped exception such as ArgumentException for
+            // E_INVALIDARG, with the system's text. (ManagementObject.InvokeMethod, .NET reference source.)
+            ManagementException wmi = e as ManagementException;
+            int code = wmi != null ? (int)wmi.ErrorCode : Marshal.GetHRForException(e);
+            return new CimException(code, e is COMException ? "" : e.Message);
         }
     }
 

@@ -306,7 +306,8 @@ def _kms_host_signal(service: dict[str, Any]) -> str | None:
         signals.append(f"IsKeyManagementServiceMachine {flag}")
     if current and current != _UINT32_MAX:
         signals.append(f"{current} active KMS clients")
-    if total:
+    # A host that is no KMS host reports the request counters as -1 too (4294967295 on a real Windows 10 host).
+    if total and total != _UINT32_MAX:
         signals.append(f"{total} KMS requests received")
     return ", ".join(signals) or None
 

@@ -733,10 +733,11 @@ class WindowsHost:
     def _kms_host_counters(self) -> dict[str, int]:
         """The service's KMS host properties (Volume Activation Technical Reference, "WMI Properties and Methods",
         technet ff793441): IsKeyManagementServiceMachine is 1 when KMS is enabled on the computer; the current
-        count is -1 (4294967295 through the uint32) on a machine that is not a KMS host. A CSVLK host here is
-        enabled and has served 25 clients (the activation threshold of server KMS clients, RequiredClientCount);
-        installing a GVLK makes it a client, which reads as never a host (the sources are silent on what the
-        counters keep: zeroed is the reading that leaves only the flag and the key to tell)."""
+        count is -1 (4294967295 through the uint32) on a machine that is not a KMS host, and so are the request
+        counters (a real Windows 10 1803 host's Get-WmiObject SoftwareLicensingService listing: CurrentCount,
+        RequiredClientCount and TotalRequests 4294967295). A CSVLK host here is enabled and has served 25 clients
+        (the count client editions need; servers need 5: Microsoft's "Plan for KMS activation"); installing a GVLK
+        makes it a client, which reads as never a host (the sources are silent on what the counters keep)."""
         if self.product is not None and self.product.key_type == "csvlk":
             return {
                 "IsKeyManagementServiceMachine": 1,
@@ -746,7 +747,7 @@ class WindowsHost:
         return {
             "IsKeyManagementServiceMachine": 0,
             "KeyManagementServiceCurrentCount": 2**32 - 1,
-            "KeyManagementServiceTotalRequests": 0,
+            "KeyManagementServiceTotalRequests": 2**32 - 1,
         }
 
     def _product_row(self, product: _Product) -> dict[str, Any]:

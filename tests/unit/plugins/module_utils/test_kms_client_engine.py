@@ -136,6 +136,21 @@ def test_a_kms_host_that_does_not_answer_times_out_after_the_given_wait() -> Non
     assert [(a["outcome"], a["message"]) for a in answer["attempts"]] == [("timed_out", "")]
 
 
+def test_the_configured_kms_host_is_the_products_own_then_the_services_brackets_removed() -> None:
+    """Activate() takes the product-level KMS host (slmgr /skms name <Activation ID>) before the service-wide one;
+    slmgr /skms stores an IPv6 address with its brackets."""
+    network = {
+        "addresses": {"kms-product": ["2001:db8::21"], "kms-service": ["192.0.2.9"]},
+        "unreachable": {"192.0.2.9": "refused"},
+    }
+    spec = {**SERVER, "network": network, "kms": {"machine": "kms-service", "product_machine": "kms-product"}}
+    answer = probe_route(spec)
+    assert (answer["machine"], [a["outcome"] for a in answer["attempts"]]) == ("kms-product", ["connected"])
+    bracketed = probe_route({**SERVER, "kms": {"machine": "[2001:db8::30]", "port": 1700}})
+    assert (bracketed["machine"], bracketed["port"]) == ("2001:db8::30", 1700)
+    assert [(a["address"], a["outcome"]) for a in bracketed["attempts"]] == [("2001:db8::30", "connected")]
+
+
 def test_names_that_do_not_resolve_and_ports_out_of_range() -> None:
     missing = probe_route({**SERVER, "network": {"addresses": {"gone": []}}}, machine="gone")
     assert [(a["address"], a["outcome"]) for a in missing["attempts"]] == [(None, "name_not_found")]

@@ -133,3 +133,14 @@ def test_malformed_probe_is_rejected(broken: Any) -> None:
 )
 def test_probe_errors_name_json_types_whatever_the_python_class(value: Any, named: str) -> None:
     assert json_type(value) == named
+
+
+def test_a_host_that_is_no_kms_host_reports_every_counter_as_minus_one() -> None:
+    """A real Windows 10 host that is no KMS host lists KeyManagementServiceCurrentCount and the request counters as
+    4294967295 (-1 through the uint32): no counter may read as a KMS host signal."""
+    state = parse_probe(
+        probe([product()], KeyManagementServiceCurrentCount=4294967295, KeyManagementServiceTotalRequests=4294967295)
+    )
+    assert state.kms_host_signal is None
+    serving = parse_probe(probe([product()], KeyManagementServiceCurrentCount=7, KeyManagementServiceTotalRequests=12))
+    assert serving.kms_host_signal == "7 active KMS clients, 12 KMS requests received"
