@@ -44,6 +44,10 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._plann
     describe_steps,
     plan,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._routes import (
+    AdActivation,
+    parse_ad_activation,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import (
     HostState,
     ProbeError,
@@ -52,7 +56,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import HostOutcome, Override, utc_timestamp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import ActivationRoute, Status
 
 WORKER = "volume_activation.kms.kms_client_key"
 # Run through this role, messages name the role's variables (kms_client_kms_host), not the module's options.
@@ -129,7 +133,7 @@ class ActionModule(ActionBase):
             dns_discovery=options.kms_discovery == "dns",
             tcp_timeout=options.tcp_timeout,
         )
-        probe = self._probe(task_vars, route_args)
+        probe = self._probe(task_vars, route_args, activation_objects=ActivationRoute.ADBA in options.activation_routes)
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None
         try:
@@ -144,7 +148,24 @@ class ActionModule(ActionBase):
             except RouteError as exc:
                 route_problem = str(exc)
 
-        planned = plan(before, options, route, route_problem)
+        ad: AdActivation | None = None
+        ad_problem = ""
+        if "ad_activation" in probe:
+            try:
+                ad = parse_ad_activation(probe.get("ad_activation"))
+            except RouteError as exc:
+                ad_problem = str(exc)
+        # The hosts of this play: the most a KMS host's count can grow by in this run.
+        run_hosts = (task_vars or {}).get("ansible_play_hosts_all")
+        planned = plan(
+            before,
+            options,
+            route,
+            route_problem,
+            ad=ad,
+            ad_problem=ad_problem,
+            hosts_in_run=len(run_hosts) if isinstance(run_hosts, list) else None,
+        )
         warnings += self._warnings(before, probe)
         if before.addon_keys and before.product is None:
             warnings.append(
@@ -153,7 +174,9 @@ class ActionModule(ActionBase):
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
             )
         outcome, mode = self._carry_out(planned, before, task_vars)
-        return replace(outcome, kms_route=route.as_dict() if route else None), mode  # the pre-flight's answer
+        # The pre-flight's answers, as data.
+        shown_ad = ad.as_dict() if ad else None
+        return replace(outcome, kms_route=route.as_dict() if route else None, ad_activation=shown_ad), mode
 
     def _carry_out(self, planned: Plan, before: HostState, task_vars: dict[str, Any] | None) -> tuple[HostOutcome, str]:
         """Report the plan (check mode, or nothing to do) or apply it and judge what the host reports after."""
@@ -221,14 +244,23 @@ class ActionModule(ActionBase):
         except ProbeError:
             return []
 
-    def _probe(self, task_vars: dict[str, Any] | None, route_args: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The probe (with the KMS route pre-flight when asked), retried on transport errors (PROBE_ATTEMPTS);
+    def _probe(
+        self,
+        task_vars: dict[str, Any] | None,
+        route_args: dict[str, Any] | None = None,
+        *,
+        activation_objects: bool = False,
+    ) -> dict[str, Any]:
+        """The probe (with the KMS route pre-flight and the forest's activation objects when asked), retried on
+        transport errors (PROBE_ATTEMPTS);
         the last error propagates (unreachable). A socket error the connection plugin lets through (a connection
         the host closed, as pywinrm raises it) is raised as a connection failure, so that Ansible reports the
         host unreachable rather than the task failed."""
         args: dict[str, Any] = {"operation": "probe"}
         if route_args is not None:
             args["kms_route"] = route_args
+        if activation_objects:
+            args["activation_objects"] = True
         for attempt in range(1, PROBE_ATTEMPTS):
             try:
                 return self._worker(args, task_vars)

@@ -50,6 +50,34 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
 
         /// <summary>The host's primary DNS domain, empty when it has none.</summary>
         string PrimaryDomain();
+
+        /// <summary>The Active Directory activation objects of the forest of a domain (read-only LDAP: the
+        /// children of class msSPP-ActivationObject of CN=Activation Objects,CN=Microsoft SPP,CN=Services in the
+        /// configuration naming context, as slmgr /ao-list reads them); throws COMException with the LDAP
+        /// HRESULT when they cannot be read (0x80072030: the forest has no such container).</summary>
+        IList<ActivationObject> ReadActivationObjects(string domain);
+    }
+
+    /// <summary>One Active Directory activation object (msSPP-ActivationObject).</summary>
+    public sealed class ActivationObject
+    {
+        public ActivationObject(string name, string distinguishedName, string csvlkSkuId, string csvlkPid,
+            string partialProductKey, IList<string> kmsIds)
+        {
+            Name = name;
+            DistinguishedName = distinguishedName;
+            CsvlkSkuId = csvlkSkuId;
+            CsvlkPid = csvlkPid;
+            PartialProductKey = partialProductKey;
+            KmsIds = kmsIds;
+        }
+
+        public string Name { get; private set; }
+        public string DistinguishedName { get; private set; }
+        public string CsvlkSkuId { get; private set; }
+        public string CsvlkPid { get; private set; }
+        public string PartialProductKey { get; private set; }
+        public IList<string> KmsIds { get; private set; }
     }
 
     /// <summary>One WMI instance from a query.</summary>
@@ -106,24 +134,30 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
         const uint HkeyLocalMachine = 0x80000002;
         // SL_E_PKEY_NOT_INSTALLED: no keyed product to call a product method on.
         const int NoProductKey = unchecked((int)0xC004F014);
+        // HRESULT_FROM_WIN32(ERROR_DS_NO_SUCH_OBJECT): slmgr's "Active Directory-Based Activation is not supported in
+        // the current Active Directory schema" (its HR_ERROR_DS_NO_SUCH_OBJECT).
+        const int NoActivationObjectsContainer = unchecked((int)0x80072030);
         // DNS_ERROR_RCODE_NAME_ERROR and DNS_INFO_NO_RECORDS (winerror.h).
         const int DnsNameError = 9003;
         const int DnsNoRecords = 9501;
 
         static readonly string[] OsProperties = { "Caption", "Version", "BuildNumber", "OperatingSystemSKU", "ProductType" };
+        static readonly string[] ComputerProperties = { "PartOfDomain", "Domain", "DomainRole" };
         static readonly string[] RegistryValues = { "EditionID", "ProductName", "InstallationType", "CurrentBuild", "UBR", "DisplayVersion" };
         static readonly string[] ServiceProperties =
         {
             "Version", "KeyManagementServiceMachine", "KeyManagementServicePort", "KeyManagementServiceLookupDomain",
             "DiscoveredKeyManagementServiceMachineName", "DiscoveredKeyManagementServiceMachinePort",
             "IsKeyManagementServiceMachine", "KeyManagementServiceCurrentCount", "KeyManagementServiceTotalRequests",
+            "ClientMachineID",
         };
         static readonly string[] ProductProperties =
         {
             "ID", "Name", "Description", "ApplicationID", "LicenseFamily", "PartialProductKey", "ProductKeyChannel",
             "LicenseStatus", "LicenseStatusReason", "GracePeriodRemaining", "LicenseIsAddon",
             "KeyManagementServiceMachine", "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
-            "DiscoveredKeyManagementServiceMachinePort",
+            "DiscoveredKeyManagementServiceMachinePort", "VLActivationTypeEnabled", "VLActivationType",
+            "ADActivationObjectName", "ADActivationObjectDN", "ADActivationCsvlkPid", "ADActivationCsvlkSkuId",
         };
 
         // Each step: the class whose method it calls (the service, or the primary product), the method, and the
@@ -140,6 +174,8 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             new StepDefinition("clear_kms_lookup_domain", false, "ClearKeyManagementServiceLookupDomain", null, null),
             new StepDefinition("clear_product_kms_machine", true, "ClearKeyManagementServiceMachine", null, null),
             new StepDefinition("clear_product_kms_port", true, "ClearKeyManagementServicePort", null, null),
+            new StepDefinition("clear_vl_activation_type", false, "ClearVLActivationTypeEnabled", null, null),
+            new StepDefinition("clear_product_vl_activation_type", true, "ClearVLActivationTypeEnabled", null, null),
             new StepDefinition("activate", true, "Activate", null, null),
         };
 
@@ -188,6 +224,9 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
                 return WorkerName + " " + e.Message;
             }
             result["probe"] = probe;
+
+            if (parameters["activation_objects"] != null && Convert.ToBoolean(parameters["activation_objects"], CultureInfo.InvariantCulture))
+                result["ad_activation"] = ReadActivation(probe["computer"] as IDictionary<string, object>);
 
             IDictionary route = parameters["kms_route"] as IDictionary;
             if (route != null)
@@ -285,7 +324,9 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             List<string> serviceMissing;
             List<string> productMissing;
             List<string> osMissing;
+            List<string> computerMissing;
             probe["os"] = First(ReadRows("Win32_OperatingSystem", OsProperties, null, out osMissing));
+            probe["computer"] = First(ReadRows("Win32_ComputerSystem", ComputerProperties, null, out computerMissing));
             probe["registry"] = ReadRegistry();
             probe["service"] = First(ReadRows("SoftwareLicensingService", ServiceProperties, null, out serviceMissing));
             probe["products"] = ReadRows("SoftwareLicensingProduct", ProductProperties, KeyedWindowsProducts, out productMissing);
@@ -412,6 +453,49 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
                 throw new CimException(unchecked((int)Convert.ToInt64(code, CultureInfo.InvariantCulture)),
                     String.Format("StdRegProv.{0} returned {1}", method, code));
             }
+        }
+
+        // ---- Active Directory-based activation -----------------------------------------------------------------
+
+        Dictionary<string, object> ReadActivation(IDictionary<string, object> computer)
+        {
+            // The activation objects of the forest the host is joined to; nothing is read on a host that is not a
+            // domain member (its domain is a workgroup name). Nothing here changes the host or the directory.
+            Dictionary<string, object> answer = new Dictionary<string, object>();
+            List<object> objects = new List<object>();
+            string domain = true.Equals(Value(computer, "PartOfDomain")) ? Text(Value(computer, "Domain")) : "";
+            answer["domain"] = domain.Length > 0 ? domain : null;
+            answer["outcome"] = "found";
+            answer["objects"] = objects;
+            answer["message"] = "";
+            if (domain.Length == 0)
+            {
+                answer["outcome"] = "not_domain_member";
+                return answer;
+            }
+            try
+            {
+                foreach (ActivationObject found in network.ReadActivationObjects(domain))
+                {
+                    Dictionary<string, object> item = new Dictionary<string, object>();
+                    item["name"] = found.Name;
+                    item["dn"] = found.DistinguishedName;
+                    item["csvlk_sku_id"] = found.CsvlkSkuId;
+                    item["csvlk_pid"] = found.CsvlkPid;
+                    item["partial_product_key"] = found.PartialProductKey;
+                    item["kms_ids"] = new List<string>(found.KmsIds ?? new string[0]);
+                    objects.Add(item);
+                }
+                if (objects.Count == 0)
+                    answer["outcome"] = "none";
+            }
+            catch (Exception e)
+            {
+                answer["outcome"] = HResultOf(e) == NoActivationObjectsContainer ? "no_container" : "error";
+                answer["hresult"] = unchecked((uint)HResultOf(e));
+                answer["message"] = e.Message;
+            }
+            return answer;
         }
 
         // ---- the KMS route ------------------------------------------------------------------------------------

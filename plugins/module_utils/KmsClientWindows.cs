@@ -5,13 +5,16 @@
 // The engine's two interfaces on Windows, and the worker's entry point. Each member is one documented call;
 // docs/real_windows_checklist.md says how a real host checks them. Connect also runs in the project's tests (the
 // simulator's network only maps names and addresses to loopback listeners), the other members only on Windows.
+// The directory read (ReadActivationObjects) belongs to the network interface: LDAP to the host's domain.
 
 //AssemblyReference -Name System.Management.dll
+//AssemblyReference -Name System.DirectoryServices.dll
 
 using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.DirectoryServices;
 using System.Management;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -181,6 +184,44 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
         public virtual string PrimaryDomain()
         {
             return IPGlobalProperties.GetIPGlobalProperties().DomainName;
+        }
+
+        // https://learn.microsoft.com/dotnet/api/system.directoryservices.directoryentry, read-only as slmgr.vbs's
+        // /ao-list binds (ADS_READONLY_SERVER): the configuration naming context of the computer's domain's RootDSE,
+        // then the activation objects container's children of class msSPP-ActivationObject; msSPP-CSVLKSkuId and
+        // each msSPP-KMSIds value are 16-byte GUIDs (Windows byte order, as Guid(byte[]) reads them).
+        public virtual IList<ActivationObject> ReadActivationObjects(string domain)
+        {
+            const AuthenticationTypes ReadOnly = AuthenticationTypes.Secure | AuthenticationTypes.ReadonlyServer;
+            List<ActivationObject> found = new List<ActivationObject>();
+            using (DirectoryEntry root = new DirectoryEntry("LDAP://" + domain + "/RootDSE", null, null, ReadOnly))
+            {
+                string configuration = (string)root.Properties["configurationNamingContext"].Value;
+                string container = "LDAP://" + domain + "/CN=Activation Objects,CN=Microsoft SPP,CN=Services," + configuration;
+                using (DirectoryEntry objects = new DirectoryEntry(container, null, null, ReadOnly))
+                {
+                    foreach (DirectoryEntry child in objects.Children)
+                    {
+                        using (child)
+                        {
+                            if (child.SchemaClassName != "msSPP-ActivationObject")
+                                continue;
+                            List<string> kmsIds = new List<string>();
+                            foreach (object id in child.Properties["msSPP-KMSIds"])
+                                kmsIds.Add(new Guid((byte[])id).ToString());
+                            byte[] sku = child.Properties["msSPP-CSVLKSkuId"].Value as byte[];
+                            found.Add(new ActivationObject(
+                                child.Properties["displayName"].Value as string,
+                                child.Properties["distinguishedName"].Value as string,
+                                sku == null ? null : new Guid(sku).ToString(),
+                                child.Properties["msSPP-CSVLKPid"].Value as string,
+                                child.Properties["msSPP-CSVLKPartialProductKey"].Value as string,
+                                kmsIds));
+                        }
+                    }
+                }
+            }
+            return found;
         }
 
         [DllImport("dnsapi.dll", EntryPoint = "DnsQuery_W", CharSet = CharSet.Unicode, ExactSpelling = true)]

@@ -15,16 +15,15 @@ $spec = @{
     options = @{
         operation = @{ type = 'str'; required = $true; choices = 'probe', 'apply' }
         steps = @{
-            type = 'list'
-            elements = 'dict'
-            default = @()
+            type = 'list'; elements = 'dict'; default = @()
             options = @{
                 action = @{
                     type = 'str'
                     required = $true
                     choices = 'install_product_key', 'refresh_license_status', 'set_kms_machine', 'clear_kms_machine',
                     'set_kms_port', 'clear_kms_port', 'set_kms_lookup_domain', 'clear_kms_lookup_domain',
-                    'clear_product_kms_machine', 'clear_product_kms_port', 'activate'
+                    'clear_product_kms_machine', 'clear_product_kms_port', 'clear_vl_activation_type',
+                    'clear_product_vl_activation_type', 'activate'
                 }
                 product_key = @{ type = 'str'; no_log = $true }
                 machine = @{ type = 'str' }
@@ -42,6 +41,7 @@ $spec = @{
                 timeout_ms = @{ type = 'int'; default = 3000 }
             }
         }
+        activation_objects = @{ type = 'bool'; default = $false }
 
         # The documented options: validated and used by the action plugin, which never passes them here.
         kms_host = @{ type = 'str' }
@@ -50,15 +50,16 @@ $spec = @{
         kms_lookup_domain = @{ type = 'str' }
         activate = @{ type = 'bool'; default = $true }
         convert_from = @{
-            type = 'list'
-            elements = 'str'
-            default = 'retail', 'oem', 'mak', 'none'
+            type = 'list'; elements = 'str'; default = 'retail', 'oem', 'mak', 'none'
             choices = 'retail', 'oem', 'mak', 'avma', 'none', 'unknown'
         }
         gvlk_overrides = @{ type = 'dict'; default = @{}; no_log = $true }
         on_unsupported = @{ type = 'str'; default = 'fail'; choices = 'fail', 'skip' }
         tcp_timeout = @{ type = 'int'; default = 3 }
         on_kms_unreachable = @{ type = 'str'; default = 'keep'; choices = 'keep', 'convert' }
+        activation_routes = @{ type = 'list'; elements = 'str'; default = 'adba', 'kms'; choices = 'adba', 'kms' }
+        on_activation_type = @{ type = 'str'; default = 'keep'; choices = 'keep', 'clear' }
+        kms_count = @{ type = 'int' }
     }
     supports_check_mode = $true
 }

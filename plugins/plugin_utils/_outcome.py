@@ -33,6 +33,10 @@ RESULT_FACT_FIELDS = (
     "license_status",
     "kms",
     "gvlk_override",
+    "activation_route",
+    "client_machine_id",
+    "kms_count",
+    "activation",
 )
 # When an outcome was recorded (the fact's time, a report row's time, a report's generated): UTC to the second.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -109,10 +113,14 @@ class HostOutcome:
     license_status: Change = Change()
     kms: Kms | None = None
     gvlk_override: Override = Override()
-    # The task result's account of the run, which the fact and the report leave out.
+    activation_route: str | None = None  # adba or kms: the route that activated the host, or will
+    client_machine_id: str | None = None  # the ClientMachineID a KMS host counts the host by
+    kms_count: int | None = None  # a KMS host's own count of distinct clients
     activation: Activation = Activation()
+    # The task result's account of the run, which the fact and the report leave out.
     steps: tuple[t.Mapping[str, t.Any], ...] = ()
     kms_route: t.Mapping[str, t.Any] | None = None
+    ad_activation: t.Mapping[str, t.Any] | None = None
     skip_reason: str | None = None
     diff: t.Mapping[str, t.Any] | None = None
     unreachable: bool = False
@@ -133,6 +141,10 @@ class HostOutcome:
             "license_status": asdict(self.license_status),
             "kms": None if self.kms is None else asdict(self.kms),
             "gvlk_override": {"given": list(self.gvlk_override.given), "used": self.gvlk_override.used},
+            "activation_route": self.activation_route,
+            "client_machine_id": self.client_machine_id,
+            "kms_count": self.kms_count,
+            "activation": asdict(self.activation),
         }
 
     def result(self) -> dict[str, t.Any]:
@@ -144,9 +156,9 @@ class HostOutcome:
             "status": str(self.status),
             "refused": self.refused,
             **self._described(),
-            "activation": asdict(self.activation),
             "steps": [dict(step) for step in self.steps],
             "kms_route": None if self.kms_route is None else dict(self.kms_route),
+            "ad_activation": None if self.ad_activation is None else dict(self.ad_activation),
         }
         if self.skip_reason:
             result["skip_reason"] = self.skip_reason
@@ -186,6 +198,10 @@ class HostOutcome:
             "license_status": described["license_status"],
             "kms": described["kms"],
             "gvlk_override": described["gvlk_override"],
+            "activation_route": self.activation_route,
+            "client_machine_id": self.client_machine_id,
+            "kms_count": self.kms_count,
+            "activation": described["activation"],
             "changed": self.changed,
             "message": self.msg,
             "time": time,
@@ -207,6 +223,10 @@ def row_as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "license_status": row.get("license_status"),
         "kms": row.get("kms"),
         "gvlk_override": row.get("gvlk_override"),
+        "activation_route": row.get("activation_route"),
+        "client_machine_id": row.get("client_machine_id"),
+        "kms_count": row.get("kms_count"),
+        "activation": row.get("activation"),
         "time": row.get("time"),
     }
 

@@ -36,7 +36,10 @@ class Status(str, Enum):
     WOULD_CONVERT = "would_convert"
     WOULD_RECONFIGURE = "would_reconfigure"
     ACTIVATION_FAILED = "activation_failed"
+    ACTIVATION_PENDING = "activation_pending"
     KMS_UNREACHABLE = "kms_unreachable"
+    ACTIVATION_TYPE_RESTRICTED = "activation_type_restricted"
+    KMS_COUNT_SHORT = "kms_count_short"
     FAILED = "failed"
     UNSUPPORTED_EDITION = ("unsupported_edition", "module", True)
     EVALUATION_EDITION = ("evaluation_edition", "module", True)
@@ -97,9 +100,28 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
         "the host holds its GVLK but is not activated; the message names the HRESULT and its cause",
         "fix the cause the message names (often the KMS host or its port), then run again: the key is kept",
     ),
+    Status.ACTIVATION_PENDING: StatusGuide(
+        "the host holds its GVLK; its KMS host's count is below the threshold its edition needs (0xC004F038), and "
+        "the host retries every two hours until the count is reached",
+        "nothing on this host: it activates once the KMS host counts enough distinct machines (5 for servers, 25 "
+        "for client editions)",
+    ),
     Status.KMS_UNREACHABLE: StatusGuide(
-        "a licensed host kept its key because the KMS host did not answer from it",
-        "open the route to the KMS host (DNS _vlmcs._tcp, TCP 1688) and run again, or set on_kms_unreachable: convert",
+        "a licensed host kept its key because no route will activate it: the KMS host did not answer from it, "
+        "and it has no Active Directory activation object",
+        "open the route to the KMS host (DNS _vlmcs._tcp, TCP 1688) or publish an activation object in its forest, "
+        "and run again, or set on_kms_unreachable: convert",
+    ),
+    Status.ACTIVATION_TYPE_RESTRICTED: StatusGuide(
+        "a licensed host kept its key because its activation type setting (slmgr /act-type) rules out every route "
+        "that would activate it",
+        "run 'slmgr /act-type 0' on the host, or set on_activation_type: clear to clear the setting in the run",
+    ),
+    Status.KMS_COUNT_SHORT: StatusGuide(
+        "a licensed host kept its key because its KMS host's count (kms_count) cannot reach the threshold its "
+        "edition needs in this run (5 for servers, 25 for client editions)",
+        "activate enough other hosts against the KMS host first, or use Active Directory-based activation, then run "
+        "again",
     ),
     Status.FAILED: StatusGuide(
         "the task failed (invalid options, a worker or WMI error, or a state read back that differs from the plan)",
@@ -154,6 +176,33 @@ def status_guide(status: str) -> StatusGuide:
 
 # The TCP port a KMS client uses when none is configured (slmgr's DisplayKMSClientInformation: DefaultPort 1688).
 DEFAULT_KMS_PORT = 1688
+
+
+class ActivationRoute(str, Enum):
+    """How a KMS client (a host with a GVLK) gets activated: Active Directory-based activation or a KMS host."""
+
+    ADBA = "adba"
+    KMS = "kms"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ACTIVATION_ROUTES: tuple[str, ...] = tuple(r.value for r in ActivationRoute)
+# VLActivationTypeEnabled (slmgr /act-type): 0 (or null) any route, 1 Active Directory only, 2 KMS only, 3 token only.
+ACTIVATION_TYPE_ROUTES: dict[int, tuple[ActivationRoute, ...]] = {
+    0: (ActivationRoute.ADBA, ActivationRoute.KMS),
+    1: (ActivationRoute.ADBA,),
+    2: (ActivationRoute.KMS,),
+    3: (),
+}
+ACTIVATION_TYPE_NAMES: dict[int, str] = {0: "any", 1: "Active Directory", 2: "KMS", 3: "token-based"}
+# The count a KMS host must reach before it activates a client (Microsoft's "Plan for KMS activation": servers from 5,
+# client editions from 25), and how often a client below it retries (VLActivationInterval, 120 minutes by default).
+KMS_SERVER_THRESHOLD = 5
+KMS_CLIENT_THRESHOLD = 25
+KMS_COUNTED_CONTACTS = 50  # a KMS host keeps the 50 most recent distinct machines
+KMS_RETRY_MINUTES = 120
 
 # SoftwareLicensingProduct.LicenseStatus 0..6, by value (Microsoft's SoftwareLicensingProduct class documentation).
 LICENSE_STATUS_NAMES: tuple[str, ...] = (
@@ -226,6 +275,14 @@ STEPS: dict[str, StepDefinition] = {
             describe="clear the product-level KMS host {product_machine_was} (it overrides the service-wide one)",
         ),
         StepDefinition("clear_product_kms_port", describe="clear the product-level KMS port {product_port_was}"),
+        StepDefinition(
+            "clear_vl_activation_type",
+            describe="clear the service-wide activation type setting (slmgr /act-type 0)",
+        ),
+        StepDefinition(
+            "clear_product_vl_activation_type",
+            describe="clear the product's activation type setting (slmgr /act-type 0 <Activation ID>)",
+        ),
         StepDefinition("activate", describe="activate (license status was {license_status})"),
     )
 }

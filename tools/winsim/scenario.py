@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -53,14 +54,22 @@ _HOST_FIELDS = {
     "activation_seconds",
     "probe_patch",
     "host_vars",
+    "domain_joined",
+    "activation_type",
+    "client_machine_id",
 }
-_NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable"}
+_NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable", "forest"}
+_FOREST_FIELDS = {"activation_objects", "error"}
+_ACTIVATION_OBJECT_FIELDS = {"name", "partial_key", "editions"}
+_ACTIVATION_TYPE_FIELDS = {"service", "product"}
+ACTIVATION_TYPES = (0, 1, 2, 3)  # VLActivationTypeEnabled: all, AD, KMS, token (slmgr /act-type)
 ROUTE_FAILURES = ("refused", "timed_out")
 DEFAULT_DOMAIN = "corp.example.com"
 _KMS_FIELDS = {"machine", "port", "lookup_domain", "dns", "reachable", "product_machine", "product_port"}
 _ADDON_FIELDS = {"license_family", "partial_key", "license_status"}
 MAX_ACTIVATION_SECONDS = 3.0  # bounded: a slow activation must not make the test suite slow
-_SCENARIO_FIELDS = {"hosts", "defaults", "description"}
+_SCENARIO_FIELDS = {"hosts", "defaults", "description", "kms_hosts"}
+_KMS_HOST_FIELDS = {"count", "host"}
 # probe_patch: where a hostile value can be put in the worker's probe (see ProbePatch), and how large a repeated
 # string may grow (bounded: the suite stays fast; the controller bounds text at 1024 characters).
 PROBE_SECTIONS = ("os", "registry", "service")
@@ -99,6 +108,25 @@ class AddonSpec:
 
 
 @dataclass(frozen=True)
+class ActivationObjectSpec:
+    """An Active Directory activation object of the host's forest: its name, its CSVLK's partial key and the
+    EditionIDs its CSVLK activates (Microsoft's "Activation versions" table says which editions a CSVLK group
+    covers; the scenario states them)."""
+
+    name: str
+    partial_key: str
+    editions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ForestSpec:
+    """What the host reads of its forest's activation objects: the objects, or the HRESULT the read fails with."""
+
+    activation_objects: tuple[ActivationObjectSpec, ...] = ()
+    error: int | None = None
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """What DNS and the network answer this host (the KMS route pre-flight and Activate()).
 
@@ -106,12 +134,14 @@ class NetworkSpec:
     has no record (name not found). ``addresses``: the A/AAAA answers per name; a name listed with no
     address does not resolve, a name not listed resolves to one IPv4 address (``default_address``).
     ``unreachable``: per address, ``refused`` or ``timed_out``; other addresses follow ``kms.reachable``.
+    ``forest``: the activation objects of the forest a domain-joined host belongs to (or the error reading them).
     """
 
     domain: str = DEFAULT_DOMAIN
     srv: dict[str, tuple[tuple[str, int], ...]] | None = None
     addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unreachable: dict[str, str] = field(default_factory=dict)
+    forest: ForestSpec = field(default_factory=ForestSpec)
 
 
 @dataclass(frozen=True)
@@ -175,6 +205,9 @@ class HostSpec:
     activation_seconds: float = 0.0
     probe_patch: tuple[ProbePatch, ...] = ()
     host_vars: dict[str, Any] = field(default_factory=dict)  # inventory variables of the host (role options)
+    domain_joined: bool = False
+    activation_type: dict[str, int] = field(default_factory=dict)  # VLActivationTypeEnabled: service, product
+    client_machine_id: str | None = None
 
     @property
     def evaluation(self) -> bool:
@@ -227,15 +260,16 @@ class _Checker:
         return value
 
     def choice(
-        self, data: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...], *, required: bool = False
-    ) -> str | None:
+        self, data: Mapping[str, Any], key: str, path: str, choices: tuple[Any, ...], *, required: bool = False
+    ) -> Any:
         value = data.get(key)
+        allowed = ", ".join(str(c) for c in choices)
         if value is None:
             if required:
-                raise self.fail(path, f"is required (one of: {', '.join(choices)})")
+                raise self.fail(path, f"is required (one of: {allowed})")
             return None
-        if value not in choices:
-            raise self.fail(path, f"must be one of: {', '.join(choices)}; got {value!r}")
+        if value not in choices or isinstance(value, bool) != isinstance(choices[0], bool):
+            raise self.fail(path, f"must be one of: {allowed}; got {value!r}")
         return value
 
 
@@ -349,7 +383,53 @@ def _network(checker: _Checker, data: Any) -> NetworkSpec:
         if failure not in ROUTE_FAILURES:
             raise checker.fail(path, f"must be one of: {', '.join(ROUTE_FAILURES)}; got {failure!r}")
         unreachable[_address(checker, address, path)] = failure
-    return NetworkSpec(domain=domain.lower().rstrip("."), srv=srv, addresses=addresses, unreachable=unreachable)
+    return NetworkSpec(
+        domain=domain.lower().rstrip("."),
+        srv=srv,
+        addresses=addresses,
+        unreachable=unreachable,
+        forest=_forest(checker, data.get("forest")),
+    )
+
+
+def _forest(checker: _Checker, data: Any) -> ForestSpec:
+    if data is None:
+        return ForestSpec()
+    if not isinstance(data, Mapping):
+        raise checker.fail("network.forest", f"must be a mapping, got {data!r}")
+    checker.unknown(data, _FOREST_FIELDS, "network.forest.")
+    objects = data.get("activation_objects") or []
+    if not isinstance(objects, list):
+        raise checker.fail("network.forest.activation_objects", "must be a list")
+    parsed = []
+    for index, item in enumerate(objects):
+        path = f"network.forest.activation_objects[{index}]"
+        if not isinstance(item, Mapping):
+            raise checker.fail(path, "must be a mapping with name, partial_key and editions")
+        checker.unknown(item, _ACTIVATION_OBJECT_FIELDS, f"{path}.")
+        editions = item.get("editions")
+        if not isinstance(editions, list) or not editions or not all(isinstance(e, str) for e in editions):
+            raise checker.fail(f"{path}.editions", "must be a non-empty list of EditionIDs")
+        parsed.append(
+            ActivationObjectSpec(
+                name=cast(str, checker.string(item, "name", f"{path}.name", required=True)),
+                partial_key=_partial(checker, item.get("partial_key"), f"{path}.partial_key"),
+                editions=tuple(editions),
+            )
+        )
+    error = None if data.get("error") is None else _hresult(checker, data["error"], "network.forest.error")
+    return ForestSpec(activation_objects=tuple(parsed), error=error)
+
+
+def _activation_type(checker: _Checker, data: Any) -> dict[str, int]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise checker.fail("activation_type", f"must map service and/or product to 0-3, got {data!r}")
+    checker.unknown(data, _ACTIVATION_TYPE_FIELDS, "activation_type.")
+    return {
+        level: cast(int, checker.choice(data, level, f"activation_type.{level}", ACTIVATION_TYPES)) for level in data
+    }
 
 
 def _partial(checker: _Checker, value: Any, path: str) -> str:
@@ -458,6 +538,9 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         activation_seconds=_seconds(check, data.get("activation_seconds")),
         probe_patch=tuple(_probe_patch(check, p, f"probe_patch[{i}]") for i, p in enumerate(patches)),
         host_vars=_host_vars(check, data.get("host_vars")),
+        domain_joined=bool(check.choice(data, "domain_joined", "domain_joined", (True, False)) or False),
+        activation_type=_activation_type(check, data.get("activation_type")),
+        client_machine_id=_machine_id(check, data.get("client_machine_id")),
     )
     if spec.key_type == "none":
         if spec.partial_key is not None:
@@ -471,6 +554,15 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
             "key_type", f"eval needs an evaluation EditionID (e.g. ServerDatacenterEval), not {spec.edition_id}"
         )
     return spec
+
+
+def _machine_id(checker: _Checker, value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise checker.fail("client_machine_id", f"must be a GUID, got {value!r}") from None
 
 
 def _merge(defaults: Mapping[str, Any], host: Mapping[str, Any]) -> dict[str, Any]:
@@ -494,15 +586,45 @@ def combine(*sources: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, A
     return {"hosts": hosts}
 
 
+@dataclass(frozen=True)
+class KmsHostSpec:
+    """A KMS host the fleet's clients reach (by the name they contact it by): the count it starts with (distinct
+    clients it already knows) and, when it is itself one of the scenario's hosts, that host's name."""
+
+    name: str
+    count: int = 0
+    host: str | None = None
+
+
+def _read(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[Any, str]:
+    if isinstance(source, Mapping):
+        return source, "scenario"
+    with open(source, encoding="utf-8") as handle:
+        return yaml.safe_load(handle), str(source)
+
+
+def load_kms_hosts(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[KmsHostSpec]:
+    """The scenario's ``kms_hosts`` (name -> {count, host}), validated."""
+    data, where = _read(source)
+    raw = data.get("kms_hosts") if isinstance(data, Mapping) else None
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{where}: 'kms_hosts' must map KMS host names to {{count, host}}")
+    found = []
+    for name, item in raw.items():
+        check = _Checker(f"kms_hosts.{name}")
+        if not isinstance(item, Mapping):
+            raise check.fail("kms_hosts", f"must be a mapping with count and host, got {item!r}")
+        check.unknown(item, _KMS_HOST_FIELDS)
+        count = check.integer(item, "count", "count", low=0)
+        found.append(KmsHostSpec(str(name).lower().rstrip("."), count or 0, check.string(item, "host", "host")))
+    return found
+
+
 def load_specs(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[HostSpec]:
     """Read a scenario (YAML path or dict) into validated host specs, in file order."""
-    if isinstance(source, Mapping):
-        data: Any = source
-        where = "scenario"
-    else:
-        where = str(source)
-        with open(source, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+    data, where = _read(source)
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: a scenario must be a mapping with a 'hosts' list")
     extra = sorted(set(data) - _SCENARIO_FIELDS)

@@ -23,10 +23,16 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Activation
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     DEFAULT_KMS_PORT,
+    KMS_CLIENT_THRESHOLD,
+    KMS_RETRY_MINUTES,
+    KMS_SERVER_THRESHOLD,
     KeyType,
     Status,
     changes_state,
 )
+
+# The KMS host's count is below the client's threshold (slerror.h; Microsoft's activation error codes).
+SL_E_VL_NOT_ENOUGH_COUNT = 0xC004F038
 
 
 @dataclass
@@ -181,6 +187,8 @@ def _verify(plan: Plan, after: HostState) -> list[str]:
             f"the host reports a {after.key_type} key with partial key {after.partial_product_key}, "
             f"expected the KMS client key ending {plan.target.partial}"
         )
+    if plan.expected.get("activation_type") == 0 and after.activation_type != 0:
+        problems.append(f"the activation type setting is {after.activation_type}, expected it cleared")
     want = plan.expected.get("kms", {})
     if not same_name(after.kms.machine, want.get("machine")):
         problems.append(f"KMS host is {after.kms.machine or 'not set'}, expected {want.get('machine') or 'not set'}")
@@ -227,6 +235,16 @@ def assess(plan: Plan, before: HostState, results: list[dict[str, Any]], after: 
     if failed_step is not None:
         action = failed_step.get("action")
         detail = describe(code, str(failed_step.get("message") or ""))
+        if action == "activate" and code == SL_E_VL_NOT_ENOUGH_COUNT and after.key_type == KeyType.GVLK:
+            threshold = KMS_SERVER_THRESHOLD if before.is_server else KMS_CLIENT_THRESHOLD
+            family = "servers" if before.is_server else "client editions"
+            return outcome(
+                Status.ACTIVATION_PENDING,
+                False,
+                f"Activation is pending: {detail} The KMS client key (partial key {after.partial_product_key}) is "
+                f"installed and counted by the KMS host; this host will activate when the count reaches {threshold} "
+                f"(the threshold of {family}). It retries every {KMS_RETRY_MINUTES // 60} hours by itself.",
+            )
         if action == "activate":
             kept = (
                 f" The KMS client key (partial key {after.partial_product_key}) is installed and kept; "

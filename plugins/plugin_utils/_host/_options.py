@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.module_utils._gvlk_table import ENTRIES, NO_KEY_EDITIONS
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    ACTIVATION_ROUTES,
+    CONVERTIBLE_KEY_TYPES,
+    KMS_COUNTED_CONTACTS,
+)
 
 # AVMA guests are activated by their Hyper-V host; converting one is opted into with convert_from.
 DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "none"]
@@ -34,6 +38,14 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "on_unsupported": {"type": "str", "default": "fail", "choices": ["fail", "skip"]},
     "tcp_timeout": {"type": "int", "default": DEFAULT_TCP_TIMEOUT},
     "on_kms_unreachable": {"type": "str", "default": "keep", "choices": ["keep", "convert"]},
+    "activation_routes": {
+        "type": "list",
+        "elements": "str",
+        "default": list(ACTIVATION_ROUTES),
+        "choices": list(ACTIVATION_ROUTES),
+    },
+    "on_activation_type": {"type": "str", "default": "keep", "choices": ["keep", "clear"]},
+    "kms_count": {"type": "int"},
 }
 
 # Through the role volume_activation.kms.kms_client every option is the role variable of this prefix.
@@ -66,6 +78,9 @@ class Options:
     on_unsupported: str = "fail"
     tcp_timeout: int = DEFAULT_TCP_TIMEOUT
     on_kms_unreachable: str = "keep"
+    activation_routes: tuple[str, ...] = ACTIVATION_ROUTES
+    on_activation_type: str = "keep"
+    kms_count: int | None = None  # the KMS host's current count, when the user knows it
 
     def override_for(self, edition_id: str | None, build: int | None) -> tuple[str, str] | None:
         """The override that applies (``EditionID@build`` first, then ``EditionID``): (name, key)."""
@@ -259,6 +274,17 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
             "tcp_timeout 0 turns off the KMS route test that keeps licensed hosts from losing their activation; "
             "set on_kms_unreachable: convert as well to convert them without it"
         )
+    routes = tuple(_given(params, "activation_routes", list(ACTIVATION_ROUTES)))
+    if not routes:
+        problems.append(
+            f"activation_routes is empty; name at least one of {', '.join(ACTIVATION_ROUTES)} (the routes a host "
+            "may activate through)"
+        )
+    kms_count = params.get("kms_count")
+    if kms_count is not None and not 0 <= kms_count <= KMS_COUNTED_CONTACTS:
+        problems.append(
+            f"kms_count {kms_count} is out of range; a KMS host counts 0 to {KMS_COUNTED_CONTACTS} distinct machines"
+        )
     if problems:
         raise OptionError("; ".join(problems))
 
@@ -273,6 +299,9 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         on_unsupported=params.get("on_unsupported") or "fail",
         tcp_timeout=timeout,
         on_kms_unreachable=on_kms_unreachable,
+        activation_routes=tuple(dict.fromkeys(routes)),
+        on_activation_type=params.get("on_activation_type") or "keep",
+        kms_count=kms_count,
     )
 
 

@@ -11,15 +11,21 @@ Precedence (first match wins):
 3. the catalog cannot identify the edition (no override)      -> ``unknown_edition`` refusal
 4. the edition has no published key (no override)             -> ``unsupported_edition`` refusal
 5. the key must change but its type is not in convert_from    -> ``skipped``
-6. the key must change on a licensed host whose KMS route
-   failed the pre-flight (``on_kms_unreachable: keep``)       -> ``kms_unreachable``, the key stays
-7. nothing to change                                          -> ``compliant``
-8. otherwise the steps below                                  -> ``would_convert`` (the key changes) or
-                                                                 ``would_reconfigure`` (only KMS settings or
-                                                                 activation change) / applied
+6. the key must change on a licensed host that no route will
+   activate (``on_kms_unreachable: keep``; _routes.decide):
+   its activation type setting rules out the route that works -> ``activation_type_restricted``
+   neither an activation object nor the KMS host answers     -> ``kms_unreachable``, the key stays
+7. ... or the KMS host's known count (``kms_count``) cannot
+   reach the threshold of its edition in this run            -> ``kms_count_short``, the key stays
+8. nothing to change                                          -> ``compliant``
+9. otherwise the steps below                                  -> ``would_convert`` (the key changes) or
+                                                                 ``would_reconfigure`` (only KMS settings,
+                                                                 the activation type or activation change) /
+                                                                 applied
 
-An unlicensed host whose route failed is converted (it has no activation to lose) without calling
-Activate(); the outcome is ``activation_failed`` naming the route failure.
+An unlicensed host that no route will activate is converted (it has no activation to lose) without calling
+Activate(); the outcome is ``activation_failed`` naming why. Activation through ADBA needs no KMS host: a host whose
+forest holds an activation object is converted and activated although its KMS route fails.
 
 Refusals fail the task with ``on_unsupported: fail`` and become ``skipped`` (with ``skip_reason``
 naming the refusal) with ``on_unsupported: skip``.
@@ -38,12 +44,17 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import KmsRoute
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._routes import AdActivation, Routes, decide
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Edition
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     DEFAULT_KMS_PORT,
+    KMS_CLIENT_THRESHOLD,
+    KMS_COUNTED_CONTACTS,
+    KMS_SERVER_THRESHOLD,
     STEPS,
+    ActivationRoute,
     KeyType,
     Status,
     changes_state,
@@ -85,7 +96,8 @@ class Plan:
     steps: list[dict[str, Any]] = field(default_factory=list)
     key_change: bool = False
     expected: dict[str, Any] = field(default_factory=dict)
-    route_failure: str = ""  # why the KMS route pre-flight failed (empty when it passed or was not run)
+    route_failure: str = ""  # why no route will activate the host (empty when one will, or none is needed)
+    activation_route: str | None = None  # the route that will activate the host: adba or kms
 
     @property
     def changes(self) -> bool:
@@ -268,17 +280,63 @@ def route_failure(state: HostState, options: Options, route: KmsRoute | None, pr
     return route.failure()
 
 
-def _kms_unreachable(state: HostState, options: Options, target: Target, failure: str) -> Plan:
+def _kms_unreachable(state: HostState, options: Options, target: Target, routes: Routes) -> Plan:
     wanted = expected_kms(state, options)
     kms = wanted["machine"] or "found through DNS (_vlmcs._tcp)"
+    kept = (
+        f"The key was not replaced: the host is licensed ({state.key_type} key, partial key "
+        f"{state.partial_product_key})"
+    )
+    if routes.restriction:
+        return Plan(
+            target,
+            Status.ACTIVATION_TYPE_RESTRICTED,
+            (
+                f"{kept} and no route it may use will activate it: {routes.failure}. A KMS client key would leave "
+                f"it unactivated. Run 'slmgr /act-type 0' on the host (or /act-type 1 or 2 for the route that "
+                "works), or set on_activation_type: clear to clear the setting in this run."
+            ),
+            failed=True,
+        )
     return Plan(
         target,
         Status.KMS_UNREACHABLE,
         (
+            f"{kept} and the KMS host {kms} (port {wanted['port']}) is not reachable from it, so a KMS client key "
+            f"would leave it unactivated: {routes.failure}. Run again once the route works (or an activation object "
+            "is published in its forest), or set on_kms_unreachable: convert to replace the key anyway."
+        ),
+        failed=True,
+    )
+
+
+def count_shortfall(state: HostState, options: Options, hosts_in_run: int | None) -> str:
+    """Why the KMS host will not reach the count this host's edition needs in this run; empty when it may.
+
+    The prediction counts every host of the run as a new distinct machine: the most the count can grow by
+    (``kms_count`` is what the KMS host counts now; it keeps at most 50 machines)."""
+    if options.kms_count is None or hosts_in_run is None:
+        return ""
+    threshold = KMS_SERVER_THRESHOLD if state.is_server else KMS_CLIENT_THRESHOLD
+    reachable = min(KMS_COUNTED_CONTACTS, options.kms_count + hosts_in_run)
+    if reachable >= threshold:
+        return ""
+    family = "servers" if state.is_server else "client editions"
+    return (
+        f"the KMS host counts {options.kms_count} machines (kms_count); with the {hosts_in_run} hosts of this run it "
+        f"reaches at most {reachable}, and it activates {family} from {threshold}"
+    )
+
+
+def _count_short(state: HostState, target: Target, shortfall: str) -> Plan:
+    return Plan(
+        target,
+        Status.KMS_COUNT_SHORT,
+        (
             f"The key was not replaced: the host is licensed ({state.key_type} key, partial key "
-            f"{state.partial_product_key}) and the KMS host {kms} (port {wanted['port']}) is not reachable from it, "
-            f"so a KMS client key would leave it unactivated. {failure} Run again once the route works, or set "
-            "on_kms_unreachable: convert to replace the key anyway."
+            f"{state.partial_product_key}) and its KMS host would not activate it yet: {shortfall}. Activate enough "
+            "other hosts against the KMS host first (hosts already holding a KMS client key count too), or use Active "
+            "Directory-based activation, then run again."
         ),
         failed=True,
     )
@@ -332,11 +390,21 @@ def _evaluation_plan(state: HostState, options: Options) -> Plan:
     return _refuse(_evaluation_refusal(state), options)
 
 
-def plan(state: HostState, options: Options, route: KmsRoute | None = None, route_problem: str = "") -> Plan:
+def plan(
+    state: HostState,
+    options: Options,
+    route: KmsRoute | None = None,
+    route_problem: str = "",
+    *,
+    ad: AdActivation | None = None,
+    ad_problem: str = "",
+    hosts_in_run: int | None = None,
+) -> Plan:
     """The plan for one probed host (see the module docstring for the precedence).
 
     ``route`` is the probe's KMS route pre-flight (None when it was not run); ``route_problem`` says why its
-    answer could not be read.
+    answer could not be read; ``ad`` and ``ad_problem`` the same for the forest's activation objects;
+    ``hosts_in_run`` how many hosts this run may add to the KMS host's count.
     """
     if state.key_type == KeyType.CSVLK or state.kms_host_signal:
         return _refuse(_kms_host_refusal(state), options)
@@ -363,9 +431,21 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
             ),
         )
 
-    failure = route_failure(state, options, route, route_problem)
+    clears_type = options.on_activation_type == "clear" and state.activation_type != 0
+    routes = decide(
+        state,
+        options.activation_routes,
+        route_failure(state, options, route, route_problem),
+        ad,
+        ad_problem,
+        clears_type=clears_type,
+    )
+    failure = routes.failure
     if key_change and state.is_licensed and failure and options.on_kms_unreachable == "keep":
-        return _kms_unreachable(state, options, target, failure)
+        return _kms_unreachable(state, options, target, routes)
+    shortfall = count_shortfall(state, options, hosts_in_run) if routes.route == ActivationRoute.KMS else ""
+    if key_change and state.is_licensed and shortfall and options.on_kms_unreachable == "keep":
+        return _count_short(state, target, shortfall)
     if options.kms_lookup_domain and state.lacks("service", "KeyManagementServiceLookupDomain"):
         return Plan(
             target,
@@ -377,6 +457,9 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
         )
 
     steps: list[dict[str, Any]] = []
+    if clears_type:
+        # The service-wide setting and the product's own; the product reports whichever applies.
+        steps += [{"action": "clear_vl_activation_type"}, {"action": "clear_product_vl_activation_type"}]
     if key_change:
         steps += [{"action": "install_product_key", "product_key": target.gvlk}, {"action": "refresh_license_status"}]
     else:
@@ -393,9 +476,11 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
         "partial_product_key": target.partial,
         "license_status": "licensed" if activate or (state.is_licensed and not key_change) else None,
         "kms": expected_kms(state, options),
+        "activation_type": 0 if clears_type else None,
     }
     wants_activation = options.activate and (key_change or not state.is_licensed)
     unactivated = f" Activation would not be tried: {failure}" if failure and wants_activation else ""
+    route_name = routes.route.value if routes.route else None
     if not steps and failure and wants_activation:
         return Plan(
             target,
@@ -412,20 +497,29 @@ def plan(state: HostState, options: Options, route: KmsRoute | None = None, rout
             Status.COMPLIANT,
             key_change=False,
             expected=expected,
+            activation_route=route_name,
             msg=(
                 f"The host holds the KMS client key of {name} (partial key {state.partial_product_key}, "
                 f"license status {state.license_status_name}); the KMS settings are as requested."
             ),
         )
+    through = f" through {_ROUTE_WORDS[route_name]}" if activate and route_name else ""
     return Plan(
         target,
         Status.WOULD_CONVERT if key_change else Status.WOULD_RECONFIGURE,
-        f"Would {describe_steps(steps, state, target)}.{unactivated}",
+        f"Would {describe_steps(steps, state, target)}{through}.{unactivated}",
         steps=steps,
         key_change=key_change,
         expected=expected,
         route_failure=failure if wants_activation else "",
+        activation_route=route_name,
     )
+
+
+_ROUTE_WORDS = {
+    ActivationRoute.ADBA.value: "the forest's activation object (Active Directory-based activation)",
+    ActivationRoute.KMS.value: "the KMS host",
+}
 
 
 def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target) -> str:

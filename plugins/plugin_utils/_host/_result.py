@@ -17,7 +17,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome imp
     HostOutcome,
     Override,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import ActivationRoute, Status
 
 
 def failure(msg: str, *, unreachable: bool = False) -> HostOutcome:
@@ -33,6 +33,7 @@ def _snapshot(state: HostState) -> dict[str, Any]:
         "kms_machine": state.kms.machine,
         "kms_port": state.kms.effective_port,
         "kms_lookup_domain": state.kms.lookup_domain,
+        "activation_type": state.activation_type,
     }
 
 
@@ -45,7 +46,22 @@ def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
         "kms_machine": kms.get("machine"),
         "kms_port": kms.get("port"),
         "kms_lookup_domain": kms.get("lookup_domain"),
+        "activation_type": (
+            before.activation_type if plan.expected.get("activation_type") is None else plan.expected["activation_type"]
+        ),
     }
+
+
+# VLActivationType, how the product was last activated (slmgr's IsADActivated tests 1).
+_ACTIVATED_BY = {1: ActivationRoute.ADBA.value, 2: ActivationRoute.KMS.value}
+
+
+def _route(before: HostState, plan: Plan, after: HostState | None) -> str | None:
+    """The route that activated the host as read back after an apply, else the one the plan expects."""
+    activated_by = after.product.activated_by if after is not None and after.product is not None else None
+    if after is not None and after.is_licensed and activated_by in _ACTIVATED_BY:
+        return _ACTIVATED_BY[activated_by]
+    return plan.activation_route
 
 
 def build(
@@ -84,6 +100,9 @@ def build(
         license_status=Change(before.license_status_name, after_view["license_status"]),
         kms=real_after.kms.shown(),
         gvlk_override=Override(used=plan.target.override_name),
+        activation_route=_route(before, plan, after),
+        client_machine_id=real_after.machine_id or before.machine_id,
+        kms_count=before.kms_count,
         activation=activation,
         steps=steps,
         skip_reason=plan.skip_reason,

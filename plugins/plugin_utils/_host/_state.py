@@ -95,6 +95,9 @@ class Product:
     grace_period_remaining: int | None
     kms_machine: str | None = None
     kms_port: int | None = None
+    activation_type: int | None = None  # VLActivationTypeEnabled: 0 or None any, 1 AD, 2 KMS, 3 token
+    activated_by: int | None = None  # VLActivationType of the last activation: 1 AD, 2 KMS, 3 token
+    ad_object: str | None = None  # ADActivationObjectName of the last AD activation
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,20 @@ class HostState:
     addon_keys: tuple[str, ...] = ()  # keyed Windows add-on products, described for messages
     # Requested properties the licensing classes lack on this Windows (probe missing_properties), per section.
     missing_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    domain: str | None = None  # the Active Directory domain the host is a member of (Win32_ComputerSystem)
+    domain_role: int | None = None  # Win32_ComputerSystem.DomainRole: 4 and 5 are domain controllers
+    machine_id: str | None = None  # SoftwareLicensingService.ClientMachineID: what a KMS host counts it by
+    kms_count: int | None = None  # a KMS host's own count of distinct clients (KeyManagementServiceCurrentCount)
+
+    @property
+    def activation_type(self) -> int:
+        """The product's VLActivationTypeEnabled, 0 (any route) when unset."""
+        return (self.product.activation_type if self.product else None) or 0
+
+    @property
+    def is_server(self) -> bool:
+        """ProductType 1 is a workstation; a KMS host activates servers from a lower count than client editions."""
+        return self.product_type not in (None, 1)
 
     @property
     def partial_product_key(self) -> str | None:
@@ -280,7 +297,28 @@ def _product(raw: dict[str, Any], where: str) -> Product:
         grace_period_remaining=_as_int(raw.get("GracePeriodRemaining"), f"{where}.GracePeriodRemaining"),
         kms_machine=_as_str(raw.get("KeyManagementServiceMachine"), f"{where}.KeyManagementServiceMachine"),
         kms_port=_as_int(raw.get("KeyManagementServicePort"), f"{where}.KeyManagementServicePort") or None,
+        activation_type=_as_int(raw.get("VLActivationTypeEnabled"), f"{where}.VLActivationTypeEnabled", 3),
+        activated_by=_as_int(raw.get("VLActivationType"), f"{where}.VLActivationType"),
+        ad_object=_as_str(raw.get("ADActivationObjectName"), f"{where}.ADActivationObjectName"),
     )
+
+
+_GUID = re.compile(r"\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?", re.IGNORECASE)
+
+
+def _machine_id(value: Any, where: str) -> str | None:
+    """``ClientMachineID``: a GUID (empty on a host without a volume key)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _GUID.fullmatch(value.strip()):
+        raise ProbeError(f"{where} is not a GUID ({json_type(value)})")
+    return value.strip().strip("{}").lower()
+
+
+def _kms_count(service: dict[str, Any]) -> int | None:
+    """A KMS host's current count (0..50 distinct machines); None when the service reports none (-1)."""
+    current = _as_int(service.get("KeyManagementServiceCurrentCount"), "probe.service.KeyManagementServiceCurrentCount")
+    return None if current in (None, _UINT32_MAX) else current
 
 
 def _kms_host_signal(service: dict[str, Any]) -> str | None:
@@ -317,6 +355,7 @@ def parse_probe(probe: Any) -> HostState:
     if not isinstance(probe, dict):
         raise ProbeError(f"the worker returned no probe object (got {json_type(probe)})")
     os_info = _section(probe, "os")
+    computer = _section(probe, "computer")
     registry = _section(probe, "registry")
     service = _section(probe, "service")
     products = probe.get("products")
@@ -346,6 +385,7 @@ def parse_probe(probe: Any) -> HostState:
         product_machine=product.kms_machine if product else None,
         product_port=product.kms_port if product else None,
     )
+    kms_host_signal = _kms_host_signal(service)
     build = _as_int(registry.get("CurrentBuild"), "probe.registry.CurrentBuild") or _as_int(
         os_info.get("BuildNumber"), "probe.os.BuildNumber"
     )
@@ -365,9 +405,17 @@ def parse_probe(probe: Any) -> HostState:
             product.description if product else None, product.channel if product else None, product is not None
         ),
         channel_key_type=_key_type.from_channel(product.channel) if product else None,
-        kms_host_signal=_kms_host_signal(service),
+        kms_host_signal=kms_host_signal,
         addon_keys=tuple(_describe_row(a) for a in addons),
         missing_properties=_missing(probe.get("missing_properties")),
+        domain=(
+            _as_str(computer.get("Domain"), "probe.computer.Domain")
+            if _as_flag(computer.get("PartOfDomain"), "probe.computer.PartOfDomain")
+            else None
+        ),
+        domain_role=_as_int(computer.get("DomainRole"), "probe.computer.DomainRole", 5),
+        machine_id=_machine_id(service.get("ClientMachineID"), "probe.service.ClientMachineID"),
+        kms_count=_kms_count(service) if kms_host_signal else None,
     )
 
 

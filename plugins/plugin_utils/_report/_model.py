@@ -4,8 +4,9 @@
 """Turn registered ``kms_client_key`` results into the fleet audit report (rows and summaries).
 
 Controller only, standard library only. The report is a plain dict that every output format renders:
-``{"generated", "mode", "summary", "attention", "gvlk_overrides", "legend", "key_types", "hosts": [row, ...]}``,
-hosts sorted by name. ``attention`` lists the hosts that need someone (statuses whose guide says so, in the
+``{"generated", "mode", "summary", "attention", "findings", "gvlk_overrides", "legend", "key_types", "hosts":
+[row, ...]}``, hosts sorted by name. ``findings`` are about the fleet rather than one host: machines that share a
+ClientMachineID, the activation errors by HRESULT, and what KMS hosts among the hosts count against the thresholds. ``attention`` lists the hosts that need someone (statuses whose guide says so, in the
 vocabulary's order); ``legend`` gives the meaning and what to do of each status present; ``gvlk_overrides``
 names the override entries the hosts were given, those an edition used and those that matched no host. A row
 may come from a registered result, from the ``kms_client`` fact a host left in the fact cache, or from a report
@@ -21,6 +22,7 @@ from collections import Counter
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
     PARTIAL_KEY_LENGTH,
     TIMESTAMP_PATTERN,
+    Activation,
     Change,
     Edition,
     HostOutcome,
@@ -29,8 +31,13 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome imp
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    ACTIVATION_ROUTES,
     KEY_TYPES,
+    KMS_CLIENT_THRESHOLD,
+    KMS_COUNTED_CONTACTS,
+    KMS_SERVER_THRESHOLD,
     STATUSES,
+    ActivationRoute,
     Status,
     status_guide,
 )
@@ -186,6 +193,34 @@ def read_outcome(result: t.Mapping[str, t.Any] | None) -> HostOutcome:
         license_status=_change(result.get("license_status")),
         kms=_kms(result.get("kms")),
         gvlk_override=_override(result.get("gvlk_override")),
+        activation_route=_choice(result.get("activation_route"), ACTIVATION_ROUTES),
+        client_machine_id=_bounded(result.get("client_machine_id"), 40),
+        kms_count=_count(result.get("kms_count")),
+        activation=_activation(result.get("activation")),
+    )
+
+
+def _choice(value: t.Any, allowed: tuple[str, ...]) -> str | None:
+    return str(value) if value in allowed else None
+
+
+def _bounded(value: t.Any, limit: int) -> str | None:
+    return None if value is None else host_text(str(value), limit) or None
+
+
+def _count(value: t.Any) -> int | None:
+    number = _number(value)
+    return number if isinstance(number, int) and 0 <= number <= KMS_COUNTED_CONTACTS else None
+
+
+def _activation(value: t.Any) -> Activation:
+    """The Activate() call a result records: its HRESULT and symbol (bounded), for the fleet's tally."""
+    activation = _mapping(value)
+    return Activation(
+        attempted=bool(activation.get("attempted")),
+        hresult=_bounded(activation.get("hresult"), 10),
+        symbol=_bounded(activation.get("symbol"), 64),
+        message=_bounded(activation.get("message"), 300),
     )
 
 
@@ -212,6 +247,7 @@ def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generat
         "mode": mode,
         "summary": summary,
         "attention": [row["host"] for row in attention_rows(rows)],
+        "findings": findings(rows),
         "gvlk_overrides": override_use(rows),
         "legend": {
             status: {"meaning": guide.meaning, "todo": guide.todo, "attention": guide.attention}
@@ -230,6 +266,93 @@ def attention_rows(rows: t.Iterable[t.Mapping[str, t.Any]]) -> list[t.Mapping[st
     rank = {name: index for index, name in enumerate(STATUSES)}
     needing = [row for row in rows if status_guide(row["status"]).attention]
     return sorted(needing, key=lambda row: (rank.get(row["status"], len(rank)), str(row["host"])))
+
+
+# Statuses of hosts that ask a KMS host for activation in this run (or would, in check mode).
+_REQUESTING = {
+    Status.CONVERTED.value,
+    Status.WOULD_CONVERT.value,
+    Status.RECONFIGURED.value,
+    Status.WOULD_RECONFIGURE.value,
+    Status.ACTIVATION_PENDING.value,
+}
+DUPLICATE_REMEDY = (
+    "hosts cloned from an image that was not generalized share a ClientMachineID, and a KMS host counts them once: "
+    "rebuild the image with 'sysprep /generalize' (Microsoft KB 929829); where the image was generalized, "
+    "'slmgr /rearm' and a restart give each host its own ID"
+)
+
+
+def findings(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
+    """What the report says of the fleet as a whole (see the module docstring)."""
+    by_id: dict[str, list[str]] = {}
+    for row in rows:
+        if row.get("client_machine_id"):
+            by_id.setdefault(str(row["client_machine_id"]).lower(), []).append(str(row["host"]))
+    duplicates = [{"client_machine_id": cmid, "hosts": sorted(hosts)} for cmid, hosts in sorted(by_id.items())]
+    tally: dict[str, dict[str, t.Any]] = {}
+    for row in rows:
+        activation = row.get("activation") or {}
+        code = activation.get("hresult")
+        if code and code != "0x00000000":
+            entry = tally.setdefault(code, {"hresult": code, "symbol": activation.get("symbol"), "hosts": []})
+            entry["hosts"].append(str(row["host"]))
+    return {
+        "duplicate_machine_ids": [d for d in duplicates if len(d["hosts"]) > 1],
+        "duplicate_remedy": DUPLICATE_REMEDY,
+        "activation_errors": sorted(tally.values(), key=lambda e: (-len(e["hosts"]), e["hresult"])),
+        "kms_hosts": _kms_counts(rows),
+    }
+
+
+def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """Each KMS host of the report with its count, the distinct machines this run brings it at most, and whether
+    servers (from 5) and client editions (from 25) activate then (Microsoft's "Plan for KMS activation")."""
+    requesting = [
+        row for row in rows if row.get("activation_route") == ActivationRoute.KMS.value and row["status"] in _REQUESTING
+    ]
+    machines = {str(row.get("client_machine_id") or row["host"]).lower() for row in requesting}
+    counts = []
+    for row in rows:
+        count = row.get("kms_count")
+        if count is None:
+            continue
+        reaches = min(KMS_COUNTED_CONTACTS, count + len(machines))
+        counts.append(
+            {
+                "host": row["host"],
+                "count": count,
+                "clients_in_run": len(machines),
+                "reaches": reaches,
+                "servers_activate": reaches >= KMS_SERVER_THRESHOLD,
+                "clients_activate": reaches >= KMS_CLIENT_THRESHOLD,
+            }
+        )
+    return counts
+
+
+def finding_lines(found: t.Mapping[str, t.Any]) -> list[str]:
+    """The findings as sentences, for the text formats (empty when there is nothing to say)."""
+    lines = []
+    for kms in found.get("kms_hosts") or []:
+        lines.append(
+            f"KMS host {kms['host']} counts {kms['count']} machines; this run brings at most {kms['clients_in_run']} "
+            f"more ({kms['reaches']}): servers {'activate' if kms['servers_activate'] else 'do not activate yet'} "
+            f"(from {KMS_SERVER_THRESHOLD}), client editions "
+            f"{'activate' if kms['clients_activate'] else 'do not activate yet'} (from {KMS_CLIENT_THRESHOLD})."
+        )
+    for error in found.get("activation_errors") or []:
+        hosts = error["hosts"]
+        shown = ", ".join(hosts[:5]) + (" ..." if len(hosts) > 5 else "")
+        lines.append(
+            f"{len(hosts)} host(s) got {error['hresult']} ({error['symbol'] or 'unknown'}) from Activate(): {shown}."
+        )
+    for duplicate in found.get("duplicate_machine_ids") or []:
+        lines.append(
+            f"{len(duplicate['hosts'])} hosts share the ClientMachineID {duplicate['client_machine_id']} "
+            f"({', '.join(duplicate['hosts'][:5])}): {found.get('duplicate_remedy', DUPLICATE_REMEDY)}."
+        )
+    return lines
 
 
 def override_use(rows: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, list[str]]:

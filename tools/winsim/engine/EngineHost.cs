@@ -152,6 +152,8 @@ namespace Winsim.EngineHost
                 throw new SimSocketException((SocketError)Enum.Parse(typeof(SocketError), (string)error["code"]), text);
             if (kind == "win32")
                 throw new Win32Exception(Convert.ToInt32(error["code"], CultureInfo.InvariantCulture), text);
+            if (kind == "com")
+                throw new System.Runtime.InteropServices.COMException(text, unchecked((int)Convert.ToInt64(error["code"], CultureInfo.InvariantCulture)));
             throw new CimException(unchecked((int)Convert.ToInt64(error["code"], CultureInfo.InvariantCulture)), text);
         }
     }
@@ -310,6 +312,23 @@ namespace Winsim.EngineHost
         public override string PrimaryDomain()
         {
             return (string)execution.Call("domain", new Dictionary<string, object>());
+        }
+
+        public override IList<ActivationObject> ReadActivationObjects(string domain)
+        {
+            Dictionary<string, object> arguments = new Dictionary<string, object>();
+            arguments["domain"] = domain;
+            List<ActivationObject> objects = new List<ActivationObject>();
+            foreach (object raw in (IEnumerable)execution.Call("activation_objects", arguments))
+            {
+                IDictionary<string, object> item = (IDictionary<string, object>)raw;
+                List<string> kmsIds = new List<string>();
+                foreach (object id in (IEnumerable)item["kms_ids"])
+                    kmsIds.Add((string)id);
+                objects.Add(new ActivationObject((string)item["name"], (string)item["dn"], (string)item["csvlk_sku_id"],
+                    (string)item["csvlk_pid"], (string)item["partial_product_key"], kmsIds));
+            }
+            return objects;
         }
     }
 }

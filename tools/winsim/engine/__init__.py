@@ -8,6 +8,7 @@ listeners its route test connects to.
 from winsim.engine.compiler import CompileError, compile_library, shipped_sources
 from winsim.engine.process import (
     CimError,
+    ComFailure,
     DnsFailure,
     EngineFailure,
     EngineReply,
@@ -18,6 +19,7 @@ from winsim.engine.process import (
 
 __all__ = [
     "CimError",
+    "ComFailure",
     "CompileError",
     "DnsFailure",
     "EngineFailure",

@@ -54,6 +54,15 @@ class DnsFailure(Exception):
         self.message = message
 
 
+class ComFailure(Exception):
+    """A failed COM call (ADSI's LDAP binding): ``hresult`` (unsigned) and its text."""
+
+    def __init__(self, hresult: int, message: str) -> None:
+        super().__init__(message)
+        self.hresult = hresult
+        self.message = message
+
+
 class EngineFailure(Exception):
     """The engine host crashed, hung or threw: a defect, reported as the module's unhandled exception."""
 
@@ -75,6 +84,8 @@ class SimulatedWindows(t.Protocol):
     def srv(self, name: str) -> list[tuple[str, int, int, int]]: ...
 
     def primary_domain(self) -> str: ...
+
+    def activation_objects(self, domain: str) -> list[dict[str, t.Any]]: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,6 +206,8 @@ class EngineProcess:
                 ]
             elif method == "domain":
                 reply["value"] = host.primary_domain()
+            elif method == "activation_objects":
+                reply["value"] = host.activation_objects(args["domain"])
             else:
                 raise EngineFailure(f"the engine host asked for an unknown call {method!r}")
         except CimError as error:
@@ -203,6 +216,8 @@ class EngineProcess:
             reply.update(ok=False, error={"kind": "socket", "code": error.code, "message": error.message})
         except DnsFailure as error:
             reply.update(ok=False, error={"kind": "win32", "code": error.status, "message": error.message})
+        except ComFailure as error:
+            reply.update(ok=False, error={"kind": "com", "code": error.hresult, "message": error.message})
         return reply
 
     def cpu_seconds(self) -> float:

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from winsim.licensing.host import WindowsHost
-from winsim.scenario import ScenarioError, load_specs
+from winsim.licensing.kms import KmsHosts
+from winsim.scenario import ScenarioError, load_kms_hosts, load_specs
 
 __all__ = ["ScenarioError", "WindowsHost", "load_scenario"]
 
 
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[WindowsHost]:
-    """One WindowsHost per host of a scenario (YAML path or dict), in file order."""
-    return [WindowsHost(spec) for spec in load_specs(source)]
+    """One WindowsHost per host of a scenario (YAML path or dict), in file order, sharing the scenario's KMS hosts."""
+    kms_hosts = KmsHosts(load_kms_hosts(source))
+    return [WindowsHost(spec, kms_hosts) for spec in load_specs(source)]

@@ -100,22 +100,34 @@ def channel(key_type: str, build: int) -> tuple[str, str | None]:
 _DISCOVERED = ("DiscoveredKeyManagementServiceMachineName", "DiscoveredKeyManagementServiceMachinePort")
 
 
+_AD_ACTIVATION = (
+    "VLActivationTypeEnabled",
+    "VLActivationType",
+    "ADActivationObjectName",
+    "ADActivationObjectDN",
+    "ADActivationCsvlkPid",
+    "ADActivationCsvlkSkuId",
+)
+
+
 def missing_properties(build: int) -> dict[str, tuple[str, ...]]:
     """Probe properties the licensing classes lack on a release, per probe section.
 
     Vista / 2008 (SLWmi): the service has no KeyManagementServicePort (its method list has no
     SetKeyManagementServicePort) and no Discovered* properties, the product none of the KMS properties
-    (slwmiprov class pages). ProductKeyChannel is a Windows 8 addition. Which release added
-    KeyManagementServiceLookupDomain is not documented (the SppWmi class page lists neither it nor
-    KeyManagementServicePort); it is taken as absent before Windows 8, the harder answer for the controller.
+    (slwmiprov class pages). ProductKeyChannel, the activation-type and the AD activation properties are Windows 8
+    additions (SPP 6.2, with Active Directory-based activation). Which release added
+    KeyManagementServiceLookupDomain and ClientMachineID is not documented (the SppWmi class page lists neither
+    KeyManagementServiceLookupDomain nor KeyManagementServicePort); the lookup domain is taken as absent before
+    Windows 8 and the machine ID before Windows 7, the harder answers for the controller.
     """
     service: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
     if build < WINDOWS_8_BUILD:
         service += ("KeyManagementServiceLookupDomain",)
-        products += ("ProductKeyChannel",)
+        products += ("ProductKeyChannel", *_AD_ACTIVATION)
     if build < WINDOWS_7_BUILD:
-        service = ("KeyManagementServicePort", *service, *_DISCOVERED)
+        service = ("KeyManagementServicePort", *service, *_DISCOVERED, "ClientMachineID")
         products += ("KeyManagementServiceMachine", "KeyManagementServicePort", *_DISCOVERED)
     return {"service": service, "products": products}
 

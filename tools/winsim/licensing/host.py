@@ -94,12 +94,15 @@ from winsim import hresult_codes as hr
 from winsim import productkey, scenario
 from winsim.engine import CimError, EngineFailure, process_for, shipped_sources
 from winsim.licensing import catalog_view, cim, facts, worker_args
+from winsim.licensing import network as network_module
+from winsim.licensing.kms import KmsHosts
 from winsim.licensing.network import HostNetwork
 from winsim.scenario import HostSpec, ScenarioError, parse_host
 
 _ID_NAMESPACE = uuid.UUID("6b1d3b52-4f4e-4c39-9a43-7d0c2f2a5c11")
 ENGINE_TYPE = "ansible_collections.volume_activation.kms.plugins.module_utils.KmsClientWindows.Worker"
 SERVICE = "SoftwareLicensingService"
+COMPUTER = "Win32_ComputerSystem"
 PRODUCT = "SoftwareLicensingProduct"
 OS = "Win32_OperatingSystem"
 REGISTRY = "StdRegProv"
@@ -121,6 +124,8 @@ STEP_METHODS: dict[str, tuple[str, str]] = {
     "clear_kms_lookup_domain": (SERVICE, "ClearKeyManagementServiceLookupDomain"),
     "clear_product_kms_machine": (PRODUCT, "ClearKeyManagementServiceMachine"),
     "clear_product_kms_port": (PRODUCT, "ClearKeyManagementServicePort"),
+    "clear_vl_activation_type": (SERVICE, "ClearVLActivationTypeEnabled"),
+    "clear_product_vl_activation_type": (PRODUCT, "ClearVLActivationTypeEnabled"),
     "activate": (PRODUCT, "Activate"),
 }
 
@@ -135,6 +140,7 @@ _OS_PROPERTIES = {
     "ProductType": "uint32",
     "CSName": "string",
 }
+_COMPUTER_PROPERTIES = {"Name": "string", "PartOfDomain": "boolean", "Domain": "string", "DomainRole": "uint16"}
 _SERVICE_PROPERTIES = {
     "Version": "string",
     "KeyManagementServiceMachine": "string",
@@ -145,6 +151,7 @@ _SERVICE_PROPERTIES = {
     "IsKeyManagementServiceMachine": "uint32",
     "KeyManagementServiceCurrentCount": "uint32",
     "KeyManagementServiceTotalRequests": "uint32",
+    "ClientMachineID": "string",
 }
 _PRODUCT_PROPERTIES = {
     "ID": "string",
@@ -162,6 +169,12 @@ _PRODUCT_PROPERTIES = {
     "KeyManagementServicePort": "uint32",
     "DiscoveredKeyManagementServiceMachineName": "string",
     "DiscoveredKeyManagementServiceMachinePort": "uint32",
+    "VLActivationTypeEnabled": "uint32",
+    "VLActivationType": "uint32",
+    "ADActivationObjectName": "string",
+    "ADActivationObjectDN": "string",
+    "ADActivationCsvlkPid": "string",
+    "ADActivationCsvlkSkuId": "string",
 }
 # Registry value types (winnt.h) and the StdRegProv getter and out parameter of each.
 _REG_GETTERS = {
@@ -206,6 +219,9 @@ class _Product:
     discovered_port: int = 0
     kms_machine: str | None = None  # product-level KMS settings (SoftwareLicensingProduct.SetKeyManagementService*)
     kms_port: int | None = None
+    activation_type: int | None = None  # the product's own VLActivationTypeEnabled (slmgr /act-type <n> <ActivationID>)
+    activated_by: int | None = None  # VLActivationType of the last activation: 1 AD, 2 KMS
+    activation_object: scenario.ActivationObjectSpec | None = None  # the AD activation object it last activated from
 
 
 def _pseudo_partial_key(*parts: str) -> str:
@@ -216,8 +232,13 @@ def _pseudo_partial_key(*parts: str) -> str:
 class WindowsHost:
     """The licensing state of one host, driven through :meth:`run_worker`."""
 
-    def __init__(self, spec: HostSpec) -> None:
+    def __init__(self, spec: HostSpec, kms_hosts: KmsHosts | None = None) -> None:
         self.spec = spec
+        self.kms_hosts = kms_hosts or KmsHosts()
+        # The service-wide VLActivationTypeEnabled (slmgr /act-type <n> without an Activation ID).
+        self.activation_type: int | None = spec.activation_type.get("service")
+        # ClientMachineID: the scenario's (clones share one), else one of the host's own.
+        self.machine_id = spec.client_machine_id or str(uuid.uuid5(_ID_NAMESPACE, f"cmid|{spec.name}"))
         self.worker_executions = 0
         self.writes = 0  # state-changing licensing method calls that succeeded
         self.write_calls = 0  # state-changing licensing method calls, failed ones included
@@ -298,6 +319,9 @@ class WindowsHost:
         status = spec.license_status or "licensed"
         product = _Product(spec.key_type, partial, status, facts.grace_minutes(status, spec.key_type))
         product.kms_machine, product.kms_port = spec.kms.product_machine or None, spec.kms.product_port
+        product.activation_type = spec.activation_type.get("product")
+        if status == "licensed" and spec.key_type == "gvlk":
+            product.activated_by = 2
         configured = product.kms_machine or self.kms_machine
         if spec.key_type == "gvlk" and status == "licensed" and not configured and spec.kms.dns:
             self._discovered(product, spec.kms.dns, facts.KMS_DEFAULT_PORT)
@@ -407,6 +431,9 @@ class WindowsHost:
     def primary_domain(self) -> str:
         return self.network.primary_domain()
 
+    def activation_objects(self, domain: str) -> list[dict[str, Any]]:
+        return self.network.activation_objects(domain)
+
     def _methods(self) -> dict[tuple[str, str], cim.Method]:
         """The licensing and registry methods, each wrapped with the scenario's faults and the write counters."""
         licensing: dict[tuple[str, str], Callable[[Mapping[str, Any]], int]] = {
@@ -421,10 +448,14 @@ class WindowsHost:
             (PRODUCT, "ClearKeyManagementServiceMachine"): lambda a: self._clear_product(a, "kms_machine"),
             (PRODUCT, "ClearKeyManagementServicePort"): lambda a: self._clear_product(a, "kms_port"),
             (PRODUCT, "Activate"): self._activate,
+            (SERVICE, "SetVLActivationTypeEnabled"): lambda a: self._set_activation_type(a, product_level=False),
+            (SERVICE, "ClearVLActivationTypeEnabled"): lambda a: self._clear_activation_type(a, product_level=False),
+            (PRODUCT, "SetVLActivationTypeEnabled"): lambda a: self._set_activation_type(a, product_level=True),
+            (PRODUCT, "ClearVLActivationTypeEnabled"): lambda a: self._clear_activation_type(a, product_level=True),
         }
         steps = {method: step for step, method in STEP_METHODS.items()}
         methods: dict[tuple[str, str], cim.Method] = {
-            key: self._licensing_call(steps[key], call) for key, call in licensing.items()
+            key: self._licensing_call(steps.get(key, key[1]), call) for key, call in licensing.items()
         }
         methods[(REGISTRY, "EnumValues")] = self._enum_values
         for getter, output, kind in _REG_GETTERS.values():
@@ -539,22 +570,71 @@ class WindowsHost:
                 else (hr.WININET_E_NAME_NOT_RESOLVED)
             )
         if product.key_type == "gvlk":
-            target = self._kms_target(product)
-            if target is None:
-                return hr.DNS_ERROR_RCODE_NAME_ERROR
-            if not self.network.reaches(target[0], target[1]):
-                return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE
-            product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
-            machine, port, discovered = target
-            self.activated_against = machine, port
-            if discovered:
-                self._discovered(product, machine, port)
-            return hr.S_OK
+            return self._activate_volume_client(product)
         if product.key_type == "avma":
             return hr.SL_E_IA_PARENT_PARTITION_NOT_ACTIVATED
         if product.key_type == "eval" and product.status == "notification":
             return hr.SL_E_VALIDITY_PERIOD_EXPIRED
         return hr.WININET_E_NAME_NOT_RESOLVED
+
+    def _activate_volume_client(self, product: _Product) -> int:
+        """A KMS client activates from its forest's activation object first, then from a KMS host (Microsoft's
+        "Activate using Active Directory-based activation": "If the AD DS object cannot be retrieved, client
+        computers use KMS activation"), as VLActivationTypeEnabled allows (1 AD only, 2 KMS only, 3 token only; 0 or
+        null any). ADBA needs Windows 8 / Server 2012 or later and a domain member. Microsoft documents no HRESULT
+        for an activation its type setting rules out; 0xC004F074 (no KMS could be contacted) is the reading that
+        hides the cause best, the hardest for the controller."""
+        allowed = self._effective_activation_type(product)
+        if allowed in (None, 0, 1):
+            ao = self._activation_object()
+            if ao is not None:
+                product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
+                product.activated_by, product.activation_object = 1, ao
+                self.activated_against = None
+                return hr.S_OK
+        if allowed in (1, 3):
+            return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+        target = self._kms_target(product)
+        if target is None:
+            return hr.DNS_ERROR_RCODE_NAME_ERROR
+        if not self.network.reaches(target[0], target[1]):
+            return hr.SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+        machine, port, discovered = target
+        if discovered:
+            self._discovered(product, machine, port)
+        if not self.kms_hosts.request(machine, self.machine_id, self._server):
+            return hr.SL_E_VL_NOT_ENOUGH_COUNT  # the license stays as it was; the client retries at its interval
+        product.status, product.grace = "licensed", facts.KMS_ACTIVATION_VALIDITY
+        product.activated_by, product.activation_object = 2, None
+        self.activated_against = machine, port
+        return hr.S_OK
+
+    def _activation_object(self) -> scenario.ActivationObjectSpec | None:
+        """The activation object of the host's forest that its edition's KMS ID is enabled in, if any."""
+        if not self.spec.domain_joined or self.spec.build < facts.WINDOWS_8_BUILD or self.spec.network.forest.error:
+            return None
+        return next((ao for ao in self.spec.network.forest.activation_objects if self.edition_id in ao.editions), None)
+
+    def _set_activation_type(self, arguments: Mapping[str, Any], product_level: bool) -> int:
+        """SetVLActivationTypeEnabled(ActivationType) (slmgr /act-type 1..3): 0x80070057 outside 1..3, whose
+        clearing is ClearVLActivationTypeEnabled (slmgr /act-type 0 calls that instead)."""
+        value = arguments.get("ActivationType")
+        if value not in (1, 2, 3):
+            return hr.E_INVALIDARG
+        if product_level:
+            if self.product is not None and self._is_primary(arguments):
+                self.product.activation_type = value
+        else:
+            self.activation_type = value
+        return hr.S_OK
+
+    def _clear_activation_type(self, arguments: Mapping[str, Any], product_level: bool) -> int:
+        if product_level:
+            if self.product is not None and self._is_primary(arguments):
+                self.product.activation_type = None
+        else:
+            self.activation_type = None
+        return hr.S_OK
 
     @staticmethod
     def _row(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -576,6 +656,7 @@ class WindowsHost:
 
         return [
             cim.CimClass(OS, ("Name",), _OS_PROPERTIES),
+            cim.CimClass(COMPUTER, ("Name",), _COMPUTER_PROPERTIES),
             cim.CimClass(SERVICE, ("Version",), declared(_SERVICE_PROPERTIES, "service")),
             cim.CimClass(PRODUCT, ("ID",), declared(_PRODUCT_PROPERTIES, "products")),
             cim.CimClass(REGISTRY, (), {}),
@@ -586,6 +667,7 @@ class WindowsHost:
         declared = next(c for c in self._schema if c.name == class_name).properties
         rows = {
             OS: lambda: [self._os_row()],
+            COMPUTER: lambda: [self._computer_row()],
             SERVICE: lambda: [self._service_row()],
             PRODUCT: self._product_rows,
             REGISTRY: list,
@@ -604,6 +686,17 @@ class WindowsHost:
             "CSName": self.name.upper()[:15],
         }
 
+    def _computer_row(self) -> dict[str, Any]:
+        """Win32_ComputerSystem: PartOfDomain, Domain (the workgroup's name outside a domain) and DomainRole (0
+        standalone workstation, 1 member workstation, 2 standalone server, 3 member server)."""
+        joined = self.spec.domain_joined
+        return {
+            "Name": self.name.upper()[:15],
+            "PartOfDomain": joined,
+            "Domain": self.spec.network.domain if joined else "WORKGROUP",
+            "DomainRole": (1 if joined else 0) + (0 if self.installation_type == "Client" else 2),
+        }
+
     def _service_row(self) -> dict[str, Any]:
         return {
             "Version": f"{facts.os_version(self.spec.build)}.{self.ubr or 0}",
@@ -613,6 +706,8 @@ class WindowsHost:
             "DiscoveredKeyManagementServiceMachineName": self.discovered_machine,
             "DiscoveredKeyManagementServiceMachinePort": self.discovered_port,
             **self._kms_host_counters(),
+            # Generated for a volume client; a retail host shows none (a real Windows 10 retail host's listing).
+            "ClientMachineID": self.machine_id if self.product and self.product.key_type in ("gvlk", "mak") else "",
         }
 
     def _product_rows(self) -> list[dict[str, Any]]:
@@ -707,6 +802,7 @@ class WindowsHost:
             "KeyManagementServicePort": 0,
             "DiscoveredKeyManagementServiceMachineName": None,
             "DiscoveredKeyManagementServiceMachinePort": 0,
+            **self._activation_properties(None),
         }
 
     def _unkeyed_row(self, license_family: str) -> dict[str, Any]:
@@ -728,6 +824,7 @@ class WindowsHost:
             "KeyManagementServicePort": 0,
             "DiscoveredKeyManagementServiceMachineName": None,
             "DiscoveredKeyManagementServiceMachinePort": 0,
+            **self._activation_properties(None),
         }
 
     def _kms_host_counters(self) -> dict[str, int]:
@@ -739,10 +836,12 @@ class WindowsHost:
         (the count client editions need; servers need 5: Microsoft's "Plan for KMS activation"); installing a GVLK
         makes it a client, which reads as never a host (the sources are silent on what the counters keep)."""
         if self.product is not None and self.product.key_type == "csvlk":
+            served = self.kms_hosts.served_by(self.name)
+            count = served.count if served is not None else 25  # a scenario's kms_hosts entry gives the count
             return {
                 "IsKeyManagementServiceMachine": 1,
-                "KeyManagementServiceCurrentCount": 25,
-                "KeyManagementServiceTotalRequests": 25,
+                "KeyManagementServiceCurrentCount": count,
+                "KeyManagementServiceTotalRequests": count,
             }
         return {
             "IsKeyManagementServiceMachine": 0,
@@ -770,7 +869,28 @@ class WindowsHost:
             "KeyManagementServicePort": product.kms_port or 0,
             "DiscoveredKeyManagementServiceMachineName": product.discovered_machine,
             "DiscoveredKeyManagementServiceMachinePort": product.discovered_port,
+            **self._activation_properties(product),
         }
+
+    def _activation_properties(self, product: _Product | None) -> dict[str, Any]:
+        """VLActivationTypeEnabled, VLActivationType and the ADActivation* properties of a product (slmgr /dli's
+        "Configured Activation Type" and AD activation block, DisplayADClientInformation). The product's own setting,
+        else the service-wide one: slmgr shows only the product's value, also after /act-type without an Activation
+        ID, which is read here as the product reflecting the service's setting (the sources say no more). Null
+        when never set and before the first activation ("If blank, the client was never activated")."""
+        ad = product.activation_object if product is not None else None
+        return {
+            "VLActivationTypeEnabled": self._effective_activation_type(product),
+            "VLActivationType": product.activated_by if product is not None else None,
+            "ADActivationObjectName": ad.name if ad else None,
+            "ADActivationObjectDN": network_module.activation_object_dn(ad, self.spec.network.domain) if ad else None,
+            "ADActivationCsvlkPid": network_module.csvlk_pid(ad) if ad else None,
+            "ADActivationCsvlkSkuId": network_module.csvlk_sku_id(ad) if ad else None,
+        }
+
+    def _effective_activation_type(self, product: _Product | None) -> int | None:
+        own = product.activation_type if product is not None else None
+        return own if own is not None else self.activation_type
 
     def _snapshot(self) -> dict[str, Any]:
         """What WMI holds for this host: the instances the engine reads and the registry values."""

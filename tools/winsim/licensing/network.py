@@ -1,4 +1,5 @@
-"""What a simulated host's network answers: DNS names and SRV records, and whether a KMS address connects.
+"""What a simulated host's network answers: DNS names and SRV records, whether a KMS address connects, and the
+activation objects of its Active Directory forest.
 
 The scenario's ``network`` (:class:`winsim.scenario.NetworkSpec`) and ``kms`` say it; the engine's route test asks
 through :meth:`HostNetwork.resolve`, :meth:`HostNetwork.srv` and :meth:`HostNetwork.primary_domain`, then connects
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import typing as t
+import uuid
 
-from winsim.engine import DnsFailure, SocketFailure
+from winsim.engine import ComFailure, DnsFailure, SocketFailure
 from winsim.licensing import facts
-from winsim.scenario import HostSpec
+from winsim.scenario import ActivationObjectSpec, HostSpec
+
+_AO_NAMESPACE = uuid.UUID("2f4f8b44-6a5e-4c5b-9f35-1d0c7b1c8e21")
 
 # winerror.h: DNS_ERROR_RCODE_NAME_ERROR, the DNS API's status for a name that does not exist.
 DNS_NAME_ERROR = 9003
@@ -87,3 +92,51 @@ class HostNetwork:
         """Whether a connection to the name succeeds (Activate() contacts its KMS host; the port is not modelled)."""
         del port
         return any(self.behaviour(address) == "connected" for address in self.addresses(name))
+
+    # -- Active Directory: the forest's activation objects --------------------------------------------------
+
+    def activation_objects(self, domain: str) -> list[dict[str, t.Any]]:
+        """What ``ReadActivationObjects`` reads through LDAP for the host's domain: every msSPP-ActivationObject of
+        the forest's ``CN=Activation Objects,CN=Microsoft SPP,CN=Services`` container (slmgr.vbs /ao-list: the
+        configuration naming context of the computer's domain; the objects' display name, DN, msSPP-CSVLKSkuId,
+        msSPP-CSVLKPid, msSPP-CSVLKPartialProductKey, and the msSPP-KMSIds the object enables). The read fails
+        with the scenario's HRESULT (0x80072030 when the forest's schema has no such container, what slmgr reports
+        as "not supported in the current Active Directory schema"; 0x80072020 for a WinRM session that cannot
+        authenticate to a domain controller). Authenticated Users may read the objects (msSPP-ActivationObject's
+        default security descriptor)."""
+        forest = self.spec.network.forest
+        if forest.error is not None:
+            raise ComFailure(forest.error, "An operations error occurred." if forest.error == 0x80072020 else "")
+        return [
+            {
+                "name": ao.name,
+                "dn": activation_object_dn(ao, domain),
+                "csvlk_sku_id": csvlk_sku_id(ao),
+                "csvlk_pid": csvlk_pid(ao),
+                "partial_product_key": ao.partial_key,
+                "kms_ids": [kms_id(edition) for edition in ao.editions],
+            }
+            for ao in forest.activation_objects
+        ]
+
+
+def activation_object_dn(ao: ActivationObjectSpec, domain: str) -> str:
+    """The object's DN in the configuration partition of the forest of ``domain`` (taken as the forest root)."""
+    root = ",".join(f"DC={part}" for part in domain.split("."))
+    return f"CN={ao.name},CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,{root}"
+
+
+def csvlk_sku_id(ao: ActivationObjectSpec) -> str:
+    """A stable stand-in for the CSVLK's SKU ID (the real GUIDs are not published)."""
+    return str(uuid.uuid5(_AO_NAMESPACE, f"sku|{ao.name}|{ao.partial_key}"))
+
+
+def csvlk_pid(ao: ActivationObjectSpec) -> str:
+    """A stand-in extended PID, shaped as slmgr prints one (``XXXXX-XXXXX-XXX-XXXXXX-XX-XXXX-XXXXX.XXXX-XXXXXXX``)."""
+    digits = int(hashlib.sha256(ao.name.encode()).hexdigest(), 16) % 10**6
+    return f"06401-00206-271-{digits:06d}-03-1033-20348.0000-3652024"
+
+
+def kms_id(edition_id: str) -> str:
+    """The KMS ID an activation object enables for an edition (a stand-in: the real IDs are not published)."""
+    return str(uuid.uuid5(_AO_NAMESPACE, f"kms|{edition_id.lower()}"))

@@ -177,6 +177,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
             "kms_machine": None,
             "kms_port": 1688,
             "kms_lookup_domain": None,
+            "activation_type": 0,
         },
         "after": {
             "key_type": "gvlk",
@@ -185,6 +186,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
             "kms_machine": KMS,
             "kms_port": 1688,
             "kms_lookup_domain": None,
+            "activation_type": 0,
         },
     }
     assert result["activation"]["attempted"] is False

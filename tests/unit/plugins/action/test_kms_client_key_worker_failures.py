@@ -18,10 +18,10 @@ from unit.utils.action_harness import (
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _hresults
 from winsim.licensing import WindowsHost
 
+# 0xC004F038 (the KMS host's count is too low) is no failure: activation_pending, tested below.
 ACTIVATION_HRESULTS = [
     0xC004F074,
     0x8007232B,
-    0xC004F038,
     0xC004F06C,
     0xC004F042,
     0xC004F015,
@@ -66,7 +66,7 @@ def test_install_failure_is_failed_with_mapped_hresult(code: int) -> None:
 
 
 def test_activation_failure_says_the_license_status_read_back_and_what_to_do() -> None:
-    host = make_host(spec(key_type="mak", faults=[{"operation": "activate", "hresult": 0xC004F038}]))
+    host = make_host(spec(key_type="mak", faults=[{"operation": "activate", "hresult": 0xC004F06C}]))
     result = run_action(host, {"kms_host": KMS})
     gvlk = gvlk_for("ServerDatacenter", 20348)
     assert (
@@ -74,6 +74,29 @@ def test_activation_failure_says_the_license_status_read_back_and_what_to_do() -
         in (result["msg"])
     )
     assert "(license status oob_grace). Run this task again once the cause is fixed" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("edition_id", "build", "threshold", "family"),
+    [("ServerDatacenter", 20348, 5, "servers"), ("Enterprise", 19045, 25, "client editions")],
+)
+def test_a_kms_count_below_the_threshold_is_a_pending_activation_not_a_failure(
+    edition_id: str, build: int, threshold: int, family: str
+) -> None:
+    """0xC004F038: the KMS host counts too few machines; the host retries by itself every two hours."""
+    host = make_host(
+        spec(
+            key_type="mak",
+            edition_id=edition_id,
+            build=build,
+            faults=[{"operation": "activate", "hresult": 0xC004F038}],
+        )
+    )
+    result = run_action(host, {"kms_host": KMS})
+    assert (result["status"], result["failed"], result["changed"]) == ("activation_pending", False, True)
+    assert result["activation"]["hresult"] == "0xC004F038" and result["key_type"]["after"] == "gvlk"
+    assert f"this host will activate when the count reaches {threshold} (the threshold of {family})" in result["msg"]
+    assert "It retries every 2 hours by itself." in result["msg"]
 
 
 def test_a_failed_product_level_step_says_what_the_host_holds_now() -> None:

@@ -4,6 +4,7 @@ and executed under Mono against the CIM-level model, its route test connecting r
 from __future__ import annotations
 
 import pathlib
+import time
 from typing import Any
 
 import pytest
@@ -116,6 +117,10 @@ def test_an_ipv6_only_kms_host_is_reached_through_the_real_socket_code() -> None
     assert [(a["address"], a["family"], a["outcome"]) for a in answer["attempts"]] == [
         ("2001:db8::10", "ipv6", "connected")
     ]
+    # The listener accepts on its own thread, after the kernel completed the connection: wait for it (bounded).
+    deadline = time.monotonic() + 5
+    while listeners.accepted_count("ipv6") == before[1] and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert (listeners.accepted_count("ipv4"), listeners.accepted_count("ipv6")) == (before[0], before[1] + 1)
 
 

@@ -31,7 +31,7 @@ CONTRACT = load_contract()
 SPEC = hash_entries(variables_assigned(parse(WORKER.read_bytes()))["spec"])
 OPTIONS = hash_entries(SPEC["options"])
 STEP_OPTIONS = hash_entries(hash_entries(OPTIONS["steps"])["options"])
-CIM_SECTIONS = ("os", "service", "products")
+CIM_SECTIONS = ("os", "computer", "service", "products")
 
 
 def _probe_calls(spec: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:

@@ -32,7 +32,17 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 def test_json_reads_back_as_the_report(report):
     data = json.loads(render_json(report))
     assert data == report
-    assert list(data) == ["generated", "mode", "summary", "attention", "gvlk_overrides", "legend", "key_types", "hosts"]
+    assert list(data) == [
+        "generated",
+        "mode",
+        "summary",
+        "attention",
+        "findings",
+        "gvlk_overrides",
+        "legend",
+        "key_types",
+        "hosts",
+    ]
     assert data["generated"] == GENERATED and data["mode"] == "check"
     assert {host["host"]: host["status"] for host in data["hosts"]} == EXPECTED_STATUS
     assert sorted(data["hosts"][0]) == sorted(
@@ -48,6 +58,10 @@ def test_json_reads_back_as_the_report(report):
             "license_status",
             "kms",
             "gvlk_override",
+            "activation_route",
+            "client_machine_id",
+            "kms_count",
+            "activation",
             "changed",
             "message",
             "time",
