@@ -3,14 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Turn registered ``kms_client_key`` results into the fleet audit report (rows and summaries).
 
-Controller only, standard library only. The report is a plain dict that every output format renders:
-``{"generated", "mode", "summary", "attention", "findings", "gvlk_overrides", "legend", "key_types", "hosts":
-[row, ...]}``, hosts sorted by name. ``findings`` are about the fleet rather than one host: machines that share a
-ClientMachineID, the activation errors by HRESULT, and what KMS hosts among the hosts count against the
-thresholds. ``attention`` lists the hosts that need someone (statuses whose guide says so, in the vocabulary's order); ``legend`` gives the meaning and what to do of each status present; ``gvlk_overrides``
-names the override entries the hosts were given, those an edition used and those that matched no host. A row
-may come from a registered result, from the ``kms_client`` fact a host left in the fact cache, or from a report
-written by another run (a slice); its ``source`` says which and its ``time`` when the host's outcome was recorded.
+Controller only, standard library only. The report is a plain dict that every output format renders: ``{"generated",
+"mode", "summary", "attention", "findings", "gvlk_overrides", "legend", "key_types", "hosts": [row, ...]}``, hosts
+sorted by name. ``findings`` are about the fleet rather than one host: machines that share a ClientMachineID, the
+activation errors by HRESULT, and what KMS hosts among the hosts count against the thresholds. ``attention`` lists
+the hosts that need someone (statuses whose guide says so, in the vocabulary's order); ``legend`` gives the meaning
+and what to do of each status present; ``gvlk_overrides`` names the override entries the hosts were given, those an
+edition used and those that matched no host. A row may come from a registered result, from the ``kms_client`` fact a
+host left in the fact cache, or from a report written by another run (a slice); its ``source`` says which and its
+``time`` when the host's outcome was recorded.
 """
 
 from __future__ import annotations
