@@ -15,6 +15,7 @@ from html import escape
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     attention_rows,
     change_text,
+    finding_lines,
     kms_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status, status_guide
@@ -189,6 +190,15 @@ def overrides_section(report: t.Mapping[str, t.Any]) -> str:
     )
 
 
+def findings_section(report: t.Mapping[str, t.Any]) -> str:
+    """What the report says of the fleet as a whole, or nothing."""
+    found = finding_lines(report.get("findings") or {})
+    if not found:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in found)
+    return f'<h2>Fleet findings</h2>\n<ul class="findings">{items}</ul>\n'
+
+
 def legend_section(report: t.Mapping[str, t.Any]) -> str:
     """Each status of the report with its meaning and what to do."""
     rows = "".join(
@@ -257,7 +267,7 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
 <main>
 <h2>Needs attention ({len(attention_rows(rows))})</h2>
 {attention_section(rows)}
-<h2>Summary</h2>
+{findings_section(report)}<h2>Summary</h2>
 <div class="charts">
 {chr(10).join(charts)}
 </div>

@@ -14,6 +14,7 @@ import typing as t
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     attention_rows,
     change_text,
+    finding_lines,
     kms_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import status_guide
@@ -35,6 +36,9 @@ CSV_COLUMNS = (
     "kms_port",
     "kms_discovered_machine",
     "kms_discovered_port",
+    "activation_route",
+    "activation_hresult",
+    "client_machine_id",
     "changed",
     "attention",
     "todo",
@@ -68,6 +72,9 @@ def csv_row(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "kms_port": kms.get("port"),
         "kms_discovered_machine": kms.get("discovered_machine"),
         "kms_discovered_port": kms.get("discovered_port"),
+        "activation_route": row.get("activation_route"),
+        "activation_hresult": (row.get("activation") or {}).get("hresult"),
+        "client_machine_id": row.get("client_machine_id"),
         "changed": "true" if row["changed"] else "false",
         "attention": "true" if status_guide(row["status"]).attention else "false",
         "todo": status_guide(row["status"]).todo,
@@ -166,6 +173,9 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
         )
     else:
         lines.append("No host needs attention.")
+    found = finding_lines(report.get("findings") or {})
+    if found:
+        lines += ["", "## Fleet findings", ""] + [f"- {md_cell(line)}" for line in found]
     lines += ["", "## Summary", ""]
     lines += _table(("status", "hosts"), [(md_cell(status), str(count)) for status, count in summary.items()])
     lines += _markdown_overrides(report)
@@ -264,6 +274,7 @@ def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABL
                 lines.append("      " + _one_line(row["message"], TABLE_MESSAGE_LIMIT))
     else:
         lines.append("Needs attention: none")
+    lines += [f"Fleet: {_one_line(line, TABLE_MESSAGE_LIMIT)}" for line in finding_lines(report.get("findings") or {})]
     if changing:
         lines.append(f"{'Would change' if report['mode'] == 'check' else 'Changed'}: {_plural(len(changing))}")
         if shown_changing:

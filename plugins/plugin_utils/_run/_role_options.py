@@ -152,7 +152,7 @@ def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
         if spec["type"] == "dict" and not isinstance(value, Mapping):
             problems.append(f"{name} is {_kind(value)}, not a mapping (not shown: it may hold product keys)")
         elif spec["type"] == "list" and not isinstance(value, list):
-            _names(name, value, CONVERTIBLE_KEY_TYPES, problems, empty=True)
+            _names(name, value, spec.get("choices") or CONVERTIBLE_KEY_TYPES, problems, empty=True)
         elif spec["type"] == "int":
             params[option] = _whole(name, value, (-(2**31), None), problems, "a whole number")
         elif spec["type"] == "bool":
