@@ -293,8 +293,8 @@ def _kms_unreachable(state: HostState, options: Options, target: Target, routes:
             Status.ACTIVATION_TYPE_RESTRICTED,
             (
                 f"{kept} and no route it may use will activate it: {routes.failure}. A KMS client key would leave "
-                f"it unactivated. Run 'slmgr /act-type 0' on the host (or /act-type 1 or 2 for the route that "
-                "works), or set on_activation_type: clear to clear the setting in this run."
+                f"it unactivated. Run {routes.fix} on the host, or set on_activation_type: clear to clear the setting "
+                "in this run."
             ),
             failed=True,
         )
@@ -503,7 +503,11 @@ def plan(
                 f"license status {state.license_status_name}); the KMS settings are as requested."
             ),
         )
-    through = f" through {_ROUTE_WORDS[route_name]}" if activate and route_name else ""
+    through = ""
+    if activate and routes.route == ActivationRoute.ADBA:
+        through = f" through Active Directory-based activation ({routes.adba})"
+    elif activate and routes.route == ActivationRoute.KMS:
+        through = " through the KMS host"
     return Plan(
         target,
         Status.WOULD_CONVERT if key_change else Status.WOULD_RECONFIGURE,
@@ -514,12 +518,6 @@ def plan(
         route_failure=failure if wants_activation else "",
         activation_route=route_name,
     )
-
-
-_ROUTE_WORDS = {
-    ActivationRoute.ADBA.value: "the forest's activation object (Active Directory-based activation)",
-    ActivationRoute.KMS.value: "the KMS host",
-}
 
 
 def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target) -> str:

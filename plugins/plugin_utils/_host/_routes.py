@@ -129,6 +129,7 @@ class Routes:
     failure: str
     restriction: str = ""
     adba: str = ""
+    fix: str = ""  # the slmgr /act-type commands that open the route that works
 
 
 def _adba(state: HostState, ad: AdActivation | None, problem: str) -> tuple[bool, str]:
@@ -164,7 +165,7 @@ def decide(
         if works[route] and route in typed and route.value in routes_allowed:
             return Routes(route, "", adba=adba_text)
     excluded = [r for r in (ActivationRoute.ADBA, ActivationRoute.KMS) if works[r] and r not in typed]
-    restriction = ""
+    restriction = fix = ""
     if setting and (excluded or setting == 3):
         name = ACTIVATION_TYPE_NAMES.get(setting, str(setting))
         what = " and ".join("Active Directory" if r == ActivationRoute.ADBA else "KMS" for r in excluded)
@@ -172,10 +173,16 @@ def decide(
             f"its activation type setting allows {name} activation only (VLActivationTypeEnabled {setting}, "
             f"set with slmgr /act-type {setting})" + (f", which rules out {what}, the route that works" if what else "")
         )
+        opening = [f"'slmgr /act-type {_TYPE_OF[r]}' ({_WORD[r]} only)" for r in excluded]
+        fix = " or ".join(["'slmgr /act-type 0' (any route)", *opening])
     reasons = [f"the KMS route fails: {kms_failure}" if kms_failure else "", adba_text if not adba_works else ""]
     if restriction:
         reasons.insert(0, restriction)
     not_allowed = [r.value for r in works if works[r] and r.value not in routes_allowed]
     if not_allowed:
         reasons.append(f"activation_routes leaves out {', '.join(not_allowed)}")
-    return Routes(None, "; ".join(r for r in reasons if r), restriction=restriction, adba=adba_text)
+    return Routes(None, "; ".join(r for r in reasons if r), restriction=restriction, adba=adba_text, fix=fix)
+
+
+_TYPE_OF = {ActivationRoute.ADBA: 1, ActivationRoute.KMS: 2}
+_WORD = {ActivationRoute.ADBA: "Active Directory", ActivationRoute.KMS: "KMS"}

@@ -307,17 +307,22 @@ def findings(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
 
 
 def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """Each KMS host of the report with its count, the distinct machines this run brings it at most, and whether
-    servers (from 5) and client editions (from 25) activate then (Microsoft's "Plan for KMS activation")."""
+    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts routed to
+    KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
+    25) activate then (Microsoft's "Plan for KMS activation")."""
     requesting = [
         row for row in rows if row.get("activation_route") == ActivationRoute.KMS.value and row["status"] in _REQUESTING
     ]
-    machines = {str(row.get("client_machine_id") or row["host"]).lower() for row in requesting}
     counts = []
     for row in rows:
         count = row.get("kms_count")
         if count is None:
             continue
+        machines = {
+            str(client.get("client_machine_id") or client["host"]).lower()
+            for client in requesting
+            if _served_by(client, str(row["host"]))
+        }
         reaches = min(KMS_COUNTED_CONTACTS, count + len(machines))
         counts.append(
             {
@@ -330,6 +335,14 @@ def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any
             }
         )
     return counts
+
+
+def _served_by(row: t.Mapping[str, t.Any], kms_host: str) -> bool:
+    """Whether a row's KMS host (configured, else discovered) is ``kms_host``, by full name or by first label."""
+    kms = row.get("kms") or {}
+    machine = str(kms.get("machine") or kms.get("discovered_machine") or "").lower().rstrip(".")
+    wanted = kms_host.lower().rstrip(".")
+    return bool(machine) and (machine == wanted or machine.split(".")[0] == wanted.split(".")[0])
 
 
 def finding_lines(found: t.Mapping[str, t.Any]) -> list[str]:
