@@ -233,8 +233,7 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             {
                 try
                 {
-                    result["kms_route"] = TestRoute(
-                        route, probe["service"] as IDictionary<string, object>, Primary((List<object>)probe["products"]));
+                    result["kms_route"] = TestRoute(route, probe["service"] as IDictionary<string, object>);
                 }
                 catch (Exception e)
                 {
@@ -500,23 +499,24 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
 
         // ---- the KMS route ------------------------------------------------------------------------------------
 
-        Dictionary<string, object> TestRoute(IDictionary route, IDictionary<string, object> service, IDictionary<string, object> product)
+        Dictionary<string, object> TestRoute(IDictionary route, IDictionary<string, object> service)
         {
             // The route Activate() takes once the planned steps ran: the given or configured KMS host, else the
             // _vlmcs._tcp SRV records of the lookup domain. Nothing here changes the host.
             int timeoutMs = Math.Max(0, Number(route["timeout_ms"], 3000));
             bool useConfigured = route["use_configured"] == null || Convert.ToBoolean(route["use_configured"], CultureInfo.InvariantCulture);
-            // The configured KMS host: the primary product's own (slmgr /skms name <Activation ID>), else the
-            // service-wide one, as Activate() takes it. slmgr stores an IPv6 address in brackets.
+            // The configured KMS host is the service-wide one: a new key is a new product, without the product-level
+            // settings slmgr /skms <ActivationID> sets, and the plan clears those that differ from what is asked.
+            // slmgr stores an IPv6 address in brackets.
             string machine = Text(route["machine"]);
             if (machine.Length == 0 && useConfigured)
-                machine = FirstSet(Value(product, "KeyManagementServiceMachine"), Value(service, "KeyManagementServiceMachine"));
+                machine = Text(Value(service, "KeyManagementServiceMachine"));
             machine = machine.Trim().TrimStart('[').TrimEnd(']');
             if (machine.Length > 0)
             {
                 int port = Number(route["port"], 0);
                 if (port == 0 && useConfigured)
-                    port = Number(FirstSet(Value(product, "KeyManagementServicePort"), Value(service, "KeyManagementServicePort")), 0);
+                    port = Number(Value(service, "KeyManagementServicePort"), 0);
                 if (port == 0)
                     port = DefaultKmsPort;
                 return Route(machine, port, null, TestAddress(machine, port, timeoutMs));
@@ -652,25 +652,6 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
         {
             // Exception.HResult is public from .NET 4.5; GetHRForException reads it on 4.0 too.
             return Marshal.GetHRForException(e);
-        }
-
-        /// <summary>The product Activate() acts on: the first keyed Windows product that is not an add-on.</summary>
-        static IDictionary<string, object> Primary(List<object> products)
-        {
-            foreach (object row in products)
-            {
-                IDictionary<string, object> product = (IDictionary<string, object>)row;
-                if (!true.Equals(Value(product, "LicenseIsAddon")))
-                    return product;
-            }
-            return null;
-        }
-
-        /// <summary>The first value that is set: not null, not empty, not zero.</summary>
-        static string FirstSet(object preferred, object fallback)
-        {
-            string text = Text(preferred);
-            return text.Length > 0 && text != "0" ? text : Text(fallback);
         }
 
         static object First(List<object> rows)

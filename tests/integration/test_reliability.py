@@ -262,14 +262,27 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
         ),
     ),
     "step-activate": (
-        "activation_failed",
+        "activation_pending",
         True,
         (
-            "Activation failed: 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)",
-            "Fix: Wait until enough distinct machines",
-            "The KMS client key (partial key {partial}) is installed and kept; the host is no longer activated "
-            "(license status oob_grace). Run this task again once the cause is fixed",
+            "Activation is pending: 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)",
+            "The KMS client key (partial key {partial}) is installed and counted by the KMS host; this host will "
+            "activate when the count reaches 5 (the threshold of servers). It retries every 2 hours by itself.",
         ),
+    ),
+    "step-clear-vl-activation-type": (
+        "failed",
+        False,
+        (
+            "Step clear_vl_activation_type failed: 0xC004F025 (SL_E_LUA_ACCESSDENIED)",
+            "Nothing changed: the host still holds its mak key (partial key {before}, license status licensed)",
+            AGAIN,
+        ),
+    ),
+    "step-clear-product-vl-activation-type": (
+        "failed",
+        True,
+        ("Step clear_product_vl_activation_type failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", AGAIN),
     ),
     "route-dns-none-licensed": (
         "kms_unreachable",
@@ -283,7 +296,7 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "route-dns-none-no-key": (
         "activation_failed",
         True,
-        ("replacing the none key. Activation was not tried: DNS discovery found no KMS host",),
+        ("replacing the none key. Activation was not tried: the KMS route fails: DNS discovery found no KMS host",),
     ),
     "route-kms-silent-licensed": (
         "kms_unreachable",

@@ -175,7 +175,10 @@ def decide(
         )
         opening = [f"'slmgr /act-type {_TYPE_OF[r]}' ({_WORD[r]} only)" for r in excluded]
         fix = " or ".join(["'slmgr /act-type 0' (any route)", *opening])
-    reasons = [f"the KMS route fails: {kms_failure}" if kms_failure else "", adba_text if not adba_works else ""]
+    reasons = [
+        f"the KMS route fails: {kms_failure.rstrip('. ')}" if kms_failure else "",
+        f"Active Directory-based activation is out: {adba_text}" if not adba_works else "",
+    ]
     if restriction:
         reasons.insert(0, restriction)
     not_allowed = [r.value for r in works if works[r] and r.value not in routes_allowed]
