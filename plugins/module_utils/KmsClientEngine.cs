@@ -4,7 +4,8 @@
 
 // The host side of volume_activation.kms.kms_client_key: reads the licensing data, runs the steps the action
 // plugin planned and tests the KMS route, making no decision (docs/worker_contract.md defines every name and
-// shape). It reaches Windows only through ICim and INetwork; KmsClientWindows.cs implements them on Windows.
+// shape). It reaches Windows only through ICim, INetwork and IServicing; KmsClientWindows.cs implements them on
+// Windows.
 // C# 5 (what Windows PowerShell 5.1's Add-Type compiles with the .NET Framework's csc.exe), .NET Framework 4 APIs.
 
 using System;
@@ -56,6 +57,19 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
         /// configuration naming context, as slmgr /ao-list reads them); throws COMException with the LDAP
         /// HRESULT when they cannot be read (0x80072030: the forest has no such container).</summary>
         IList<ActivationObject> ReadActivationObjects(string domain);
+    }
+
+    /// <summary>Changing the edition of the running Windows, as DISM does it.</summary>
+    public interface IServicing
+    {
+        /// <summary>The editions the running Windows can be changed to (DISM's target-edition query; it changes
+        /// nothing). Throws with the servicing API's HRESULT when the query fails.</summary>
+        IList<string> TargetEditions();
+
+        /// <summary>Changes the running Windows to an edition, with that edition's product key, accepting its licence
+        /// terms and without restarting (DISM /Set-Edition); returns DISM's exit code: 0, 3010 when the change
+        /// completes at the next restart, else the error.</summary>
+        int SetEdition(string edition, string productKey);
     }
 
     /// <summary>One Active Directory activation object (msSPP-ActivationObject).</summary>
@@ -140,8 +154,14 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
         // DNS_ERROR_RCODE_NAME_ERROR and DNS_INFO_NO_RECORDS (winerror.h).
         const int DnsNameError = 9003;
         const int DnsNoRecords = 9501;
+        // ERROR_SUCCESS_REBOOT_REQUIRED (winerror.h): "The requested operation is successful. Changes will not be
+        // effective until the system is rebooted."
+        const int RebootRequired = 3010;
 
-        static readonly string[] OsProperties = { "Caption", "Version", "BuildNumber", "OperatingSystemSKU", "ProductType" };
+        static readonly string[] OsProperties =
+        {
+            "Caption", "Version", "BuildNumber", "OperatingSystemSKU", "ProductType", "LastBootUpTime",
+        };
         static readonly string[] ComputerProperties = { "PartOfDomain", "Domain", "DomainRole" };
         static readonly string[] RegistryValues = { "EditionID", "ProductName", "InstallationType", "CurrentBuild", "UBR", "DisplayVersion" };
         static readonly string[] ServiceProperties =
@@ -160,32 +180,41 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             "ADActivationObjectName", "ADActivationObjectDN", "ADActivationCsvlkPid", "ADActivationCsvlkSkuId",
         };
 
-        // Each step: the class whose method it calls (the service, or the primary product), the method, and the
-        // step argument passed as the method's one parameter.
+        // Each step: the class whose method it calls (the service, the primary product, the operating system), the
+        // method, and the step argument passed as the method's one parameter. set_edition calls IServicing instead.
+        const string Service = "SoftwareLicensingService";
+        const string Product = "SoftwareLicensingProduct";
+        const string OperatingSystem = "Win32_OperatingSystem";
         static readonly StepDefinition[] Steps =
         {
-            new StepDefinition("install_product_key", false, "InstallProductKey", "ProductKey", "product_key"),
-            new StepDefinition("refresh_license_status", false, "RefreshLicenseStatus", null, null),
-            new StepDefinition("set_kms_machine", false, "SetKeyManagementServiceMachine", "MachineName", "machine"),
-            new StepDefinition("clear_kms_machine", false, "ClearKeyManagementServiceMachine", null, null),
-            new StepDefinition("set_kms_port", false, "SetKeyManagementServicePort", "PortNumber", "port"),
-            new StepDefinition("clear_kms_port", false, "ClearKeyManagementServicePort", null, null),
-            new StepDefinition("set_kms_lookup_domain", false, "SetKeyManagementServiceLookupDomain", "LookupDomain", "domain"),
-            new StepDefinition("clear_kms_lookup_domain", false, "ClearKeyManagementServiceLookupDomain", null, null),
-            new StepDefinition("clear_product_kms_machine", true, "ClearKeyManagementServiceMachine", null, null),
-            new StepDefinition("clear_product_kms_port", true, "ClearKeyManagementServicePort", null, null),
-            new StepDefinition("clear_vl_activation_type", false, "ClearVLActivationTypeEnabled", null, null),
-            new StepDefinition("clear_product_vl_activation_type", true, "ClearVLActivationTypeEnabled", null, null),
-            new StepDefinition("activate", true, "Activate", null, null),
+            new StepDefinition("install_product_key", Service, "InstallProductKey", "ProductKey", "product_key"),
+            new StepDefinition("refresh_license_status", Service, "RefreshLicenseStatus", null, null),
+            new StepDefinition("set_kms_machine", Service, "SetKeyManagementServiceMachine", "MachineName", "machine"),
+            new StepDefinition("clear_kms_machine", Service, "ClearKeyManagementServiceMachine", null, null),
+            new StepDefinition("set_kms_port", Service, "SetKeyManagementServicePort", "PortNumber", "port"),
+            new StepDefinition("clear_kms_port", Service, "ClearKeyManagementServicePort", null, null),
+            new StepDefinition("set_kms_lookup_domain", Service, "SetKeyManagementServiceLookupDomain", "LookupDomain", "domain"),
+            new StepDefinition("clear_kms_lookup_domain", Service, "ClearKeyManagementServiceLookupDomain", null, null),
+            new StepDefinition("clear_product_kms_machine", Product, "ClearKeyManagementServiceMachine", null, null),
+            new StepDefinition("clear_product_kms_port", Product, "ClearKeyManagementServicePort", null, null),
+            new StepDefinition("clear_vl_activation_type", Service, "ClearVLActivationTypeEnabled", null, null),
+            new StepDefinition("clear_product_vl_activation_type", Product, "ClearVLActivationTypeEnabled", null, null),
+            new StepDefinition("activate", Product, "Activate", null, null),
+            new StepDefinition("set_edition", null, null, null, null),
+            // Win32_OperatingSystem.Reboot(): "shuts down the computer system, then restarts it"; it returns a Win32
+            // error code (0 on success).
+            new StepDefinition("reboot", OperatingSystem, "Reboot", null, null),
         };
 
         readonly ICim cim;
         readonly INetwork network;
+        readonly IServicing servicing;
 
-        public Engine(ICim cim, INetwork network)
+        public Engine(ICim cim, INetwork network, IServicing servicing)
         {
             this.cim = cim;
             this.network = network;
+            this.servicing = servicing;
         }
 
         /// <summary>Runs the worker with the module's parameters, writing into the module's result as it goes (a
@@ -225,8 +254,10 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             }
             result["probe"] = probe;
 
-            if (parameters["activation_objects"] != null && Convert.ToBoolean(parameters["activation_objects"], CultureInfo.InvariantCulture))
+            if (Flag(parameters["activation_objects"]))
                 result["ad_activation"] = ReadActivation(probe["computer"] as IDictionary<string, object>);
+            if (Flag(parameters["target_editions"]))
+                result["editions"] = ReadTargetEditions(probe["registry"] as IDictionary<string, object>);
 
             IDictionary route = parameters["kms_route"] as IDictionary;
             if (route != null)
@@ -261,14 +292,23 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             {
                 if (definition == null)
                     throw new ArgumentException("unknown step " + action);
+                if (definition.ClassName == null)
+                {
+                    int exitCode = servicing.SetEdition(Text(step["edition"]), Text(step["product_key"]));
+                    if (exitCode != 0 && exitCode != RebootRequired)
+                        outcome["hresult"] = unchecked((uint)HResultFromWin32(exitCode));
+                    return outcome;
+                }
                 Dictionary<string, object> arguments = new Dictionary<string, object>();
                 if (definition.Parameter != null)
                     arguments[definition.Parameter] = StepArgument(definition, step[definition.Argument]);
-                string path = definition.OnProduct ? PrimaryProductPath() : ServicePath();
-                IDictionary<string, object> output = cim.Invoke(path, definition.Method, arguments);
+                IDictionary<string, object> output = cim.Invoke(InstancePath(definition.ClassName), definition.Method, arguments);
                 object returned;
                 if (output != null && output.TryGetValue("ReturnValue", out returned) && returned != null)
-                    outcome["hresult"] = unchecked((uint)Convert.ToInt64(returned, CultureInfo.InvariantCulture));
+                {
+                    int code = unchecked((int)Convert.ToInt64(returned, CultureInfo.InvariantCulture));
+                    outcome["hresult"] = unchecked((uint)(definition.ClassName == OperatingSystem ? HResultFromWin32(code) : code));
+                }
             }
             catch (Exception e)
             {
@@ -296,11 +336,15 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             return value == null ? null : Convert.ToString(value, CultureInfo.InvariantCulture);
         }
 
-        string ServicePath()
+        string InstancePath(string className)
         {
-            foreach (CimInstance service in cim.Query("SELECT Version FROM SoftwareLicensingService"))
-                return service.Path;
-            throw new InvalidOperationException("There is no SoftwareLicensingService instance.");
+            if (className == Product)
+                return PrimaryProductPath();
+            // The service and the operating system have one instance each; their key properties give its path.
+            string key = className == Service ? "Version" : "Name";
+            foreach (CimInstance instance in cim.Query("SELECT " + key + " FROM " + className))
+                return instance.Path;
+            throw new InvalidOperationException("There is no " + className + " instance.");
         }
 
         string PrimaryProductPath()
@@ -308,9 +352,9 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             // The Windows product that holds a key and is not an add-on (slmgr's primary SKU). LicenseIsAddon is
             // tested only where the class declares it, so that the query stays valid on a class without it.
             string filter = KeyedWindowsProducts;
-            if (Contains(cim.GetClassProperties("SoftwareLicensingProduct"), "LicenseIsAddon"))
+            if (Contains(cim.GetClassProperties(Product), "LicenseIsAddon"))
                 filter += " AND LicenseIsAddon = FALSE";
-            foreach (CimInstance product in cim.Query("SELECT ID FROM SoftwareLicensingProduct WHERE " + filter))
+            foreach (CimInstance product in cim.Query("SELECT ID FROM " + Product + " WHERE " + filter))
                 return product.Path;
             throw new CimException(NoProductKey, "No Windows product key is installed.");
         }
@@ -497,6 +541,41 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             return answer;
         }
 
+        // ---- evaluation editions ---------------------------------------------------------------------------
+
+        Dictionary<string, object> ReadTargetEditions(IDictionary<string, object> registry)
+        {
+            // DISM's target-edition query opens a servicing session of the running Windows, which takes seconds, so
+            // it is made only on an evaluation edition (an EditionID with "Eval": ServerStandardEval,
+            // ServerStandardEvalCor...), the only editions an edition change is planned for. It changes nothing.
+            Dictionary<string, object> answer = new Dictionary<string, object>();
+            List<object> targets = new List<object>();
+            string current = Text(Value(registry, "EditionID"));
+            answer["current"] = current.Length > 0 ? current : null;
+            answer["outcome"] = "found";
+            answer["targets"] = targets;
+            answer["message"] = "";
+            if (current.IndexOf("Eval", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                answer["outcome"] = "not_evaluation";
+                return answer;
+            }
+            try
+            {
+                foreach (string edition in servicing.TargetEditions())
+                    targets.Add(edition);
+                if (targets.Count == 0)
+                    answer["outcome"] = "none";
+            }
+            catch (Exception e)
+            {
+                answer["outcome"] = "error";
+                answer["hresult"] = unchecked((uint)HResultOf(e));
+                answer["message"] = e.Message;
+            }
+            return answer;
+        }
+
         // ---- the KMS route ------------------------------------------------------------------------------------
 
         Dictionary<string, object> TestRoute(IDictionary route, IDictionary<string, object> service)
@@ -654,6 +733,17 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             return Marshal.GetHRForException(e);
         }
 
+        /// <summary>HRESULT_FROM_WIN32 (winerror.h): a Win32 error code as an HRESULT; an HRESULT stays as it is.</summary>
+        static int HResultFromWin32(int code)
+        {
+            return code <= 0 ? code : unchecked((int)(0x80070000 | (uint)(code & 0xFFFF)));
+        }
+
+        static bool Flag(object value)
+        {
+            return value != null && Convert.ToBoolean(value, CultureInfo.InvariantCulture);
+        }
+
         static object First(List<object> rows)
         {
             return rows.Count > 0 ? rows[0] : null;
@@ -694,17 +784,17 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
 
         sealed class StepDefinition
         {
-            public StepDefinition(string action, bool onProduct, string method, string parameter, string argument)
+            public StepDefinition(string action, string className, string method, string parameter, string argument)
             {
                 Action = action;
-                OnProduct = onProduct;
+                ClassName = className;
                 Method = method;
                 Parameter = parameter;
                 Argument = argument;
             }
 
             public string Action { get; private set; }
-            public bool OnProduct { get; private set; }
+            public string ClassName { get; private set; }
             public string Method { get; private set; }
             public string Parameter { get; private set; }
             public string Argument { get; private set; }

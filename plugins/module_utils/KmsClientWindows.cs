@@ -2,7 +2,7 @@
 // GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-// The engine's two interfaces on Windows, and the worker's entry point. Each member is one documented call;
+// The engine's three interfaces on Windows, and the worker's entry point. Each member is one documented call;
 // docs/real_windows_checklist.md says how a real host checks them. Connect also runs in the project's tests (the
 // simulator's network only maps names and addresses to loopback listeners), the other members only on Windows.
 // The directory read (ReadActivationObjects) belongs to the network interface: LDAP to the host's domain.
@@ -14,7 +14,9 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.DirectoryServices;
+using System.IO;
 using System.Management;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -29,14 +31,17 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
     {
         public static string Run(IDictionary parameters, bool checkMode, IDictionary result)
         {
-            return new Engine(new WindowsCim(), new WindowsNetwork()).Run(parameters, checkMode, result);
+            return new Engine(new WindowsCim(), new WindowsNetwork(), new WindowsServicing()).Run(parameters, checkMode, result);
         }
     }
 
     /// <summary>ICim over System.Management (WMI, root\cimv2).</summary>
     public sealed class WindowsCim : ICim
     {
-        static readonly ManagementScope Scope = new ManagementScope(@"root\cimv2");
+        // EnablePrivileges: "should only be used when the operation performed requires a certain user privilege to be
+        // enabled (for example, a machine restart)" (ConnectionOptions.EnablePrivileges): the reboot step's
+        // Win32_OperatingSystem.Reboot() needs SeShutdownPrivilege.
+        static readonly ManagementScope Scope = new ManagementScope(@"root\cimv2", new ConnectionOptions { EnablePrivileges = true });
 
         // https://learn.microsoft.com/dotnet/api/system.management.managementclass.properties
         public ICollection<string> GetClassProperties(string className)
@@ -249,5 +254,101 @@ namespace ansible_collections.volume_activation.kms.plugins.module_utils.KmsClie
             public ushort Pad;
         }
 #pragma warning restore 649
+    }
+
+    /// <summary>IServicing over the DISM API (the target-edition query) and dism.exe (the edition change).</summary>
+    public class WindowsServicing : IServicing
+    {
+        // dismapi.h: DISM_ONLINE_IMAGE, the running Windows as a session's image path; DismLogErrors.
+        const string OnlineImage = "DISM_{53BFAE52-B167-4E2F-A258-0A37B57FF845}";
+        const int LogErrors = 0;
+
+        // DismInitialize, DismOpenSession, DismCloseSession, DismShutdown and DismDelete are documented in the DISM API
+        // reference (learn.microsoft.com/windows-hardware/manufacture/desktop/dism/dism-api-functions).
+        // _DismGetTargetEditions is exported by dismapi.dll without being in dismapi.h: it fills an array of
+        // DismString (one PCWSTR each) and its count, freed with DismDelete (as the ManagedDism library declares it).
+        // Only the names come back; nothing changes.
+        public virtual IList<string> TargetEditions()
+        {
+            Check(DismInitialize(LogErrors, null, null));
+            try
+            {
+                uint session;
+                Check(DismOpenSession(OnlineImage, null, null, out session));
+                try
+                {
+                    IntPtr editions;
+                    uint count;
+                    Check(DismGetTargetEditions(session, out editions, out count));
+                    try
+                    {
+                        List<string> names = new List<string>();
+                        for (int i = 0; i < count; i++)
+                            names.Add(Marshal.PtrToStringUni(Marshal.ReadIntPtr(editions, i * IntPtr.Size)));
+                        return names;
+                    }
+                    finally
+                    {
+                        DismDelete(editions);
+                    }
+                }
+                finally
+                {
+                    DismCloseSession(session);
+                }
+            }
+            finally
+            {
+                DismShutdown();
+            }
+        }
+
+        // DISM /Online /Set-Edition:<edition> /ProductKey:<key> /AcceptEula, the documented conversion ("Upgrade and
+        // conversion options for Windows Server"); /Quiet /NoRestart: no prompt, no restart ("DISM Global Options
+        // for Command-Line Syntax": /Quiet alone restarts automatically). Its output is localized text and is not
+        // read; the exit code is the answer. The key is the target edition's published KMS client key.
+        public virtual int SetEdition(string edition, string productKey)
+        {
+            ProcessStartInfo start = new ProcessStartInfo(Path.Combine(Environment.SystemDirectory, "dism.exe"),
+                "/Online /Set-Edition:" + edition + " /ProductKey:" + productKey + " /AcceptEula /Quiet /NoRestart");
+            start.UseShellExecute = false;
+            start.CreateNoWindow = true;
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
+            using (Process dism = Process.Start(start))
+            {
+                // The module's own output is its JSON result: DISM's is read and dropped.
+                dism.OutputDataReceived += delegate { };
+                dism.ErrorDataReceived += delegate { };
+                dism.BeginOutputReadLine();
+                dism.BeginErrorReadLine();
+                dism.WaitForExit();
+                return dism.ExitCode;
+            }
+        }
+
+        static void Check(int hresult)
+        {
+            if (hresult < 0)
+                Marshal.ThrowExceptionForHR(hresult);
+        }
+
+        [DllImport("dismapi.dll", CharSet = CharSet.Unicode, ExactSpelling = true)]
+        static extern int DismInitialize(int logLevel, string logFilePath, string scratchDirectory);
+
+        [DllImport("dismapi.dll", CharSet = CharSet.Unicode, ExactSpelling = true)]
+        static extern int DismOpenSession(string imagePath, string windowsDirectory, string systemDrive, out uint session);
+
+        [DllImport("dismapi.dll", EntryPoint = "_DismGetTargetEditions", ExactSpelling = true)]
+        static extern int DismGetTargetEditions(uint session, out IntPtr editionIds, out uint count);
+
+        [DllImport("dismapi.dll", ExactSpelling = true)]
+        static extern int DismDelete(IntPtr dismStructure);
+
+        [DllImport("dismapi.dll", ExactSpelling = true)]
+        static extern int DismCloseSession(uint session);
+
+        [DllImport("dismapi.dll", ExactSpelling = true)]
+        static extern int DismShutdown();
     }
 }

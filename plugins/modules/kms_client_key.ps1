@@ -23,12 +23,13 @@ $spec = @{
                     choices = 'install_product_key', 'refresh_license_status', 'set_kms_machine', 'clear_kms_machine',
                     'set_kms_port', 'clear_kms_port', 'set_kms_lookup_domain', 'clear_kms_lookup_domain',
                     'clear_product_kms_machine', 'clear_product_kms_port', 'clear_vl_activation_type',
-                    'clear_product_vl_activation_type', 'activate'
+                    'clear_product_vl_activation_type', 'activate', 'set_edition', 'reboot'
                 }
                 product_key = @{ type = 'str'; no_log = $true }
                 machine = @{ type = 'str' }
                 port = @{ type = 'int' }
                 domain = @{ type = 'str' }
+                edition = @{ type = 'str' }
             }
         }
         kms_route = @{
@@ -42,6 +43,7 @@ $spec = @{
             }
         }
         activation_objects = @{ type = 'bool'; default = $false }
+        target_editions = @{ type = 'bool'; default = $false }
 
         # The documented options: validated and used by the action plugin, which never passes them here.
         kms_host = @{ type = 'str' }

@@ -284,6 +284,13 @@ STEPS: dict[str, StepDefinition] = {
             describe="clear the product's activation type setting (slmgr /act-type 0 <Activation ID>)",
         ),
         StepDefinition("activate", describe="activate (license status was {license_status})"),
+        StepDefinition(
+            "set_edition",
+            ("edition", "product_key"),
+            describe="change the evaluation edition {edition_was} to {edition} with the KMS client key of {edition} "
+            "(partial key {target_partial}), accepting its licence terms (DISM /Set-Edition)",
+        ),
+        StepDefinition("reboot", describe="restart the host, which completes the edition change"),
     )
 }
 

@@ -47,6 +47,8 @@ def _replies(host: WindowsHost) -> Handler:
         result = host.run_worker(args, csharp)
         if fault is not None:
             raise ReplyLost(str(fault.transport))
+        if host.take_restart_notice():  # the host went down before its reply left (winsim.licensing.servicing)
+            raise ReplyLost("cut")
         return result
 
     return handler
@@ -74,7 +76,7 @@ class Fleet:
                 for fault in host.spec.faults
                 if fault.transport and fault.transport not in EXECUTION_FAULTS
             ]
-            self.endpoint.add_host(name, _replies(host), faults=transport)
+            self.endpoint.add_host(name, _replies(host), faults=transport, boot_generation=host.boot_generation)
 
     def __enter__(self) -> Fleet:
         self.endpoint.start()

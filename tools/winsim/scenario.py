@@ -57,7 +57,12 @@ _HOST_FIELDS = {
     "domain_joined",
     "activation_type",
     "client_machine_id",
+    "domain_controller",
+    "servicing",
 }
+_SERVICING_FIELDS = {"targets", "conversion_seconds", "restart_seconds", "comes_back"}
+# Bounded like activation_seconds: an edition change and a restart take real time in the simulator.
+MAX_SERVICING_SECONDS = 10.0
 _NETWORK_FIELDS = {"domain", "srv", "addresses", "unreachable", "forest"}
 _FOREST_FIELDS = {"activation_objects", "error"}
 _ACTIVATION_OBJECT_FIELDS = {"name", "partial_key", "editions"}
@@ -158,6 +163,21 @@ class FaultSpec:
 
 
 @dataclass(frozen=True)
+class ServicingSpec:
+    """How the host's edition change (DISM /Set-Edition) and restart behave (winsim.licensing.servicing).
+
+    ``targets`` replaces the target editions Microsoft documents for the edition (None: the documented ones);
+    ``conversion_seconds`` is how long the change runs, ``restart_seconds`` how long the host is down when it
+    restarts; ``comes_back`` false: a restart that never ends. A failing change is a fault on the ``set_edition``
+    step (its ``hresult`` is DISM's exit code), a failing restart one on ``reboot`` (the method's Win32 error)."""
+
+    targets: tuple[str, ...] | None = None
+    conversion_seconds: float = 0.0
+    restart_seconds: float = 1.0
+    comes_back: bool = True
+
+
+@dataclass(frozen=True)
 class ProbePatch:
     """A hostile value in the probe the worker sends: ``path`` (``os.Caption``, ``service.KeyManagementServicePort``,
     ``products[-1].LicenseStatus``, the primary product being the last row; ``products``, the whole list) set to
@@ -208,6 +228,8 @@ class HostSpec:
     domain_joined: bool = False
     activation_type: dict[str, int] = field(default_factory=dict)  # VLActivationTypeEnabled: service, product
     client_machine_id: str | None = None
+    domain_controller: bool = False
+    servicing: ServicingSpec = field(default_factory=ServicingSpec)
 
     @property
     def evaluation(self) -> bool:
@@ -449,12 +471,39 @@ def _addon(checker: _Checker, data: Any, path: str) -> AddonSpec:
     )
 
 
-def _seconds(checker: _Checker, value: Any) -> float:
+def _seconds(
+    checker: _Checker, value: Any, path: str = "activation_seconds", limit: float = MAX_ACTIVATION_SECONDS
+) -> float:
     if value is None:
         return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_ACTIVATION_SECONDS:
-        raise checker.fail("activation_seconds", f"must be a number 0..{MAX_ACTIVATION_SECONDS}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= limit:
+        raise checker.fail(path, f"must be a number 0..{limit}, got {value!r}")
     return float(value)
+
+
+def _servicing(checker: _Checker, data: Any) -> ServicingSpec:
+    if data is None:
+        return ServicingSpec()
+    if not isinstance(data, Mapping):
+        raise checker.fail("servicing", f"must be a mapping, got {data!r}")
+    checker.unknown(data, _SERVICING_FIELDS, "servicing.")
+    targets = data.get("targets")
+    if targets is not None and (not isinstance(targets, list) or not all(isinstance(x, str) for x in targets)):
+        raise checker.fail("servicing.targets", f"must be a list of EditionIDs, got {targets!r}")
+    comes_back = data.get("comes_back", True)
+    if not isinstance(comes_back, bool):
+        raise checker.fail("servicing.comes_back", f"must be true or false, got {comes_back!r}")
+    restart = data.get("restart_seconds")
+    return ServicingSpec(
+        targets=None if targets is None else tuple(targets),
+        conversion_seconds=_seconds(
+            checker, data.get("conversion_seconds"), "servicing.conversion_seconds", MAX_SERVICING_SECONDS
+        ),
+        restart_seconds=1.0
+        if restart is None
+        else _seconds(checker, restart, "servicing.restart_seconds", MAX_SERVICING_SECONDS),
+        comes_back=comes_back,
+    )
 
 
 def _probe_patch(checker: _Checker, data: Any, path: str) -> ProbePatch:
@@ -541,6 +590,8 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         domain_joined=bool(check.choice(data, "domain_joined", "domain_joined", (True, False)) or False),
         activation_type=_activation_type(check, data.get("activation_type")),
         client_machine_id=_machine_id(check, data.get("client_machine_id")),
+        domain_controller=bool(check.choice(data, "domain_controller", "domain_controller", (True, False)) or False),
+        servicing=_servicing(check, data.get("servicing")),
     )
     if spec.key_type == "none":
         if spec.partial_key is not None:
@@ -549,6 +600,8 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
             raise check.fail("license_status", "a host with no key installed is unlicensed")
     if spec.evaluation and spec.key_type not in ("eval", "none"):
         raise check.fail("key_type", f"an evaluation edition ({spec.edition_id}) holds an eval key or none")
+    if spec.domain_controller and not (spec.domain_joined and spec.edition_id.startswith("Server")):
+        raise check.fail("domain_controller", "a domain controller is a domain-joined Windows Server")
     if spec.key_type == "eval" and not spec.evaluation:
         raise check.fail(
             "key_type", f"eval needs an evaluation EditionID (e.g. ServerDatacenterEval), not {spec.edition_id}"

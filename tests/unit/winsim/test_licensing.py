@@ -67,6 +67,7 @@ def test_probe_has_the_contract_shape_and_makes_no_write():
         "BuildNumber": "20348",
         "OperatingSystemSKU": 8,
         "ProductType": 3,
+        "LastBootUpTime": "20261130071502.000000+000",
     }
     assert probe["registry"]["EditionID"] == "ServerDatacenter"
     assert probe["registry"]["DisplayVersion"] == "21H2"
@@ -486,7 +487,7 @@ def test_probe_fault_fails_the_worker_after_its_steps():
         ({"operation": "frobnicate"}, "value of operation must be one of: probe, apply"),
         ({}, "missing required arguments: operation"),
         ({"operation": "probe", "extra": 1}, "Unsupported parameters"),
-        ({"operation": "apply", "steps": [{"action": "reboot"}]}, "value of action must be one of"),
+        ({"operation": "apply", "steps": [{"action": "rearm"}]}, "value of action must be one of"),
         ({"operation": "apply", "steps": [{"product_key": "x"}]}, "missing required arguments: action found in steps"),
         ({"operation": "apply", "steps": [{"action": "set_kms_port", "port": "many"}]}, "unable to convert to int"),
         ({"operation": "apply", "steps": [{"action": "activate", "bogus": 1}]}, "bogus found in steps"),

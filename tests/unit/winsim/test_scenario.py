@@ -23,7 +23,7 @@ BASE = {"name": "h1", "edition_id": "ServerStandard", "build": 20348, "key_type"
         ({"kms": {"reachable": "yes"}}, "kms.reachable"),
         ({"kms": {"server": "x"}}, "kms.server"),
         ({"accepts_keys": ["AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"]}, "accepts_keys[0]"),
-        ({"faults": [{"operation": "reboot", "hresult": 1}]}, "faults[0].operation"),
+        ({"faults": [{"operation": "rearm", "hresult": 1}]}, "faults[0].operation"),
         ({"faults": [{"operation": "activate"}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 0}]}, "faults[0].hresult"),
         ({"faults": [{"operation": "activate", "hresult": 1, "times": 0}]}, "faults[0].times"),

@@ -117,6 +117,7 @@ def test_worker_round_trip_with_stdin_in_chunks(endpoint):
         "delayed": 0,
         "reply_hold": 0,
         "reply_cut": 0,
+        "while_down": 0,
     }
 
 

@@ -115,7 +115,7 @@ namespace Winsim.EngineHost
             try
             {
                 Dictionary<string, object> result = new Dictionary<string, object>();
-                string failure = new Engine(new SimCim(this), new SimNetwork(this)).Run(parameters, checkMode, result);
+                string failure = new Engine(new SimCim(this), new SimNetwork(this), new SimServicing(this)).Run(parameters, checkMode, result);
                 message["op"] = "done";
                 message["failure"] = failure;
                 message["result"] = result;
@@ -256,6 +256,33 @@ namespace Winsim.EngineHost
                 return array;
             }
             throw new ArgumentException("unknown CIM type " + type);
+        }
+    }
+
+    /// <summary>IServicing answered by the simulated host's servicing model (target editions, the edition change).</summary>
+    sealed class SimServicing : IServicing
+    {
+        readonly Execution execution;
+
+        public SimServicing(Execution execution)
+        {
+            this.execution = execution;
+        }
+
+        public IList<string> TargetEditions()
+        {
+            List<string> editions = new List<string>();
+            foreach (object edition in (IEnumerable)execution.Call("target_editions", new Dictionary<string, object>()))
+                editions.Add((string)edition);
+            return editions;
+        }
+
+        public int SetEdition(string edition, string productKey)
+        {
+            Dictionary<string, object> arguments = new Dictionary<string, object>();
+            arguments["edition"] = edition;
+            arguments["product_key"] = productKey;
+            return System.Convert.ToInt32(execution.Call("set_edition", arguments), CultureInfo.InvariantCulture);
         }
     }
 

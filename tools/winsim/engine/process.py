@@ -68,6 +68,8 @@ class EngineFailure(Exception):
 
 
 Typed = tuple[str, t.Any]  # (CIM type, value)
+# The calls that may take the scenario's time (an activation, an edition change): answered on the execution's thread.
+_SLOW_CALLS = ("invoke", "set_edition")
 
 
 class SimulatedWindows(t.Protocol):
@@ -86,6 +88,10 @@ class SimulatedWindows(t.Protocol):
     def primary_domain(self) -> str: ...
 
     def activation_objects(self, domain: str) -> list[dict[str, t.Any]]: ...
+
+    def target_editions(self) -> list[str]: ...
+
+    def set_edition(self, edition: str, product_key: str) -> int: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,14 +136,15 @@ class EngineProcess:
 
     def _read(self) -> None:
         """Dispatch the engine host's messages: reads (queries, the registry, DNS) are answered here at once, method
-        calls (which may take the scenario's time) and results go to the execution's own thread."""
+        calls and the edition change (which may take the scenario's time) and results go to the execution's own
+        thread."""
         stdout = t.cast(t.IO[bytes], self._process.stdout)
         for line in stdout:
             message = json.loads(line)
             execution = int(message["id"])
             with self._inboxes_lock:
                 host, inbox = self._inboxes.get(execution, (None, None))
-            if host is not None and message["op"] == "call" and message["method"] != "invoke":
+            if host is not None and message["op"] == "call" and message["method"] not in _SLOW_CALLS:
                 self._send(self._answer(host, execution, message))
             elif inbox is not None:
                 inbox.put(message)
@@ -208,6 +215,10 @@ class EngineProcess:
                 reply["value"] = host.primary_domain()
             elif method == "activation_objects":
                 reply["value"] = host.activation_objects(args["domain"])
+            elif method == "target_editions":
+                reply["value"] = host.target_editions()
+            elif method == "set_edition":
+                reply["value"] = host.set_edition(args["edition"], args["product_key"])
             else:
                 raise EngineFailure(f"the engine host asked for an unknown call {method!r}")
         except CimError as error:

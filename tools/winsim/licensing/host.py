@@ -72,6 +72,13 @@ state the calls read and change. Behaviour and its sources:
   LicenseIsAddon``) and the Windows 7 one (sppwmi). The product-level and discovered KMS properties are
   Windows 7 (SppWmi) additions: absent, so null, on Vista / 2008. What a release lacks is also listed in
   the probe's ``missing_properties`` (facts.missing_properties, with its sources).
+- Evaluation editions (winsim.licensing.servicing, with its sources): DISM's target-edition query answers the
+  editions Microsoft documents for the EditionID and build (or the scenario's ``servicing.targets``); the edition
+  change (``set_edition``, DISM /Set-Edition) takes ``servicing.conversion_seconds`` and completes at the next restart:
+  Win32_OperatingSystem.Reboot() takes the host down for ``servicing.restart_seconds`` (for ever with
+  ``comes_back: false``); it comes back with the new EditionID, OperatingSystemSKU, caption and the KMS client key
+  the change installed (out-of-box grace, unactivated), and a new LastBootUpTime. A domain controller reports
+  ProductType 2 and DomainRole 5 (Win32_OperatingSystem, Win32_ComputerSystem).
 - Extended Security Update add-ons (``addons``): keyed Windows products (the Windows ApplicationID, a
   PartialProductKey) with LicenseIsAddon true, listed before the primary product, as slmgr has to skip
   them (its primary-SKU test: ``ApplicationId = WindowsAppId And LicenseIsAddon = False``).
@@ -93,7 +100,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils import _voca
 from winsim import hresult_codes as hr
 from winsim import productkey, scenario
 from winsim.engine import CimError, EngineFailure, process_for, shipped_sources
-from winsim.licensing import catalog_view, cim, facts, worker_args
+from winsim.licensing import catalog_view, cim, facts, servicing, worker_args
 from winsim.licensing import network as network_module
 from winsim.licensing.kms import KmsHosts
 from winsim.licensing.network import HostNetwork
@@ -108,6 +115,8 @@ OS = "Win32_OperatingSystem"
 REGISTRY = "StdRegProv"
 HKEY_LOCAL_MACHINE = 0x80000002
 CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+# When every host last started, until it restarts (a fixed time keeps probes comparable: 2026-11-30T07:15:02Z).
+FIRST_BOOT = 1_796_022_902.0
 # winerror.h: what StdRegProv returns for a key or value that does not exist.
 ERROR_FILE_NOT_FOUND = 2
 
@@ -127,6 +136,7 @@ STEP_METHODS: dict[str, tuple[str, str]] = {
     "clear_vl_activation_type": (SERVICE, "ClearVLActivationTypeEnabled"),
     "clear_product_vl_activation_type": (PRODUCT, "ClearVLActivationTypeEnabled"),
     "activate": (PRODUCT, "Activate"),
+    "reboot": (OS, "Reboot"),
 }
 
 # CIM types of the properties the engine reads (Microsoft's class pages: SoftwareLicensingService,
@@ -139,6 +149,7 @@ _OS_PROPERTIES = {
     "OperatingSystemSKU": "uint32",
     "ProductType": "uint32",
     "CSName": "string",
+    "LastBootUpTime": "datetime",
 }
 _COMPUTER_PROPERTIES = {"Name": "string", "PartOfDomain": "boolean", "Domain": "string", "DomainRole": "uint16"}
 _SERVICE_PROPERTIES = {
@@ -244,9 +255,14 @@ class WindowsHost:
         self.write_calls = 0  # state-changing licensing method calls, failed ones included
         entry = catalog_view.entry_for(spec.edition_id, spec.build)
         self._server = spec.edition_id.startswith("Server")
-        self.caption = spec.caption or self._default_caption(entry)
+        # A Server evaluation is named and numbered after the edition it evaluates.
+        evaluated = catalog_view.entry_for(servicing.evaluated_edition(spec.edition_id), spec.build)
+        self.caption = spec.caption or self._default_caption(entry, evaluated)
+        evaluation_sku = servicing.EVALUATION_SKUS.get(servicing.catalog_edition(spec.edition_id))
         if spec.os_sku is not None:
             self.os_sku = spec.os_sku
+        elif evaluation_sku is not None and evaluated is not None:
+            self.os_sku = evaluation_sku
         elif entry is not None:
             self.os_sku = catalog_view.os_sku(entry, spec.edition_id)
         else:
@@ -274,6 +290,14 @@ class WindowsHost:
         self._schema = self._classes()  # a release's classes never change
         self._cim = cim.CimProvider(lambda: self._schema, self._instances, self._methods())
         self.product = self._initial_product(entry)
+        # Restarts: when the host last started (epoch seconds), and while it is down, when it is back (None: never).
+        self.boot_time = FIRST_BOOT
+        self.boots = 0  # restarts completed
+        self._down = False
+        self._back_at: float | None = None
+        self._restart_notice = False  # a restart began during the current worker execution
+        self._pending_edition: tuple[str, str] | None = None  # (EditionID, key) a completed /Set-Edition applies
+        self.servicing_calls: list[tuple[str, str]] = []  # (call, edition): DISM's calls, for tests to read
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | HostSpec) -> WindowsHost:
@@ -286,8 +310,11 @@ class WindowsHost:
 
     # -- defaults ---------------------------------------------------------------------------------
 
-    def _default_caption(self, entry: catalog_view.Entry | None) -> str:
-        # The catalog's edition name is the English caption without "Microsoft ".
+    def _default_caption(self, entry: catalog_view.Entry | None, evaluated: catalog_view.Entry | None) -> str:
+        # The catalog's edition name is the English caption without "Microsoft " (an evaluation's: the evaluated
+        # edition's name and " Evaluation", e.g. "Microsoft Windows Server 2022 Standard Evaluation").
+        if entry is None and evaluated is not None and "Eval" in self.spec.edition_id:
+            return f"Microsoft {evaluated.name} Evaluation"
         if entry is None:
             raise ScenarioError(
                 f"host {self.spec.name!r}: field 'caption': is required (no published edition "
@@ -434,6 +461,75 @@ class WindowsHost:
     def activation_objects(self, domain: str) -> list[dict[str, Any]]:
         return self.network.activation_objects(domain)
 
+    # -- servicing: DISM and restarts ------------------------------------------------------------------
+
+    def target_editions(self) -> list[str]:
+        """DISM's target-edition query (winsim.licensing.servicing)."""
+        with self._lock:
+            self.servicing_calls.append(("target_editions", self.edition_id))
+            return list(self._targets())
+
+    def _targets(self) -> tuple[str, ...]:
+        if self.spec.servicing.targets is not None:
+            return self.spec.servicing.targets
+        return servicing.documented_targets(self.edition_id, self.spec.build)
+
+    def set_edition(self, edition: str, product_key: str) -> int:
+        """DISM /Set-Edition /NoRestart: DISM's exit code; the change completes at the next restart."""
+        with self._lock:
+            self.servicing_calls.append(("set_edition", edition))
+            code = self._take_fault("set_edition")
+            if code is not None:
+                return code
+            if self.spec.domain_controller or edition not in self._targets():
+                return servicing.NOT_SUPPORTED
+            key = productkey.normalize(product_key or "")
+            if not catalog_view.accepts(key, servicing.catalog_edition(edition), self.spec.build):
+                return hr.SL_E_INVALID_PRODUCT_KEY
+        time.sleep(self.spec.servicing.conversion_seconds)  # the change runs; the host is not locked meanwhile
+        with self._lock:
+            self._pending_edition = (edition, key)
+            self.writes += 1
+        return servicing.REBOOT_REQUIRED
+
+    def _reboot(self, arguments: Mapping[str, Any]) -> dict[str, cim.Typed]:
+        """Win32_OperatingSystem.Reboot(): the host goes down at once; a fault's code is the method's Win32 error."""
+        code = self._take_fault("reboot")
+        if code is not None:
+            return {"ReturnValue": ("uint32", code)}
+        spec = self.spec.servicing
+        self._down, self._restart_notice = True, True
+        self._back_at = time.monotonic() + spec.restart_seconds if spec.comes_back else None
+        return {"ReturnValue": ("uint32", 0)}
+
+    def take_restart_notice(self) -> bool:
+        """Whether a restart began during the worker execution that just ended (its reply is then lost)."""
+        with self._lock:
+            notice, self._restart_notice = self._restart_notice, False
+            return notice
+
+    def boot_generation(self) -> int | None:
+        """How many restarts the host completed, or None while it is down (its WinRM service does not answer)."""
+        with self._lock:
+            if self._down and self._back_at is not None and time.monotonic() >= self._back_at:
+                self._start()
+            return None if self._down else self.boots
+
+    def _start(self) -> None:
+        """The host is back: a completed edition change takes effect, and LastBootUpTime is now."""
+        self._down, self._back_at = False, None
+        self.boot_time = time.time()
+        self.boots += 1
+        if self._pending_edition is not None:
+            edition, key = self._pending_edition
+            self._pending_edition = None
+            entry = cast(catalog_view.Entry, catalog_view.entry_for(servicing.catalog_edition(edition), self.spec.build))
+            self.edition_id = edition
+            self.os_sku = catalog_view.os_sku(entry, servicing.catalog_edition(edition))
+            self.caption = f"Microsoft {entry.name}"
+            self.product_name = self._default_product_name(entry)
+            self.product = _Product("gvlk", key[-5:], "oob_grace", facts.INITIAL_GRACE)
+
     def _methods(self) -> dict[tuple[str, str], cim.Method]:
         """The licensing and registry methods, each wrapped with the scenario's faults and the write counters."""
         licensing: dict[tuple[str, str], Callable[[Mapping[str, Any]], int]] = {
@@ -457,6 +553,7 @@ class WindowsHost:
         methods: dict[tuple[str, str], cim.Method] = {
             key: self._licensing_call(steps.get(key, key[1]), call) for key, call in licensing.items()
         }
+        methods[(OS, "Reboot")] = self._reboot
         methods[(REGISTRY, "EnumValues")] = self._enum_values
         for getter, output, kind in _REG_GETTERS.values():
             methods[(REGISTRY, getter)] = self._registry_getter(output, kind)
@@ -486,7 +583,7 @@ class WindowsHost:
         if not productkey.is_well_formed(key):
             return hr.SL_E_INVALID_PRODUCT_KEY
         known = key in self.spec.accepts_keys or catalog_view.is_gvlk(key)
-        if self.spec.evaluation:
+        if "Eval" in self.edition_id:
             return hr.SL_E_MISMATCHED_PRODUCT_SKU if known else hr.SL_E_INVALID_PRODUCT_KEY
         fits = key in self.spec.accepts_keys or catalog_view.accepts(key, self.edition_id, self.spec.build)
         if not fits:
@@ -682,19 +779,22 @@ class WindowsHost:
             "Version": facts.os_version(spec.build),
             "BuildNumber": str(spec.build),
             "OperatingSystemSKU": self.os_sku,
-            "ProductType": 1 if self.installation_type == "Client" else 3,
+            "ProductType": 1 if self.installation_type == "Client" else 2 if spec.domain_controller else 3,
             "CSName": self.name.upper()[:15],
+            "LastBootUpTime": servicing.dmtf(self.boot_time),
         }
 
     def _computer_row(self) -> dict[str, Any]:
         """Win32_ComputerSystem: PartOfDomain, Domain (the workgroup's name outside a domain) and DomainRole (0
-        standalone workstation, 1 member workstation, 2 standalone server, 3 member server)."""
+        standalone workstation, 1 member workstation, 2 standalone server, 3 member server, 4 backup and 5 primary
+        domain controller)."""
         joined = self.spec.domain_joined
+        role = (1 if joined else 0) + (0 if self.installation_type == "Client" else 2)
         return {
             "Name": self.name.upper()[:15],
             "PartOfDomain": joined,
             "Domain": self.spec.network.domain if joined else "WORKGROUP",
-            "DomainRole": (1 if joined else 0) + (0 if self.installation_type == "Client" else 2),
+            "DomainRole": 5 if self.spec.domain_controller else role,
         }
 
     def _service_row(self) -> dict[str, Any]:

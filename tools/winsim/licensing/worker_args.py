@@ -1,9 +1,9 @@
 """The shim's argument check, as Ansible.Basic performs it for kms_client_key.ps1's spec.
 
 The .ps1 shim declares ``operation`` (required, probe|apply), ``steps`` (list of dicts with a required
-``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``),
+``action`` among the step names, and optional ``product_key``, ``machine``, ``port``, ``domain``, ``edition``),
 ``kms_route`` (dict: ``machine``, ``port``, ``lookup_domain``, ``use_configured``, ``timeout_ms``),
-``activation_objects`` (bool) and the
+``activation_objects`` and ``target_editions`` (bools) and the
 documented options (unused there). Ansible.Basic rejects unknown options, missing required ones and values it
 cannot convert, with the messages reproduced here, and hands the module the parameters with each option's
 value converted to its type (a missing one null or its default); missing step arguments are not its business (the
@@ -21,13 +21,14 @@ STEP_ACTIONS = tuple(STEPS)
 
 MODULE = "volume_activation.kms.kms_client_key"
 # The .ps1 also declares every documented option (validated by the action plugin, which never passes them).
-_OPTIONS = ("operation", "steps", "kms_route", "activation_objects", *ARGUMENT_SPEC)
+_OPTIONS = ("operation", "steps", "kms_route", "activation_objects", "target_editions", *ARGUMENT_SPEC)
 _STEP_OPTIONS = {
     "action": "str",
     "product_key": "str",
     "machine": "str",
     "port": "int",
     "domain": "str",
+    "edition": "str",
 }
 _ROUTE_OPTIONS = {
     "machine": "str",
@@ -116,8 +117,9 @@ def parse(args: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         "operation": operation,
         "steps": [_step(s) for s in steps],
         "kms_route": parse_route(params),
-        # The .ps1 declares activation_objects as a bool with default $false.
+        # The .ps1 declares activation_objects and target_editions as bools with default $false.
         "activation_objects": bool(_convert("activation_objects", params.get("activation_objects"), "bool", "")),
+        "target_editions": bool(_convert("target_editions", params.get("target_editions"), "bool", "")),
     }
     return {**{name: params.get(name) for name in ARGUMENT_SPEC}, **converted}, check_mode
 

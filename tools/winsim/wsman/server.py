@@ -82,15 +82,39 @@ class HostBinding:
         return f"http://{self.host}:{self.port}{self.path}"
 
 
-class _Site:
-    """One host's listener state: its WinRS service, faults and credentials."""
+# The host's restarts completed, or None while it is down (winsim.licensing.WindowsHost.boot_generation).
+BootGeneration = t.Callable[[], t.Optional[int]]
 
-    def __init__(self, service: WinRSService, faults: list[TransportFault], path: str, authorization: str) -> None:
+
+class _Site:
+    """One host's listener state: its WinRS service, faults, credentials and restarts."""
+
+    def __init__(
+        self,
+        service: WinRSService,
+        faults: list[TransportFault],
+        path: str,
+        authorization: str,
+        boot_generation: BootGeneration,
+    ) -> None:
         self.service = service
         self.path = path
         self.authorization = authorization
         self._faults = faults
         self._lock = threading.Lock()
+        self._boot_generation = boot_generation
+        self._served_generation = boot_generation()
+
+    def up(self) -> bool:
+        """Whether the host answers; once it restarted, its shells are gone (a new WinRM service knows none)."""
+        generation = self._boot_generation()
+        if generation is None:
+            return False
+        with self._lock:
+            if generation != self._served_generation:
+                self._served_generation = generation
+                self.service.forget_shells()
+        return True
 
     def take_faults(self) -> tuple[float, bool]:
         """Seconds to delay this reply, and whether to answer HTTP 500."""
@@ -141,6 +165,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Handle one WS-Management message."""
         site = self.server.site
         data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not site.up():
+            site.service.count("while_down")
+            self.close_connection = True  # the host is restarting: the connection drops without an answer
+            return
         site.service.count("requests")
         delay, fail = site.take_faults()
         if delay:
@@ -232,8 +260,15 @@ class WinRMEndpoint:
         self._acceptor: _Acceptor | None = None
         self._started = False
 
-    def add_host(self, name: str, handler: Handler, faults: t.Iterable[t.Mapping[str, t.Any]] = ()) -> HostBinding:
-        """Register a host; its port is reserved at once and served from start() (or now, if started)."""
+    def add_host(
+        self,
+        name: str,
+        handler: Handler,
+        faults: t.Iterable[t.Mapping[str, t.Any]] = (),
+        boot_generation: BootGeneration = lambda: 0,
+    ) -> HostBinding:
+        """Register a host; its port is reserved at once and served from start() (or now, if started).
+        ``boot_generation`` tells when the host is down or has restarted (never, by default)."""
         if name in self._bindings:
             raise ValueError(f"host {name!r} is already served")
         parsed = transport_faults(faults)
@@ -246,7 +281,7 @@ class WinRMEndpoint:
             self._refused[name] = sock
             binding = HostBinding(name, LOOPBACK, sock.getsockname()[1], self.path, refused=True)
         else:
-            server = _Server(_Site(service, parsed, self.path, self._authorization))
+            server = _Server(_Site(service, parsed, self.path, self._authorization, boot_generation))
             self._servers[name] = server
             binding = HostBinding(name, LOOPBACK, server.server_address[1], self.path, refused=False)
             if self._acceptor is not None:

@@ -30,6 +30,7 @@ STAT_NAMES = (
     "delayed",
     "reply_hold",
     "reply_cut",
+    "while_down",
 )
 # What Ansible.Basic's ExitJson() prints for a module with no options and no changes
 # (ansible.windows/ansible-core Ansible.Basic.cs: ExitJson adds changed=false and invocation.module_args).
@@ -145,6 +146,12 @@ class WinRSService:
         raise soap.WSManFault(
             "a:ActionNotSupported", f"The action {action} is not supported by the service.", 2150858754
         )
+
+    def forget_shells(self) -> None:
+        """The host restarted: its shells and their commands no longer exist."""
+        with self._cond:
+            self._shells.clear()
+            self._cond.notify_all()
 
     def _create_shell(self) -> str:
         shell_id = str(uuid.uuid4()).upper()

@@ -135,20 +135,31 @@ def test_registry_values_are_read_by_their_type_from_the_contract_key() -> None:
     assert list(answer["probe"]["registry"]) == registry["properties"]
 
 
-def _step_calls(action: str) -> list[tuple[str, dict[str, Any]]]:
+def _step_model(action: str) -> Any:
     spec = MODEL_HOSTS["server2022-mak"]
     model = WindowsHost.from_spec(spec)
     answer = model.run_worker({"operation": "apply", "steps": [_step_with_arguments(action, spec)]})
     assert not answer.get("failed"), answer
-    return [call for call in model.cim_calls if not call[0].startswith(("SELECT", "StdRegProv."))]
+    return model
+
+
+def _step_calls(action: str) -> list[tuple[str, dict[str, Any]]]:
+    return [call for call in _step_model(action).cim_calls if not call[0].startswith(("SELECT", "StdRegProv."))]
 
 
 @pytest.mark.parametrize("action", sorted(step_actions()))
 def test_step_calls_the_contract_method_on_the_contract_class(action: str) -> None:
     expected = step_actions()[action]
-    (call,) = _step_calls(action)
+    model = _step_model(action)
+    calls = [call for call in model.cim_calls if not call[0].startswith(("SELECT", "StdRegProv."))]
+    if "servicing" in expected:  # DISM, not CIM
+        assert calls == []
+        assert model.servicing_calls == [("set_edition", "ServerDatacenter")]
+        return
+    (call,) = calls
     assert call[0] == f"{expected['class']}.{expected['method']}"
     assert len(call[1]) == len(expected["arguments"])
+    assert model.servicing_calls == []
 
 
 def test_step_arguments_become_the_method_parameters() -> None:
@@ -173,7 +184,38 @@ def test_product_steps_select_the_primary_product() -> None:
 
 
 def test_sim_step_methods_are_the_contract_methods() -> None:
-    assert {a: (s["class"], s["method"]) for a, s in step_actions().items()} == STEP_METHODS
+    assert {a: (s["class"], s["method"]) for a, s in step_actions().items() if "class" in s} == STEP_METHODS
+
+
+@pytest.mark.parametrize(
+    ("edition_id", "installation_type", "outcome", "targets"),
+    [
+        ("ServerStandardEval", "Server", "found", ["ServerStandard", "ServerDatacenter"]),
+        ("ServerStandardEvalCor", "Server Core", "found", ["ServerDatacenterCor"]),
+        ("ServerStandard", "Server", "not_evaluation", []),
+    ],
+)
+def test_target_editions_answer_has_the_contract_keys(
+    edition_id: str, installation_type: str, outcome: str, targets: list[str]
+) -> None:
+    key_type = "eval" if "Eval" in edition_id else "mak"
+    spec = {
+        "name": "eval",
+        "edition_id": edition_id,
+        "build": 20348,
+        "installation_type": installation_type,
+        "key_type": key_type,
+        "os_sku": 7,
+    }
+    model = WindowsHost.from_spec(spec)
+    answer = model.run_worker({"operation": "probe", "target_editions": True})
+    contract = CONTRACT["editions"]
+    assert list(answer["editions"]) == contract["result"]
+    assert answer["editions"]["outcome"] == outcome in contract["outcomes"]
+    assert answer["editions"]["targets"] == targets
+    # DISM is asked only on an evaluation edition, and never without the argument.
+    assert [call for call, _edition in model.servicing_calls] == (["target_editions"] if targets else [])
+    assert "editions" not in model.run_worker({"operation": "probe"})
 
 
 def test_step_result_and_route_answer_have_the_contract_keys() -> None:
@@ -197,7 +239,7 @@ def test_step_result_and_route_answer_have_the_contract_keys() -> None:
 def test_contract_table_names_the_same_calls_as_the_yaml_block() -> None:
     rows = re.findall(r"^\| `([a-z_]+)` \|[^|]*\| `(\w+)\.(\w+)\(", CONTRACT_DOC.read_text(encoding="utf-8"), re.M)
     documented = {action: (cim_class, method) for action, cim_class, method in rows}
-    expected = {a: (s["class"], s["method"]) for a, s in step_actions().items() if s["method"]}
+    expected = {a: (s["class"], s["method"]) for a, s in step_actions().items() if s.get("method")}
     assert documented == expected
 
 
@@ -350,6 +392,7 @@ def _step_with_arguments(action: str, spec: dict[str, Any]) -> dict[str, Any]:
         "domain": "corp.example.com",
         "host": "kms01.corp.example.com",
         "timeout_ms": 2000,
+        "edition": "ServerDatacenter",
     }
     return {"action": action, **{name: values[name] for name in step_actions()[action]["arguments"]}}
 

@@ -25,7 +25,7 @@ SOURCE = WORKER.read_text(encoding="utf-8")
 TREE = parse(SOURCE.encode("utf-8"))
 ASSIGNED = variables_assigned(TREE)
 OPTIONS = hash_entries(hash_entries(ASSIGNED["spec"])["options"])
-INTERNAL = {"operation", "steps", "kms_route", "activation_objects"}
+INTERNAL = {"operation", "steps", "kms_route", "activation_objects", "target_editions"}
 DOCUMENTED = yaml.safe_load((ROOT / "plugins" / "modules" / "kms_client_key.yml").read_text(encoding="utf-8"))[
     "DOCUMENTATION"
 ]["options"]
