@@ -523,7 +523,9 @@ class WindowsHost:
         if self._pending_edition is not None:
             edition, key = self._pending_edition
             self._pending_edition = None
-            entry = cast(catalog_view.Entry, catalog_view.entry_for(servicing.catalog_edition(edition), self.spec.build))
+            entry = cast(
+                catalog_view.Entry, catalog_view.entry_for(servicing.catalog_edition(edition), self.spec.build)
+            )
             self.edition_id = edition
             self.os_sku = catalog_view.os_sku(entry, servicing.catalog_edition(edition))
             self.caption = f"Microsoft {entry.name}"

@@ -83,7 +83,7 @@ class HostBinding:
 
 
 # The host's restarts completed, or None while it is down (winsim.licensing.WindowsHost.boot_generation).
-BootGeneration = t.Callable[[], t.Optional[int]]
+BootGeneration = t.Callable[[], "int | None"]
 
 
 class _Site:
