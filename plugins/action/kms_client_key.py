@@ -24,6 +24,12 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._asses
     assess_lost_reply,
     ran_steps,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import (
+    EditionChange,
+    TargetEditions,
+    dism_edition,
+    parse_target_editions,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import (
     KmsRoute,
     RouteError,
@@ -54,7 +60,12 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state
     parse_probe,
     parse_step_results,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import HostOutcome, Override, utc_timestamp
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
+    Change,
+    HostOutcome,
+    Override,
+    utc_timestamp,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import ActivationRoute, Status
 
@@ -66,6 +77,9 @@ ROLE = "volume_activation.kms.kms_client"
 # a lost apply reply is answered by one more probe instead.
 PROBE_ATTEMPTS = 3
 PROBE_RETRY_DELAY = 1.0
+# While an evaluation host restarts after its edition change, it is looked at this often (seconds) until it answers
+# with a new LastBootUpTime or reboot_timeout ends.
+RESTART_POLL_DELAY = 3.0
 
 
 class ActionModule(ActionBase):
@@ -133,7 +147,9 @@ class ActionModule(ActionBase):
             dns_discovery=options.kms_discovery == "dns",
             tcp_timeout=options.tcp_timeout,
         )
-        probe = self._probe(task_vars, route_args, activation_objects=ActivationRoute.ADBA in options.activation_routes)
+        probe = self._probe(
+            task_vars, route_args, activation_objects=ActivationRoute.ADBA in options.activation_routes, editions=True
+        )
         if probe.get("failed") or probe.get("unreachable"):
             return self._worker_failure("probe", probe), None
         try:
@@ -155,6 +171,12 @@ class ActionModule(ActionBase):
                 ad = parse_ad_activation(probe.get("ad_activation"))
             except RouteError as exc:
                 ad_problem = str(exc)
+        editions: TargetEditions | None = None
+        if "editions" in probe:
+            try:
+                editions = parse_target_editions(probe.get("editions"))
+            except RouteError as exc:
+                warnings.append(f"The worker's answer about target editions is not usable: {exc}")
         # The hosts of this play: the most a KMS host's count can grow by in this run.
         run_hosts = (task_vars or {}).get("ansible_play_hosts_all")
         planned = plan(
@@ -165,6 +187,7 @@ class ActionModule(ActionBase):
             ad=ad,
             ad_problem=ad_problem,
             hosts_in_run=len(run_hosts) if isinstance(run_hosts, list) else None,
+            editions=editions,
         )
         warnings += self._warnings(before, probe)
         if before.addon_keys and before.product is None:
@@ -172,6 +195,10 @@ class ActionModule(ActionBase):
                 "No keyed Windows product that is not an add-on; keyed add-ons only: "
                 + ", ".join(before.addon_keys)
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
+            )
+        if planned.edition_change is not None and not self._task.check_mode:
+            return self._change_edition(
+                planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
             )
         outcome, mode = self._carry_out(planned, before, task_vars)
         # The pre-flight's answers, as data.
@@ -198,6 +225,164 @@ class ActionModule(ActionBase):
             return self._lost_reply(planned, before, applied, task_vars, diff=diff, reason=reason), "apply"
         assessment = assess(planned, before, results, after)
         return _result.build(before, planned, diff=diff, assessment=assessment, after=after), "apply"
+
+    def _change_edition(
+        self,
+        planned: Plan,
+        change: EditionChange,
+        before: HostState,
+        *,
+        options: Options,
+        task_vars: dict[str, Any] | None,
+        warnings: list[str],
+    ) -> tuple[HostOutcome, str]:
+        """An evaluation host: DISM /Set-Edition, the restart, the wait until it is back with the new edition, then
+        the usual conversion of the host as it came back. Every stage that fails is reported with what is known."""
+        shown = f"{change.source} to {change.target}"
+        set_edition, reboot = planned.steps[0], planned.steps[1]
+        problem, record = self._apply_one(set_edition, task_vars)
+        if problem:
+            return self._edition_outcome(
+                planned,
+                before,
+                record,
+                f"The edition change {shown} (DISM /Set-Edition) {problem}; the host was not restarted. Read it with "
+                "'DISM /online /Get-CurrentEdition', restart it if the change is staged, and run again.",
+                changed=problem.startswith("got no reply"),
+            )
+        problem, restarted = self._apply_one(reboot, task_vars, reply_expected=False)
+        record += restarted
+        if problem:
+            return self._edition_outcome(
+                planned,
+                before,
+                record,
+                f"The edition change {shown} is staged (DISM /Set-Edition succeeded; it completes at the next "
+                f"restart), but the restart {problem}. Restart the host, then run this task again.",
+                changed=True,
+            )
+        started = time.monotonic()
+        back, waiting = self._await_restart(before.boot_time, task_vars, options.reboot_timeout)
+        waited = time.monotonic() - started
+        if back is None:
+            return self._edition_outcome(
+                planned,
+                before,
+                record,
+                f"The edition change {shown} ran (DISM /Set-Edition) and the host was restarted, but it has not come "
+                f"back within reboot_timeout ({options.reboot_timeout} s): {waiting}. The new edition takes effect "
+                "when it starts; once it answers, run this task again to finish its conversion.",
+                changed=True,
+                status=Status.REBOOT_PENDING,
+            )
+        if dism_edition(back) != change.target:
+            return self._edition_outcome(
+                planned,
+                before,
+                record,
+                f"The host restarted after the edition change {shown} but reports the edition "
+                f"{dism_edition(back) or 'none'} (EditionID {back.edition_id!r}, InstallationType "
+                f"{back.installation_type!r}), not {change.target}. Read it with 'DISM /online /Get-CurrentEdition' and "
+                "run again.",
+                changed=True,
+            )
+        outcome, mode = self._convert(options, task_vars, warnings)
+        status = outcome.status
+        if status in (Status.RECONFIGURED.value, Status.COMPLIANT.value):
+            status = Status.CONVERTED.value  # the key changed with the edition
+        return (
+            replace(
+                outcome,
+                status=status,
+                changed=True,
+                msg=f"Changed the evaluation edition {shown} with DISM /Set-Edition and {change.name}'s KMS client key; "
+                f"the host restarted and answered again after {waited:.0f} s. {outcome.msg}",
+                edition_change=Change(change.source, change.target),
+                key_type=Change(before.key_type, outcome.key_type.after),
+                partial_product_key=Change(before.partial_product_key, outcome.partial_product_key.after),
+                license_status=Change(before.license_status_name, outcome.license_status.after),
+                steps=(*record, *outcome.steps),
+            ),
+            mode or "apply",
+        )
+
+    def _apply_one(
+        self, step: dict[str, Any], task_vars: dict[str, Any] | None, *, reply_expected: bool = True
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Run one step: what went wrong (empty when it succeeded, or when, ``reply_expected`` false, its reply was
+        lost as the host went down) and the step's record as results show it."""
+        try:
+            applied = self._worker({"operation": "apply", "steps": [step]}, task_vars)
+        except (AnsibleError, OSError) as exc:
+            applied = {"unreachable": True, "msg": str(exc)}
+        if applied.get("unreachable") or (applied.get("failed") and "steps" not in applied):
+            said = host_text(str(applied.get("msg") or "no message"))
+            lost = [{"action": step["action"], "hresult": None, "symbol": None, "message": f"no reply: {said}"}]
+            return ("" if not reply_expected else f"got no reply ({said}): it may have run"), lost
+        try:
+            record = ran_steps(parse_step_results(applied.get("steps")))
+        except ProbeError as exc:
+            return f"got an unusable reply ({exc})", []
+        if not record.shown:
+            return "got a reply without the step's result", []
+        if record.hresult:
+            said = f": {record.shown[0]['message']}" if record.shown[0].get("message") else ""
+            return f"failed with {record.hresult:#010x} ({record.shown[0]['symbol']}){said}", record.shown
+        return "", record.shown
+
+    def _await_restart(
+        self, boot_time: str | None, task_vars: dict[str, Any] | None, timeout: int
+    ) -> tuple[HostState | None, str]:
+        """Wait until the host answers with a LastBootUpTime other than ``boot_time``, as ansible.windows' reboot
+        does: a new connection each time (the host's WinRM shells are gone), bounded by ``timeout`` seconds. The
+        host as it came back, or None and what the last look saw."""
+        deadline = time.monotonic() + timeout
+        seen = "it did not answer"
+        while time.monotonic() < deadline:
+            time.sleep(min(RESTART_POLL_DELAY, max(0.0, deadline - time.monotonic())))
+            try:
+                self._connection.reset()
+                raw = self._worker({"operation": "probe"}, task_vars)
+                if raw.get("failed") or raw.get("unreachable"):
+                    raise ProbeError(host_text(str(raw.get("msg") or "no message")))
+                state = parse_probe(raw.get("probe"))
+            except Exception as exc:  # down, starting, or its WinRM service not up yet: look again
+                seen = f"it did not answer over WinRM (last error: {host_text(str(exc), 200)})"
+                continue
+            if state.boot_time is not None and state.boot_time != boot_time:
+                return state, ""
+            seen = f"it answers, but LastBootUpTime is still {state.boot_time} (it has not restarted)"
+        return None, seen
+
+    def _edition_outcome(
+        self,
+        planned: Plan,
+        before: HostState,
+        record: list[dict[str, Any]],
+        msg: str,
+        *,
+        changed: bool,
+        status: Status = Status.FAILED,
+    ) -> tuple[HostOutcome, str]:
+        """A stage of an edition change that failed: what the probe read before, the edition planned, the steps that
+        ran, the message; the state after is unknown."""
+        outcome = _result.build(before, planned, diff=bool(self._task.diff))
+        source = planned.edition_change.source if planned.edition_change else None
+        return (
+            replace(
+                outcome,
+                status=status.value,
+                failed=True,
+                changed=changed,
+                msg=msg,
+                edition_change=Change(before=source),
+                key_type=Change(before.key_type, None),
+                partial_product_key=Change(before.partial_product_key, None),
+                license_status=Change(before.license_status_name, None),
+                steps=tuple(record),
+            ),
+            "apply",
+        )
 
     def _lost_reply(
         self,
@@ -250,6 +435,7 @@ class ActionModule(ActionBase):
         route_args: dict[str, Any] | None = None,
         *,
         activation_objects: bool = False,
+        editions: bool = False,
     ) -> dict[str, Any]:
         """The probe (with the KMS route pre-flight and the forest's activation objects when asked), retried on
         transport errors (PROBE_ATTEMPTS);
@@ -261,6 +447,8 @@ class ActionModule(ActionBase):
             args["kms_route"] = route_args
         if activation_objects:
             args["activation_objects"] = True
+        if editions:  # the worker asks DISM on an evaluation edition only
+            args["target_editions"] = True
         for attempt in range(1, PROBE_ATTEMPTS):
             try:
                 return self._worker(args, task_vars)

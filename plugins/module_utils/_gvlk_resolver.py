@@ -269,12 +269,29 @@ def _describe(reported: Mapping[str, object]) -> str:
     return ", ".join(parts) if parts else "nothing"
 
 
+# PRODUCT_DATACENTER_EVALUATION_SERVER_CORE (0x9F) and PRODUCT_STANDARD_EVALUATION_SERVER_CORE (0xA0), winnt.h.
+CORE_EVALUATION_SKUS = (159, 160)
+
+
+def is_server_core(edition_id: object, installation_type: object, os_sku: object) -> bool:
+    """Whether a host runs Server Core: an EditionID with DISM's ``Cor`` suffix, registry InstallationType
+    ``Server Core``, or a Server Core evaluation SKU. Recent Server Core installations report the Desktop
+    Experience SKU, and the registry EditionID need not carry the suffix, so any of the three decides."""
+    return (
+        (isinstance(edition_id, str) and edition_id.endswith("Cor"))
+        or (isinstance(installation_type, str) and installation_type.strip().lower() == "server core")
+        or str(os_sku).strip() in {str(sku) for sku in CORE_EVALUATION_SKUS}
+    )
+
+
 def _unsupported(
     edition: NoKeyEdition, edition_id: str | None, build: int | None, reported: Mapping[str, object]
 ) -> UnsupportedEdition:
     target_id = edition.target_edition_id
-    if target_id and edition_id and edition_id.endswith("Cor"):
-        target_id += "Cor"  # Server Core evaluation converts to the Server Core edition
+    if target_id and is_server_core(edition_id, reported.get("installation_type"), reported.get("os_sku")):
+        # "If you install the Standard Core evaluation version, you can convert it only to retail Datacenter Core"
+        # (Microsoft, "Upgrade and conversion options for Windows Server"); Datacenter Core evaluation likewise.
+        target_id = "ServerDatacenterCor"
     target_gvlk = None
     if target_id and build is not None:
         target = _select(target_id, build)

@@ -221,8 +221,8 @@ class NoKeyEdition:
 _DISM = "DISM /online /Set-Edition:{target} /ProductKey:{key} /AcceptEula"
 _EVAL_SERVER = (
     "an evaluation edition takes no KMS client setup key (installing one fails with 0xC004F069); convert it"
-    " with `" + _DISM + "` and reboot; check the targets with `DISM /online /Get-TargetEditions`."
-    " A domain controller cannot be converted"
+    " with `" + _DISM + "` and restart, to an edition the host lists with `DISM /online /Get-TargetEditions`."
+    " Desktop Experience and Server Core cannot be switched, and a domain controller cannot be converted"
 )
 _EVAL_CLIENT = (
     "an evaluation edition takes no KMS client setup key and cannot be converted by a key; reinstall from"
@@ -238,17 +238,18 @@ NO_KEY_EDITIONS: tuple[NoKeyEdition, ...] = (
         "Windows Server evaluation",
         ("Windows Server Standard Evaluation",),
         ("ServerStandardEval", "ServerStandardEvalCor"),
-        (79,),
+        (79, 160),
         (14393, 17763, 20348, 26100),
         "evaluation",
-        _EVAL_SERVER + ". Standard evaluation converts to Standard (or Datacenter)",
+        _EVAL_SERVER + ". The Standard evaluation converts to Standard or Datacenter, the Standard Server Core"
+        " evaluation only to Datacenter Server Core",
         target_edition_id="ServerStandard",
     ),
     NoKeyEdition(
         "Windows Server evaluation",
         ("Windows Server Datacenter Evaluation",),
         ("ServerDatacenterEval", "ServerDatacenterEvalCor"),
-        (80,),
+        (80, 159),
         (14393, 17763, 20348, 26100),
         "evaluation",
         _EVAL_SERVER + ". Datacenter evaluation converts only to Datacenter",

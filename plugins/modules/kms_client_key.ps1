@@ -62,6 +62,9 @@ $spec = @{
         activation_routes = @{ type = 'list'; elements = 'str'; default = 'adba', 'kms'; choices = 'adba', 'kms' }
         on_activation_type = @{ type = 'str'; default = 'keep'; choices = 'keep', 'clear' }
         kms_count = @{ type = 'int' }
+        convert_evaluation = @{ type = 'bool'; default = $false }
+        evaluation_target = @{ type = 'str'; choices = 'standard', 'datacenter' }
+        reboot_timeout = @{ type = 'int'; default = 1800 }
     }
     supports_check_mode = $true
 }

@@ -37,6 +37,7 @@ RESULT_FACT_FIELDS = (
     "client_machine_id",
     "kms_count",
     "activation",
+    "edition_change",
 )
 # When an outcome was recorded (the fact's time, a report row's time, a report's generated): UTC to the second.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -117,6 +118,7 @@ class HostOutcome:
     client_machine_id: str | None = None  # the ClientMachineID a KMS host counts the host by
     kms_count: int | None = None  # a KMS host's own count of distinct clients
     activation: Activation = Activation()
+    edition_change: Change = Change()  # an evaluation edition changed with DISM: the edition before and after
     # The task result's account of the run, which the fact and the report leave out.
     steps: tuple[t.Mapping[str, t.Any], ...] = ()
     kms_route: t.Mapping[str, t.Any] | None = None
@@ -145,6 +147,7 @@ class HostOutcome:
             "client_machine_id": self.client_machine_id,
             "kms_count": self.kms_count,
             "activation": asdict(self.activation),
+            "edition_change": asdict(self.edition_change),
         }
 
     def result(self) -> dict[str, t.Any]:
@@ -202,6 +205,7 @@ class HostOutcome:
             "client_machine_id": self.client_machine_id,
             "kms_count": self.kms_count,
             "activation": described["activation"],
+            "edition_change": described["edition_change"],
             "changed": self.changed,
             "message": self.msg,
             "time": time,
@@ -227,6 +231,7 @@ def row_as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "client_machine_id": row.get("client_machine_id"),
         "kms_count": row.get("kms_count"),
         "activation": row.get("activation"),
+        "edition_change": row.get("edition_change"),
         "time": row.get("time"),
     }
 

@@ -40,6 +40,7 @@ class Status(str, Enum):
     KMS_UNREACHABLE = "kms_unreachable"
     ACTIVATION_TYPE_RESTRICTED = "activation_type_restricted"
     KMS_COUNT_SHORT = "kms_count_short"
+    REBOOT_PENDING = "reboot_pending"
     FAILED = "failed"
     UNSUPPORTED_EDITION = ("unsupported_edition", "module", True)
     EVALUATION_EDITION = ("evaluation_edition", "module", True)
@@ -123,6 +124,12 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
         "activate enough other hosts against the KMS host first, or use Active Directory-based activation, then run "
         "again",
     ),
+    Status.REBOOT_PENDING: StatusGuide(
+        "the evaluation edition was changed (DISM /Set-Edition) and the host restarted, but it did not come back "
+        "within reboot_timeout; the new edition takes effect when it starts",
+        "check the host's console; once it answers over WinRM, run again to finish the conversion (KMS settings, "
+        "activation)",
+    ),
     Status.FAILED: StatusGuide(
         "the task failed (invalid options, a worker or WMI error, or a state read back that differs from the plan)",
         "read the message: it says what the host holds now; fix the cause and run again",
@@ -132,8 +139,10 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
         "upgrade the edition, or give a volume key with gvlk_overrides if you have one",
     ),
     Status.EVALUATION_EDITION: StatusGuide(
-        "an evaluation edition: it accepts no GVLK",
-        "convert it with the DISM /Set-Edition command the message gives, reboot, run again",
+        "an evaluation edition: it accepts no GVLK, and convert_evaluation is off or it cannot be converted in place "
+        "(a domain controller, no target edition offered, a Desktop Experience/Server Core switch, Datacenter to "
+        "Standard)",
+        "set convert_evaluation: true, or follow the path the message names (the DISM command, or a reinstall)",
     ),
     Status.IS_KMS_HOST: StatusGuide(
         "the host is a KMS host (CSVLK key or KMS host service); it is never converted",

@@ -26,6 +26,10 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 # AVMA guests are activated by their Hyper-V host; converting one is opted into with convert_from.
 DEFAULT_CONVERT_FROM = ["retail", "oem", "mak", "none"]
 DEFAULT_TCP_TIMEOUT = 3
+# How long a host may take to come back from the restart that completes an edition change (applying the new edition
+# at startup takes minutes); the edition change itself runs before it, in the worker execution.
+DEFAULT_REBOOT_TIMEOUT = 1800
+EVALUATION_TARGETS = ("standard", "datacenter")
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "kms_host": {"type": "str"},
@@ -46,6 +50,9 @@ ARGUMENT_SPEC: dict[str, Any] = {
     },
     "on_activation_type": {"type": "str", "default": "keep", "choices": ["keep", "clear"]},
     "kms_count": {"type": "int"},
+    "convert_evaluation": {"type": "bool", "default": False},
+    "evaluation_target": {"type": "str", "choices": list(EVALUATION_TARGETS)},
+    "reboot_timeout": {"type": "int", "default": DEFAULT_REBOOT_TIMEOUT},
 }
 
 # Through the role volume_activation.kms.kms_client every option is the role variable of this prefix.
@@ -81,6 +88,9 @@ class Options:
     activation_routes: tuple[str, ...] = ACTIVATION_ROUTES
     on_activation_type: str = "keep"
     kms_count: int | None = None  # the KMS host's current count, when the user knows it
+    convert_evaluation: bool = False  # change evaluation editions with DISM (and a restart) in apply runs
+    evaluation_target: str | None = None  # standard or datacenter; None: the edition the evaluation evaluates
+    reboot_timeout: int = DEFAULT_REBOOT_TIMEOUT
 
     def override_for(self, edition_id: str | None, build: int | None) -> tuple[str, str] | None:
         """The override that applies (``EditionID@build`` first, then ``EditionID``): (name, key)."""
@@ -213,7 +223,7 @@ _NOT_CONVERTIBLE = {
     "csvlk": "convert_from contains 'csvlk': a KMS host key (CSVLK) is never replaced; "
     "remove it from convert_from and leave KMS hosts out of this task",
     "eval": "convert_from contains 'eval': an evaluation edition accepts no KMS client key; "
-    "it must be converted with DISM /Set-Edition (the module reports the command)",
+    "set convert_evaluation: true to change its edition with DISM /Set-Edition and a restart",
     "gvlk": "convert_from contains 'gvlk': a KMS client key of another edition is always "
     "replaced and the right one is never touched, so 'gvlk' is not needed",
 }
@@ -285,6 +295,9 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         problems.append(
             f"kms_count {kms_count} is out of range; a KMS host counts 0 to {KMS_COUNTED_CONTACTS} distinct machines"
         )
+    reboot_timeout = _given(params, "reboot_timeout", DEFAULT_REBOOT_TIMEOUT)
+    if not 10 <= reboot_timeout <= 86400:
+        problems.append(f"reboot_timeout {reboot_timeout} is out of range; expected 10 to 86400 seconds")
     if problems:
         raise OptionError("; ".join(problems))
 
@@ -302,6 +315,9 @@ def build_options(params: dict[str, Any], is_valid_product_key: Callable[[str], 
         activation_routes=tuple(dict.fromkeys(routes)),
         on_activation_type=params.get("on_activation_type") or "keep",
         kms_count=kms_count,
+        convert_evaluation=bool(_given(params, "convert_evaluation", False)),
+        evaluation_target=params.get("evaluation_target"),
+        reboot_timeout=reboot_timeout,
     )
 
 

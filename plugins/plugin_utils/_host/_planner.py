@@ -7,7 +7,10 @@ Precedence (first match wins):
 
 1. the primary product holds a KMS host key (csvlk), or
    SoftwareLicensingService says the KMS host service runs    -> ``is_kms_host`` refusal
-2. an evaluation key (TIMEBASED_) or an evaluation edition    -> ``evaluation_edition`` refusal
+2. an evaluation key (TIMEBASED_) or an evaluation edition    -> ``evaluation_edition`` refusal, unless
+   ``convert_evaluation`` is on and the host offers the edition
+   wanted (_evaluation.choose): then the edition change, the
+   restart and the plan of the host as it will come back      -> ``would_convert``
 3. the catalog cannot identify the edition (no override)      -> ``unknown_edition`` refusal
 4. the edition has no published key (no override)             -> ``unsupported_edition`` refusal
 5. the key must change but its type is not in convert_from    -> ``skipped``
@@ -33,7 +36,7 @@ naming the refusal) with ``on_unsupported: skip``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import (
@@ -42,10 +45,16 @@ from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog
     UnsupportedEdition,
     resolve,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import (
+    EditionChange,
+    TargetEditions,
+    choose,
+    dism_edition,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import KmsRoute
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import Options
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._routes import AdActivation, Routes, decide
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState, Product
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import Edition
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
@@ -98,6 +107,9 @@ class Plan:
     expected: dict[str, Any] = field(default_factory=dict)
     route_failure: str = ""  # why no route will activate the host (empty when one will, or none is needed)
     activation_route: str | None = None  # the route that will activate the host: adba or kms
+    # An evaluation edition to change first: steps starts with set_edition and reboot, then the plan of the host as
+    # it will come back (which the action plugin makes again once it is back).
+    edition_change: EditionChange | None = None
 
     @property
     def changes(self) -> bool:
@@ -127,13 +139,6 @@ def _edition(state: HostState, resolution: Resolution | None = None) -> Edition:
     )
 
 
-def _dism_command(target_edition: str | None, target_gvlk: str | None) -> str:
-    return (
-        f"DISM /online /Set-Edition:{target_edition or '<edition>'} "
-        f"/ProductKey:{target_gvlk or '<GVLK of that edition>'} /AcceptEula"
-    )
-
-
 def _resolve(state: HostState) -> Resolution:
     """The catalog's answer for what the host reports; raises the catalog's errors."""
     return resolve(
@@ -145,20 +150,16 @@ def _resolve(state: HostState) -> Resolution:
     )
 
 
-def _evaluation_refusal(state: HostState, exc: UnsupportedEdition | None = None) -> Target:
-    """The evaluation refusal, with the DISM target edition and key when the catalog's error names them."""
-    command = _dism_command(exc.target_edition_id if exc else None, exc.target_gvlk if exc else None)
-    reported = state.lookup_edition_id or "an evaluation edition"
+def _evaluation_refusal(state: HostState, detail: str) -> Target:
+    """The evaluation refusal: what the host runs, and ``detail`` (what it can become, or why it cannot)."""
     channel = f", channel {state.product.channel}" if state.product and state.product.channel else ""
     return Target(
         _edition(state),
         refusal=Status.EVALUATION_EDITION,
         reason=(
-            f"The host runs the evaluation edition {reported} (build {state.build}{channel}); evaluation "
-            f"editions accept no KMS client key (installing one fails with 0xC004F069). Convert it with "
-            f"'{command}', reboot, and run this task again. "
-            "Datacenter evaluation converts only to Datacenter, Standard evaluation to Standard or Datacenter; "
-            "a domain controller cannot be converted (demote it first)."
+            f"The host runs the evaluation edition {dism_edition(state) or 'of an unknown edition'} (build "
+            f"{state.build}{channel}); evaluation editions accept no KMS client key (installing one fails with "
+            f"0xC004F069). {detail}"
         ),
     )
 
@@ -175,7 +176,7 @@ def identify(state: HostState, options: Options) -> Target:
         resolution = _resolve(state)
     except UnsupportedEdition as exc:
         if exc.reason_code == "evaluation":
-            return _evaluation_refusal(state, exc)
+            return Target(_edition(state), refusal=Status.EVALUATION_EDITION)
         if override:
             return _override_target(state, override)
         return Target(
@@ -378,16 +379,89 @@ def _kms_host_refusal(state: HostState) -> Target:
     )
 
 
-def _evaluation_plan(state: HostState, options: Options) -> Plan:
-    """An evaluation key: refuse, naming the DISM target when the catalog knows the edition as evaluation."""
-    try:
-        _resolve(state)
-    except UnsupportedEdition as exc:
-        if exc.reason_code == "evaluation":
-            return _refuse(_evaluation_refusal(state, exc), options)
-    except CatalogError:
-        pass
-    return _refuse(_evaluation_refusal(state), options)
+def _converted_state(state: HostState, change: EditionChange) -> HostState:
+    """The host as it will come back from the edition change: the target edition, holding its KMS client key,
+    unactivated (DISM installs the key; the new edition starts in its grace period)."""
+    product = Product(
+        id=None,
+        name=None,
+        description=None,
+        license_family=change.target,
+        partial_product_key=change.gvlk[-5:],
+        channel="Volume:GVLK",
+        license_status=2,
+        license_status_reason=None,
+        grace_period_remaining=None,
+    )
+    return replace(
+        state, edition_id=change.target, os_sku=None, caption=None, product=product, key_type=KeyType.GVLK.value
+    )
+
+
+def _evaluation_plan(state: HostState, options: Options, editions: TargetEditions | None, context: _Context) -> Plan:
+    """An evaluation edition: refuse, naming what it can become (or why not), or plan the edition change."""
+    change = choose(state, options, editions)
+    if isinstance(change, str):
+        return _refuse(_evaluation_refusal(state, f"It cannot be converted in place: {change}."), options)
+    offered = ", ".join(editions.targets) if editions else change.target
+    if not options.convert_evaluation:
+        detail = (
+            f"DISM lists the editions it can become: {offered}. Set convert_evaluation: true to change it to "
+            f"{change.target} in this run ({change.name}'s KMS client key, then a restart), or run "
+            f"'{change.dism_command()}', restart it, and run this task again."
+        )
+        return _refuse(_evaluation_refusal(state, detail), options)
+
+    post = _converted_state(state, change)
+    resolution = _resolve(post)
+    target = Target(_edition(post, resolution), gvlk=change.gvlk, source="catalog")
+    clears_type = options.on_activation_type == "clear" and state.activation_type != 0
+    routes = decide(
+        post,
+        options.activation_routes,
+        route_failure(post, options, context.route, context.route_problem),
+        context.ad,
+        context.ad_problem,
+        clears_type=clears_type,
+    )
+    if state.is_licensed and options.on_kms_unreachable == "keep":
+        if routes.failure:
+            return _kms_unreachable(state, options, target, routes)
+        shortfall = count_shortfall(post, options, context.hosts_in_run) if routes.route == ActivationRoute.KMS else ""
+        if shortfall:
+            return _count_short(state, target, shortfall)
+    after = _plan_identified(post, options, target, context)
+    steps: list[dict[str, Any]] = [
+        {"action": "set_edition", "edition": change.target, "product_key": change.gvlk},
+        {"action": "reboot"},
+    ]
+    then = (
+        "once it is back, " + after.msg.removeprefix("Would ")
+        if after.steps
+        else f"once it is back, nothing more: {after.msg}"
+    )
+    return Plan(
+        target,
+        Status.WOULD_CONVERT,
+        f"Would {describe_steps(steps, state, target)} (within reboot_timeout, {options.reboot_timeout} s); {then}",
+        steps=steps + after.steps,
+        key_change=True,
+        expected=after.expected,
+        route_failure=after.route_failure,
+        activation_route=after.activation_route,
+        edition_change=change,
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the probe found besides the host's state: the KMS route, the activation objects, the run's size."""
+
+    route: KmsRoute | None = None
+    route_problem: str = ""
+    ad: AdActivation | None = None
+    ad_problem: str = ""
+    hosts_in_run: int | None = None
 
 
 def plan(
@@ -399,22 +473,31 @@ def plan(
     ad: AdActivation | None = None,
     ad_problem: str = "",
     hosts_in_run: int | None = None,
+    editions: TargetEditions | None = None,
 ) -> Plan:
     """The plan for one probed host (see the module docstring for the precedence).
 
     ``route`` is the probe's KMS route pre-flight (None when it was not run); ``route_problem`` says why its
     answer could not be read; ``ad`` and ``ad_problem`` the same for the forest's activation objects;
-    ``hosts_in_run`` how many hosts this run may add to the KMS host's count.
+    ``hosts_in_run`` how many hosts this run may add to the KMS host's count; ``editions`` what DISM says an
+    evaluation edition can become.
     """
+    context = _Context(route, route_problem, ad, ad_problem, hosts_in_run)
     if state.key_type == KeyType.CSVLK or state.kms_host_signal:
         return _refuse(_kms_host_refusal(state), options)
     if state.key_type == KeyType.EVAL:
-        return _evaluation_plan(state, options)
+        return _evaluation_plan(state, options, editions, context)
 
     target = identify(state, options)
+    if target.refusal == Status.EVALUATION_EDITION:
+        return _evaluation_plan(state, options, editions, context)
     if target.refusal:
         return _refuse(target, options)
+    return _plan_identified(state, options, target, context)
 
+
+def _plan_identified(state: HostState, options: Options, target: Target, context: _Context) -> Plan:
+    """The plan for a host whose edition and key are known (steps 5 to 9 of the precedence)."""
     key_change = not (
         state.key_type == KeyType.GVLK and (state.partial_product_key or "").upper() == (target.partial or "").upper()
     )
@@ -435,15 +518,15 @@ def plan(
     routes = decide(
         state,
         options.activation_routes,
-        route_failure(state, options, route, route_problem),
-        ad,
-        ad_problem,
+        route_failure(state, options, context.route, context.route_problem),
+        context.ad,
+        context.ad_problem,
         clears_type=clears_type,
     )
     failure = routes.failure
     if key_change and state.is_licensed and failure and options.on_kms_unreachable == "keep":
         return _kms_unreachable(state, options, target, routes)
-    shortfall = count_shortfall(state, options, hosts_in_run) if routes.route == ActivationRoute.KMS else ""
+    shortfall = count_shortfall(state, options, context.hosts_in_run) if routes.route == ActivationRoute.KMS else ""
     if key_change and state.is_licensed and shortfall and options.on_kms_unreachable == "keep":
         return _count_short(state, target, shortfall)
     if options.kms_lookup_domain and state.lacks("service", "KeyManagementServiceLookupDomain"):
@@ -537,6 +620,7 @@ def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target
         "product_machine_was": kms.product_machine,
         "product_port_was": kms.product_port,
         "license_status": state.license_status_name,
+        "edition_was": dism_edition(state),
     }
     parts = []
     for step in steps:

@@ -125,6 +125,7 @@ class HostState:
     domain_role: int | None = None  # Win32_ComputerSystem.DomainRole: 4 and 5 are domain controllers
     machine_id: str | None = None  # SoftwareLicensingService.ClientMachineID: what a KMS host counts it by
     kms_count: int | None = None  # a KMS host's own count of distinct clients (KeyManagementServiceCurrentCount)
+    boot_time: str | None = None  # Win32_OperatingSystem.LastBootUpTime (CIM datetime): changes when the host restarts
 
     @property
     def activation_type(self) -> int:
@@ -303,6 +304,18 @@ def _product(raw: dict[str, Any], where: str) -> Product:
     )
 
 
+# A CIM datetime: yyyymmddHHMMSS.mmmmmm and the UTC offset in minutes (Win32_OperatingSystem.LastBootUpTime).
+_CIM_DATETIME = re.compile(r"\d{14}\.\d{6}[+-]\d{3}")
+
+
+def _datetime(value: Any, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CIM_DATETIME.fullmatch(value):
+        raise ProbeError(f"{where} is not a CIM datetime ({json_type(value)})")
+    return value
+
+
 _GUID = re.compile(r"\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?", re.IGNORECASE)
 
 
@@ -416,6 +429,7 @@ def parse_probe(probe: Any) -> HostState:
         domain_role=_as_int(computer.get("DomainRole"), "probe.computer.DomainRole", 5),
         machine_id=_machine_id(service.get("ClientMachineID"), "probe.service.ClientMachineID"),
         kms_count=_kms_count(service) if kms_host_signal else None,
+        boot_time=_datetime(os_info.get("LastBootUpTime"), "probe.os.LastBootUpTime"),
     )
 
 

@@ -33,6 +33,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.KMS_UNREACHABLE.value: ("#953800", "#ffe7d1"),
     Status.ACTIVATION_TYPE_RESTRICTED.value: ("#a40e26", "#ffebe9"),
     Status.KMS_COUNT_SHORT.value: ("#8a4600", "#fff1e5"),
+    Status.REBOOT_PENDING.value: ("#7a3e9d", "#f5e8ff"),
     Status.FAILED.value: ("#cf222e", "#ffebe9"),
     Status.UNSUPPORTED_EDITION.value: ("#8250df", "#fbefff"),
     Status.EVALUATION_EDITION.value: ("#6639ba", "#ece2ff"),

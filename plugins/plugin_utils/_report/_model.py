@@ -198,6 +198,7 @@ def read_outcome(result: t.Mapping[str, t.Any] | None) -> HostOutcome:
         client_machine_id=_bounded(result.get("client_machine_id"), 40),
         kms_count=_count(result.get("kms_count")),
         activation=_activation(result.get("activation")),
+        edition_change=_change(result.get("edition_change")),
     )
 
 

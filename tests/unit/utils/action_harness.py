@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
+from ansible.errors import AnsibleConnectionFailure
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 
@@ -91,9 +92,16 @@ def run_action(
     seen = calls if calls is not None else []
 
     def execute_module(module_name=None, module_args=None, task_vars=None, **_: Any) -> dict[str, Any]:
+        # As the simulator's WinRM endpoint (winsim.fleet): no answer while the host restarts, and the reply of the
+        # execution that restarted it is lost (a test's own stand-in for a host never restarts).
         assert module_name == WORKER
+        if getattr(host, "boot_generation", lambda: 0)() is None:
+            raise AnsibleConnectionFailure("winrm connection error: the host closed the connection without a reply")
         seen.append(copy.deepcopy(module_args))
-        return host.run_worker(copy.deepcopy(module_args))
+        result = host.run_worker(copy.deepcopy(module_args))
+        if getattr(host, "take_restart_notice", lambda: False)():
+            raise AnsibleConnectionFailure("winrm connection error: the host closed the connection without a reply")
+        return result
 
     action._execute_module = execute_module  # type: ignore[method-assign]
     result = action.run(task_vars=task_vars or {})

@@ -469,10 +469,18 @@ class WindowsHost:
             self.servicing_calls.append(("target_editions", self.edition_id))
             return list(self._targets())
 
+    def _dism_edition(self) -> str:
+        """The edition as DISM names it: a Server Core installation's with ``Cor``, which the registry EditionID
+        need not carry (the reference table: the registry EditionID on Server Core is unverified; DISM's names carry
+        the suffix). A scenario's EditionID without it is the harder case: only InstallationType tells Core."""
+        if self._server and self.installation_type == "Server Core" and not self.edition_id.endswith("Cor"):
+            return self.edition_id + "Cor"
+        return self.edition_id
+
     def _targets(self) -> tuple[str, ...]:
         if self.spec.servicing.targets is not None:
             return self.spec.servicing.targets
-        return servicing.documented_targets(self.edition_id, self.spec.build)
+        return servicing.documented_targets(self._dism_edition(), self.spec.build)
 
     def set_edition(self, edition: str, product_key: str) -> int:
         """DISM /Set-Edition /NoRestart: DISM's exit code; the change completes at the next restart."""
@@ -526,7 +534,8 @@ class WindowsHost:
             entry = cast(
                 catalog_view.Entry, catalog_view.entry_for(servicing.catalog_edition(edition), self.spec.build)
             )
-            self.edition_id = edition
+            # The registry keeps the naming it had: with Cor only when the evaluation's EditionID carried it.
+            self.edition_id = edition if self.edition_id.endswith("Cor") else servicing.catalog_edition(edition)
             self.os_sku = catalog_view.os_sku(entry, servicing.catalog_edition(edition))
             self.caption = f"Microsoft {entry.name}"
             self.product_name = self._default_product_name(entry)

@@ -37,7 +37,9 @@ def test_evaluation_edition_gets_the_dism_command() -> None:
     target = gvlk_for("ServerDatacenter", 20348)
     assert result["status"] == "evaluation_edition" and result["failed"] is True
     assert f"DISM /online /Set-Edition:ServerDatacenter /ProductKey:{target} /AcceptEula" in result["msg"]
-    assert "reboot" in result["msg"] and "domain controller" in result["msg"]
+    assert "restart" in result["msg"] and "convert_evaluation: true" in result["msg"]
+    # The editions come from the host (DISM), asked in the one probe.
+    assert "DISM lists the editions it can become: ServerDatacenter." in result["msg"]
     assert executions(host) == 1
 
 
@@ -55,7 +57,8 @@ def test_evaluation_edition_without_a_conversion_target_gets_no_guessed_one_even
     result = run_action(host, {"gvlk_overrides": {"EnterpriseSEval": make_key(4)}})
     assert result["status"] == "evaluation_edition" and result["failed"] is True and result["changed"] is False
     assert "evaluation edition EnterpriseSEval (build 19044, channel Retail:TB:Eval)" in result["msg"]
-    assert "DISM /online /Set-Edition:<edition> /ProductKey:<GVLK of that edition> /AcceptEula" in result["msg"]
+    assert "/Set-Edition" not in result["msg"].replace("DISM /Set-Edition converts Windows Server", "")
+    assert "reinstall it from volume-licensed media" in result["msg"]
     assert executions(host) == 1 and host.writes == 0
 
 

@@ -178,7 +178,9 @@ def test_row_without_a_key(line):
         ("ServerDatacenterEval", "ServerDatacenter", 20348),
         ("ServerStandardEval", "ServerStandard", 17763),
         ("ServerDatacenterEvalCor", "ServerDatacenterCor", 26100),
-        ("ServerStandardEvalCor", "ServerStandardCor", 14393),
+        # Microsoft: "If you install the Standard Core evaluation version, you can convert it only to retail
+        # Datacenter Core".
+        ("ServerStandardEvalCor", "ServerDatacenterCor", 14393),
     ],
 )
 def test_server_evaluation_names_the_conversion(edition_id, target, build):
@@ -195,6 +197,24 @@ def test_server_evaluation_names_the_conversion(edition_id, target, build):
     assert "domain controller" in error.message
     if base == "ServerDatacenter":
         assert "only to Datacenter" in error.message
+
+
+@pytest.mark.parametrize(
+    "reported",
+    [
+        {"edition_id": "ServerStandardEval", "installation_type": "Server Core", "os_sku": 79},
+        {"edition_id": "ServerStandardEval", "installation_type": "Server", "os_sku": 160},
+        {"edition_id": "ServerDatacenterEval", "installation_type": "server core"},
+    ],
+    ids=["installation-type", "core-evaluation-sku", "lower-case-installation-type"],
+)
+def test_server_core_evaluation_is_told_by_installation_type_or_sku_too(reported):
+    """The registry EditionID of a Server Core evaluation need not carry DISM's Cor suffix."""
+    with pytest.raises(UnsupportedEdition) as caught:
+        resolve(build=20348, **reported)
+    assert caught.value.target_edition_id == "ServerDatacenterCor"
+    assert "/Set-Edition:ServerDatacenterCor " in caught.value.message
+    assert "ServerStandardCor" not in caught.value.message
 
 
 def test_evaluation_without_build_has_no_target_key():

@@ -75,8 +75,9 @@ def test_steps_are_the_contract_steps_with_their_arguments() -> None:
 def test_read_only_steps_are_the_ones_that_call_no_setter() -> None:
     """A step changes state unless it only reads or refreshes: the contract's method names say which."""
     for action, step in vocabulary.STEPS.items():
-        method = step_actions()[action]["method"] or ""
-        writes = method.startswith(("Install", "Set", "Clear", "Activate"))
+        contract = step_actions()[action]
+        method = contract.get("method") or contract.get("servicing") or ""
+        writes = method.startswith(("Install", "Set", "Clear", "Activate", "Reboot"))
         assert step.changes_state == writes, action
 
 

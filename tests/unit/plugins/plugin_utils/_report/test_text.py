@@ -62,6 +62,7 @@ def test_json_reads_back_as_the_report(report):
             "client_machine_id",
             "kms_count",
             "activation",
+            "edition_change",
             "changed",
             "message",
             "time",
