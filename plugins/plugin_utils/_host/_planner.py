@@ -402,7 +402,7 @@ def _evaluation_plan(state: HostState, options: Options, editions: TargetEdition
     """An evaluation edition: refuse, naming what it can become (or why not), or plan the edition change."""
     change = choose(state, options, editions)
     if isinstance(change, str):
-        return _refuse(_evaluation_refusal(state, f"It cannot be converted in place: {change}."), options)
+        return _refuse(_evaluation_refusal(state, f"No edition change is planned: {change}."), options)
     offered = ", ".join(editions.targets) if editions else change.target
     if not options.convert_evaluation:
         detail = (
