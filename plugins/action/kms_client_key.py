@@ -10,7 +10,7 @@ the licensing state and runs the steps it is given (docs/worker_contract.md).
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
@@ -30,6 +30,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evalu
     dism_edition,
     parse_target_editions,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._hresults import lookup
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import (
     KmsRoute,
     RouteError,
@@ -80,6 +81,15 @@ PROBE_RETRY_DELAY = 1.0
 # While an evaluation host restarts after its edition change, it is looked at this often (seconds) until it answers
 # with a new LastBootUpTime or reboot_timeout ends.
 RESTART_POLL_DELAY = 3.0
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """One step applied on its own: what went wrong (empty: nothing), its record, the host as the reply read it."""
+
+    problem: str
+    record: list[dict[str, Any]]
+    after: HostState | None = None
 
 
 class ActionModule(ActionBase):
@@ -240,25 +250,26 @@ class ActionModule(ActionBase):
         the usual conversion of the host as it came back. Every stage that fails is reported with what is known."""
         shown = f"{change.source} to {change.target}"
         set_edition, reboot = planned.steps[0], planned.steps[1]
-        problem, record = self._apply_one(set_edition, task_vars)
-        if problem:
+        changing = self._apply_one(set_edition, task_vars)
+        record = list(changing.record)
+        if changing.problem:
             return self._edition_outcome(
                 planned,
                 before,
-                record,
-                f"The edition change {shown} (DISM /Set-Edition) {problem}; the host was not restarted. Read it with "
-                "'DISM /online /Get-CurrentEdition', restart it if the change is staged, and run again.",
-                changed=problem.startswith("got no reply"),
+                changing,
+                f"The edition change {shown} (DISM /Set-Edition) {changing.problem}. The host was not restarted; read it "
+                "with 'DISM /online /Get-CurrentEdition', restart it if the change is staged, and run again.",
+                changed=changing.problem.startswith("got no reply"),
             )
-        problem, restarted = self._apply_one(reboot, task_vars, reply_expected=False)
-        record += restarted
-        if problem:
+        restarting = self._apply_one(reboot, task_vars, reply_expected=False)
+        record += restarting.record
+        if restarting.problem:
             return self._edition_outcome(
                 planned,
                 before,
-                record,
+                replace(restarting, record=record),
                 f"The edition change {shown} is staged (DISM /Set-Edition succeeded; it completes at the next "
-                f"restart), but the restart {problem}. Restart the host, then run this task again.",
+                f"restart), but the restart {restarting.problem}. Restart the host, then run this task again.",
                 changed=True,
             )
         started = time.monotonic()
@@ -268,7 +279,7 @@ class ActionModule(ActionBase):
             return self._edition_outcome(
                 planned,
                 before,
-                record,
+                _Applied("", record),
                 f"The edition change {shown} ran (DISM /Set-Edition) and the host was restarted, but it has not come "
                 f"back within reboot_timeout ({options.reboot_timeout} s): {waiting}. The new edition takes effect "
                 "when it starts; once it answers, run this task again to finish its conversion.",
@@ -279,7 +290,7 @@ class ActionModule(ActionBase):
             return self._edition_outcome(
                 planned,
                 before,
-                record,
+                _Applied("", record, back),
                 f"The host restarted after the edition change {shown} but reports the edition "
                 f"{dism_edition(back) or 'none'} (EditionID {back.edition_id!r}, InstallationType "
                 f"{back.installation_type!r}), not {change.target}. Read it with 'DISM /online /Get-CurrentEdition' and "
@@ -308,9 +319,9 @@ class ActionModule(ActionBase):
 
     def _apply_one(
         self, step: dict[str, Any], task_vars: dict[str, Any] | None, *, reply_expected: bool = True
-    ) -> tuple[str, list[dict[str, Any]]]:
+    ) -> _Applied:
         """Run one step: what went wrong (empty when it succeeded, or when, ``reply_expected`` false, its reply was
-        lost as the host went down) and the step's record as results show it."""
+        lost as the host went down), the step's record as results show it, and the host as the reply read it."""
         try:
             applied = self._worker({"operation": "apply", "steps": [step]}, task_vars)
         except (AnsibleError, OSError) as exc:
@@ -318,17 +329,21 @@ class ActionModule(ActionBase):
         if applied.get("unreachable") or (applied.get("failed") and "steps" not in applied):
             said = host_text(str(applied.get("msg") or "no message"))
             lost = [{"action": step["action"], "hresult": None, "symbol": None, "message": f"no reply: {said}"}]
-            return ("" if not reply_expected else f"got no reply ({said}): it may have run"), lost
+            return _Applied("" if not reply_expected else f"got no reply ({said}): it may have run", lost)
         try:
             record = ran_steps(parse_step_results(applied.get("steps")))
+            after = parse_probe(applied.get("probe")) if "probe" in applied else None
         except ProbeError as exc:
-            return f"got an unusable reply ({exc})", []
+            return _Applied(f"got an unusable reply ({exc})", [])
         if not record.shown:
-            return "got a reply without the step's result", []
+            return _Applied("got a reply without the step's result", [], after)
         if record.hresult:
             said = f": {record.shown[0]['message']}" if record.shown[0].get("message") else ""
-            return f"failed with {record.hresult:#010x} ({record.shown[0]['symbol']}){said}", record.shown
-        return "", record.shown
+            info = lookup(record.hresult)
+            why = f" {info.cause} {info.remedy}" if info else ""
+            problem = f"failed with {record.hresult:#010x} ({record.shown[0]['symbol']}){said}.{why}"
+            return _Applied(problem.rstrip("."), record.shown, after)
+        return _Applied("", record.shown, after)
 
     def _await_restart(
         self, boot_time: str | None, task_vars: dict[str, Any] | None, timeout: int
@@ -358,15 +373,16 @@ class ActionModule(ActionBase):
         self,
         planned: Plan,
         before: HostState,
-        record: list[dict[str, Any]],
+        applied: _Applied,
         msg: str,
         *,
         changed: bool,
         status: Status = Status.FAILED,
     ) -> tuple[HostOutcome, str]:
         """A stage of an edition change that failed: what the probe read before, the edition planned, the steps that
-        ran, the message; the state after is unknown."""
+        ran, the message, and the host as last read (unknown when no reply read it)."""
         outcome = _result.build(before, planned, diff=bool(self._task.diff))
+        after = applied.after
         source = planned.edition_change.source if planned.edition_change else None
         return (
             replace(
@@ -375,11 +391,14 @@ class ActionModule(ActionBase):
                 failed=True,
                 changed=changed,
                 msg=msg,
-                edition_change=Change(before=source),
-                key_type=Change(before.key_type, None),
-                partial_product_key=Change(before.partial_product_key, None),
-                license_status=Change(before.license_status_name, None),
-                steps=tuple(record),
+                edition_change=Change(
+                    source, dism_edition(after) if after and after.boot_time != before.boot_time else None
+                ),
+                key_type=Change(before.key_type, after.key_type if after else None),
+                partial_product_key=Change(before.partial_product_key, after.partial_product_key if after else None),
+                license_status=Change(before.license_status_name, after.license_status_name if after else None),
+                kms=(after or before).kms.shown(),
+                steps=tuple(applied.record),
             ),
             "apply",
         )

@@ -284,6 +284,20 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
         True,
         ("Step clear_product_vl_activation_type failed: 0x80041003 (WBEM_E_ACCESS_DENIED)", AGAIN),
     ),
+    "step-set-edition": (
+        "failed",
+        False,
+        (
+            "The edition change ServerStandardEval to ServerStandard (DISM /Set-Edition) failed with 0x80070032 "
+            "(ERROR_NOT_SUPPORTED)",
+            "The host was not restarted",
+        ),
+    ),
+    "step-reboot": (
+        "failed",
+        True,
+        ("is staged", "but the restart failed with 0x80070522 (ERROR_PRIVILEGE_NOT_HELD)", "Restart the host"),
+    ),
     "route-dns-none-licensed": (
         "kms_unreachable",
         False,

@@ -270,6 +270,23 @@ TABLE: dict[int, HResultInfo] = dict(
             "The KMS host name or the product key given to the licensing service is malformed, or no KMS host could be located.",
             "Check kms_host, or set it explicitly instead of relying on DNS auto-discovery.",
         ),
+        # The edition change of an evaluation (DISM's exit code, and Win32_OperatingSystem.Reboot()'s return)
+        _e(
+            0x80070032,
+            "ERROR_NOT_SUPPORTED",
+            "The request is not supported.",
+            "DISM does not offer this edition change on the host: the edition is not among its target editions, or "
+            "the host is a domain controller.",
+            "Run 'DISM /online /Get-TargetEditions' on the host and choose an edition it lists, or install the "
+            "edition wanted from volume-licensed media.",
+        ),
+        _e(
+            0x80070522,
+            "ERROR_PRIVILEGE_NOT_HELD",
+            "A required privilege is not held by the client.",
+            "Restarting the host needs the shutdown privilege, which the WinRM account does not hold.",
+            "Restart the host yourself (or grant the account 'Shut down the system'), then run again.",
+        ),
         _e(
             0x80070005,
             "E_ACCESSDENIED",

@@ -488,7 +488,7 @@ class WindowsHost:
             self.servicing_calls.append(("set_edition", edition))
             code = self._take_fault("set_edition")
             if code is not None:
-                return code
+                return servicing.win32_code(code)
             if self.spec.domain_controller or edition not in self._targets():
                 return servicing.NOT_SUPPORTED
             key = productkey.normalize(product_key or "")
@@ -504,7 +504,7 @@ class WindowsHost:
         """Win32_OperatingSystem.Reboot(): the host goes down at once; a fault's code is the method's Win32 error."""
         code = self._take_fault("reboot")
         if code is not None:
-            return {"ReturnValue": ("uint32", code)}
+            return {"ReturnValue": ("uint32", servicing.win32_code(code) & 0xFFFFFFFF)}
         spec = self.spec.servicing
         self._down, self._restart_notice = True, True
         self._back_at = time.monotonic() + spec.restart_seconds if spec.comes_back else None

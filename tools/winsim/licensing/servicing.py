@@ -55,6 +55,15 @@ NOT_SUPPORTED = 50
 REBOOT_REQUIRED = 3010
 
 
+def win32_code(hresult: int) -> int:
+    """What DISM exits with, or Reboot() returns, for a scenario's fault: the Win32 error of a 0x8007xxxx HRESULT
+    (DISM prints "Error: 50"; Reboot's return values are Win32 error codes), another code as a signed exit code."""
+    code = hresult & 0xFFFFFFFF
+    if code & 0xFFFF0000 == 0x80070000:
+        return code & 0xFFFF
+    return code - 2**32 if code >= 2**31 else code
+
+
 def documented_targets(edition_id: str, build: int) -> tuple[str, ...]:
     """The editions DISM offers an evaluation edition at a build (none for anything else)."""
     if edition_id.endswith("Cor") and build <= _CORE_WITHOUT_TARGETS_BUILD:
