@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import Assessment
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import dism_edition
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import Plan, public_step
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
@@ -27,6 +28,7 @@ def failure(msg: str, *, unreachable: bool = False) -> HostOutcome:
 
 def _snapshot(state: HostState) -> dict[str, Any]:
     return {
+        "edition": dism_edition(state) or None,
         "key_type": state.key_type,
         "partial_product_key": state.partial_product_key,
         "license_status": state.license_status_name,
@@ -40,6 +42,7 @@ def _snapshot(state: HostState) -> dict[str, Any]:
 def _predicted(before: HostState, plan: Plan) -> dict[str, Any]:
     kms = plan.expected.get("kms", {})
     return {
+        "edition": plan.edition_change.target if plan.edition_change else dism_edition(before) or None,
         "key_type": plan.expected.get("key_type", before.key_type),
         "partial_product_key": plan.expected.get("partial_product_key", before.partial_product_key),
         "license_status": plan.expected.get("license_status") or "unknown",

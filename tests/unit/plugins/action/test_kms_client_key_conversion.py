@@ -171,6 +171,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
     assert [s["action"] for s in result["steps"]][2:] == ["set_kms_machine", "activate", "refresh_license_status"]
     assert result["diff"] == {
         "before": {
+            "edition": "ServerDatacenter",
             "key_type": "mak",
             "partial_product_key": "3V66T",
             "license_status": "licensed",
@@ -180,6 +181,7 @@ def test_check_mode_probes_once_writes_nothing_and_predicts() -> None:
             "activation_type": 0,
         },
         "after": {
+            "edition": "ServerDatacenter",
             "key_type": "gvlk",
             "partial_product_key": gvlk[-5:],
             "license_status": "licensed",

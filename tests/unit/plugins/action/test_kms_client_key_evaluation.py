@@ -66,6 +66,10 @@ def test_check_mode_shows_the_target_edition_the_key_and_the_restart() -> None:
     }
     assert result["gvlk"] == key  # Microsoft's public key, in full
     assert "restart the host" in result["msg"] and "(within reboot_timeout, 1800 s)" in result["msg"]
+    assert (result["diff"]["before"]["edition"], result["diff"]["after"]["edition"]) == (
+        "ServerStandardEval",
+        "ServerStandard",
+    )
     assert result["diff"]["after"]["key_type"] == "gvlk"
     assert host.writes == 0 and host.boots == 0
 
