@@ -83,6 +83,23 @@ PROBE_RETRY_DELAY = 1.0
 RESTART_POLL_DELAY = 3.0
 
 
+# What a failed WinRM attempt says, in words (the transport's own text is urllib3's and pywinrm's).
+_CONNECTION_FAILURES = (
+    (("refused",), "the connection was refused"),
+    (("timed out", "timeout"), "the connection timed out"),
+    (("remotedisconnected", "aborted", "reset", "closed"), "the connection was closed without a reply"),
+    (("401", "unauthorized"), "the credentials were rejected (HTTP 401)"),
+)
+
+
+def _connection_failure(text: str) -> str:
+    lowered = text.lower()
+    for words, said in _CONNECTION_FAILURES:
+        if any(word in lowered for word in words):
+            return said
+    return host_text(text, 200)
+
+
 @dataclass(frozen=True)
 class _Applied:
     """One step applied on its own: what went wrong (empty: nothing), its record, the host as the reply read it."""
@@ -362,7 +379,7 @@ class ActionModule(ActionBase):
                     raise ProbeError(host_text(str(raw.get("msg") or "no message")))
                 state = parse_probe(raw.get("probe"))
             except Exception as exc:  # down, starting, or its WinRM service not up yet: look again
-                seen = f"it did not answer over WinRM (last error: {host_text(str(exc), 200)})"
+                seen = f"it did not answer over WinRM (the last attempt: {_connection_failure(str(exc))})"
                 continue
             if state.boot_time is not None and state.boot_time != boot_time:
                 return state, ""
