@@ -379,6 +379,36 @@ def _kms_host_refusal(state: HostState) -> Target:
     )
 
 
+def _clears_type(state: HostState, options: Options) -> bool:
+    return options.on_activation_type == "clear" and state.activation_type != 0
+
+
+def _routes(state: HostState, options: Options, context: _Context, *, clears_type: bool) -> Routes:
+    """The routes that will activate ``state`` once the plan ran (_routes.decide over the probe's answers)."""
+    return decide(
+        state,
+        options.activation_routes,
+        route_failure(state, options, context.route, context.route_problem),
+        context.ad,
+        context.ad_problem,
+        clears_type=clears_type,
+    )
+
+
+def _kept(
+    state: HostState, after: HostState, options: Options, target: Target, routes: Routes, context: _Context
+) -> Plan | None:
+    """The refusal that keeps a licensed host as it is (``on_kms_unreachable: keep``) when no route will activate it
+    as it will be (``after``, with ``routes``), or its KMS host's count cannot reach its threshold in this run; None
+    otherwise."""
+    if not state.is_licensed or options.on_kms_unreachable != "keep":
+        return None
+    if routes.failure:
+        return _kms_unreachable(state, options, target, routes)
+    shortfall = count_shortfall(after, options, context.hosts_in_run) if routes.route == ActivationRoute.KMS else ""
+    return _count_short(state, target, shortfall) if shortfall else None
+
+
 def _converted_state(state: HostState, change: EditionChange) -> HostState:
     """The host as it will come back from the edition change: the target edition, holding its KMS client key,
     unactivated (DISM installs the key; the new edition starts in its grace period)."""
@@ -415,21 +445,10 @@ def _evaluation_plan(state: HostState, options: Options, editions: TargetEdition
     post = _converted_state(state, change)
     resolution = _resolve(post)
     target = Target(_edition(post, resolution), gvlk=change.gvlk, source="catalog")
-    clears_type = options.on_activation_type == "clear" and state.activation_type != 0
-    routes = decide(
-        post,
-        options.activation_routes,
-        route_failure(post, options, context.route, context.route_problem),
-        context.ad,
-        context.ad_problem,
-        clears_type=clears_type,
-    )
-    if state.is_licensed and options.on_kms_unreachable == "keep":
-        if routes.failure:
-            return _kms_unreachable(state, options, target, routes)
-        shortfall = count_shortfall(post, options, context.hosts_in_run) if routes.route == ActivationRoute.KMS else ""
-        if shortfall:
-            return _count_short(state, target, shortfall)
+    routes = _routes(post, options, context, clears_type=_clears_type(state, options))
+    kept = _kept(state, post, options, target, routes, context)
+    if kept is not None:
+        return kept
     after = _plan_identified(post, options, target, context)
     steps: list[dict[str, Any]] = [
         {"action": "set_edition", "edition": change.target, "product_key": change.gvlk},
@@ -514,21 +533,12 @@ def _plan_identified(state: HostState, options: Options, target: Target, context
             ),
         )
 
-    clears_type = options.on_activation_type == "clear" and state.activation_type != 0
-    routes = decide(
-        state,
-        options.activation_routes,
-        route_failure(state, options, context.route, context.route_problem),
-        context.ad,
-        context.ad_problem,
-        clears_type=clears_type,
-    )
+    clears_type = _clears_type(state, options)
+    routes = _routes(state, options, context, clears_type=clears_type)
+    kept = _kept(state, state, options, target, routes, context) if key_change else None
+    if kept is not None:
+        return kept
     failure = routes.failure
-    if key_change and state.is_licensed and failure and options.on_kms_unreachable == "keep":
-        return _kms_unreachable(state, options, target, routes)
-    shortfall = count_shortfall(state, options, context.hosts_in_run) if routes.route == ActivationRoute.KMS else ""
-    if key_change and state.is_licensed and shortfall and options.on_kms_unreachable == "keep":
-        return _count_short(state, target, shortfall)
     if options.kms_lookup_domain and state.lacks("service", "KeyManagementServiceLookupDomain"):
         return Plan(
             target,
