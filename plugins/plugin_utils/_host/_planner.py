@@ -396,7 +396,7 @@ def _routes(state: HostState, options: Options, context: _Context, *, clears_typ
 
 
 def _kept(
-    state: HostState, after: HostState, options: Options, target: Target, routes: Routes, context: _Context
+    state: HostState, after: HostState, options: Options, target: Target, *, routes: Routes, context: _Context
 ) -> Plan | None:
     """The refusal that keeps a licensed host as it is (``on_kms_unreachable: keep``) when no route will activate it
     as it will be (``after``, with ``routes``), or its KMS host's count cannot reach its threshold in this run; None
@@ -446,7 +446,7 @@ def _evaluation_plan(state: HostState, options: Options, editions: TargetEdition
     resolution = _resolve(post)
     target = Target(_edition(post, resolution), gvlk=change.gvlk, source="catalog")
     routes = _routes(post, options, context, clears_type=_clears_type(state, options))
-    kept = _kept(state, post, options, target, routes, context)
+    kept = _kept(state, post, options, target, routes=routes, context=context)
     if kept is not None:
         return kept
     after = _plan_identified(post, options, target, context)
@@ -535,7 +535,7 @@ def _plan_identified(state: HostState, options: Options, target: Target, context
 
     clears_type = _clears_type(state, options)
     routes = _routes(state, options, context, clears_type=clears_type)
-    kept = _kept(state, state, options, target, routes, context) if key_change else None
+    kept = _kept(state, state, options, target, routes=routes, context=context) if key_change else None
     if kept is not None:
         return kept
     failure = routes.failure
