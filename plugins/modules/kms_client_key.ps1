@@ -18,26 +18,21 @@ $spec = @{
             type = 'list'; elements = 'dict'; default = @()
             options = @{
                 action = @{
-                    type = 'str'
-                    required = $true
+                    type = 'str'; required = $true
                     choices = 'install_product_key', 'refresh_license_status', 'set_kms_machine', 'clear_kms_machine',
                     'set_kms_port', 'clear_kms_port', 'set_kms_lookup_domain', 'clear_kms_lookup_domain',
                     'clear_product_kms_machine', 'clear_product_kms_port', 'clear_vl_activation_type',
                     'clear_product_vl_activation_type', 'activate', 'set_edition', 'reboot'
                 }
                 product_key = @{ type = 'str'; no_log = $true }
-                machine = @{ type = 'str' }
-                port = @{ type = 'int' }
-                domain = @{ type = 'str' }
-                edition = @{ type = 'str' }
+                machine = @{ type = 'str' }; port = @{ type = 'int' }
+                domain = @{ type = 'str' }; edition = @{ type = 'str' }
             }
         }
         kms_route = @{
             type = 'dict'
             options = @{
-                machine = @{ type = 'str' }
-                port = @{ type = 'int' }
-                lookup_domain = @{ type = 'str' }
+                machine = @{ type = 'str' }; port = @{ type = 'int' }; lookup_domain = @{ type = 'str' }
                 use_configured = @{ type = 'bool'; default = $true }
                 timeout_ms = @{ type = 'int'; default = 3000 }
             }
