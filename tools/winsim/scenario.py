@@ -587,10 +587,10 @@ def parse_host(data: Mapping[str, Any]) -> HostSpec:
         activation_seconds=_seconds(check, data.get("activation_seconds")),
         probe_patch=tuple(_probe_patch(check, p, f"probe_patch[{i}]") for i, p in enumerate(patches)),
         host_vars=_host_vars(check, data.get("host_vars")),
-        domain_joined=bool(check.choice(data, "domain_joined", "domain_joined", (True, False)) or False),
+        domain_joined=bool(check.choice(data, "domain_joined", "domain_joined", (True, False))),
         activation_type=_activation_type(check, data.get("activation_type")),
         client_machine_id=_machine_id(check, data.get("client_machine_id")),
-        domain_controller=bool(check.choice(data, "domain_controller", "domain_controller", (True, False)) or False),
+        domain_controller=bool(check.choice(data, "domain_controller", "domain_controller", (True, False))),
         servicing=_servicing(check, data.get("servicing")),
     )
     if spec.key_type == "none":

@@ -211,7 +211,8 @@ def test_target_editions_answer_has_the_contract_keys(
     answer = model.run_worker({"operation": "probe", "target_editions": True})
     contract = CONTRACT["editions"]
     assert list(answer["editions"]) == contract["result"]
-    assert answer["editions"]["outcome"] == outcome in contract["outcomes"]
+    assert answer["editions"]["outcome"] == outcome
+    assert outcome in contract["outcomes"]
     assert answer["editions"]["targets"] == targets
     # DISM is asked only on an evaluation edition, and never without the argument.
     assert [call for call, _edition in model.servicing_calls] == (["target_editions"] if targets else [])
