@@ -343,7 +343,9 @@ def _served_by(row: t.Mapping[str, t.Any], kms_host: str) -> bool:
     kms = row.get("kms") or {}
     machine = str(kms.get("machine") or kms.get("discovered_machine") or "").lower().rstrip(".")
     wanted = kms_host.lower().rstrip(".")
-    return bool(machine) and (machine == wanted or machine.split(".", maxsplit=1)[0] == wanted.split(".", maxsplit=1)[0])
+    return bool(machine) and (
+        machine == wanted or machine.split(".", maxsplit=1)[0] == wanted.split(".", maxsplit=1)[0]
+    )
 
 
 def finding_lines(found: t.Mapping[str, t.Any]) -> list[str]:
