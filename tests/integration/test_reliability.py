@@ -122,7 +122,6 @@ def _fleet_scenario() -> tuple[dict[str, t.Any], dict[str, str]]:
     return {"defaults": {"kms": {"dns": "kms01.corp.example.com", "reachable": True}}, "hosts": hosts}, expected
 
 
-@pytest.mark.fleet
 def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_path: pathlib.Path) -> None:
     scenario, expected = _fleet_scenario()
     log_file, cache_dir = tmp_path / "ansible.log", tmp_path / "facts"
