@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import parse_target_editions
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import RouteError
 from tests.unit.utils.action_harness import gvlk_for, make_host, run_action, spec
 
 CONVERT = {"convert_evaluation": True}
@@ -183,22 +181,6 @@ def test_a_host_that_does_not_come_back_is_reboot_pending_with_what_is_known(mon
     assert result["steps"][-1]["action"] == "reboot" and result["steps"][-1]["hresult"] is None
     # The host was looked at until reboot_timeout had passed, and not after.
     assert clock.slept and 10 <= clock.now < 10 + kms_client_key.RESTART_POLL_DELAY
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        None,
-        {"outcome": "found", "targets": "ServerDatacenter"},
-        {"outcome": "found", "targets": ["Server Datacenter; rm"]},
-        {"outcome": "found", "targets": ["ServerDatacenter"] * 33},
-        {"outcome": "maybe", "targets": []},
-    ],
-    ids=["null", "not-a-list", "not-a-name", "too-many", "unknown-outcome"],
-)
-def test_a_hostile_editions_answer_is_refused(raw) -> None:
-    with pytest.raises(RouteError):
-        parse_target_editions(raw)
 
 
 def test_options_are_checked_before_the_host_is_contacted() -> None:
