@@ -170,6 +170,29 @@ def test_a_misspelt_role_variable_is_named_with_the_nearest_one() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("on_kms_unreachable", "kms_client_on_kms_unreachable"),
+        ("kms_host", "kms_client_kms_host"),
+        ("activate", "kms_client_activate"),
+        ("serial", "kms_client_serial"),
+        ("report_dest", "kms_client_report_dest"),
+    ],
+)
+def test_a_role_variable_given_without_its_prefix_is_named_with_it(given: str, meant: str) -> None:
+    """-e on_kms_unreachable=convert (the module's option name) changes nothing through the role: warned as a typo."""
+    hosts = {"a": {given: "x", "inventory_hostname": "a", "other": 1}}
+    assert unknown_variables(["a"], hosts.__getitem__) == [
+        f"{given} is set (hosts a) but is no variable of the role, so it changes nothing; did you mean {meant}?"
+    ]
+
+
+def test_a_setting_of_an_option_without_an_underscore_is_named_as_the_role_variable() -> None:
+    said = role_wording("Activate the host against a KMS host (activate: true, the default); activate it")
+    assert said == "Activate the host against a KMS host (kms_client_activate: true, the default); activate it"
+
+
 def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
     root = Path(__file__).resolve().parents[5]
     defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
