@@ -47,7 +47,7 @@ class Status(str, Enum):
     IS_KMS_HOST = ("is_kms_host", "module", True)
     UNKNOWN_EDITION = ("unknown_edition", "module", True)
     SKIPPED = "skipped"
-    TIMED_OUT = ("timed_out", "report")
+    TIMED_OUT = "timed_out"
     UNREACHABLE = ("unreachable", "report")
     NOT_RUN = ("not_run", "report")
 
