@@ -66,6 +66,9 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
         "kms-host": "is_kms_host",
     }
     assert f"task timeout ({TASK_TIMEOUT} s" in rows["held"]["message"]
+    # the apply was sent: changed is not false, and the row keeps what the probe read before
+    held = rows["held"]
+    assert held["changed"] is True and held["key_type"]["before"] == "mak" and held["partial_product_key"]["before"]
     assert rows["cut-after"]["changed"] is True and "The host was read again" in rows["cut-after"]["message"]
     assert rows["cut-before"]["changed"] is False and "nothing changed" in rows["cut-before"]["message"]
     # worker executions on the hosts: probe + apply (+ the probe again after a lost reply); a cut before the

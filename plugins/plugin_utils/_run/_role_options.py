@@ -24,14 +24,17 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
-    ROLE_PREFIX,
     OptionError,
     build_options,
     role_wording,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    CONVERTIBLE_KEY_TYPES,
+    ROLE_PREFIX,
+    STATUSES,
+)
 
 DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
@@ -325,8 +328,12 @@ def role_variable_names() -> set[str]:
 
 
 def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
-    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting)."""
+    """A warning for each variable a host sets that the role does not know though the user may have meant one of its
+    variables: a kms_client_* name with a typo, or a variable named without the prefix (``on_kms_unreachable``,
+    ``kms_host``: the module's option names). A typo is not a setting."""
     known = role_variable_names()
+    # The role's variables without their prefix (those the run sets itself aside): what -e kms_host=... gives.
+    unprefixed = {name[len(ROLE_PREFIX) :]: name for name in known - set(SET_BY_THE_RUN)}
     unknown: dict[str, list[str]] = {}
     for host in hosts:
         try:
@@ -334,11 +341,15 @@ def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
         except Exception:  # check_run has already said why this host's variables cannot be read
             continue
         for name in names:
-            if name.startswith(ROLE_PREFIX) and name not in known:
+            if (name.startswith(ROLE_PREFIX) and name not in known) or name in unprefixed:
                 unknown.setdefault(name, []).append(host)
     warnings = []
     for name, seen_by in sorted(unknown.items()):
-        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        nearest = (
+            [unprefixed[name]]
+            if name in unprefixed
+            else difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        )
         hint = f"; did you mean {nearest[0]}?" if nearest else ""
         shown_hosts = ", ".join(seen_by[:HOSTS_SHOWN]) + (", ..." if len(seen_by) > HOSTS_SHOWN else "")
         warnings.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -11,12 +12,15 @@ from unit.utils.action_harness import make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import role_wording
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
+    SET_BY_THE_RUN,
     RunRefused,
     check_run,
+    role_variable_names,
     unknown_variables,
 )
 
 ROLE = "volume_activation.kms.kms_client"
+ROOT = Path(__file__).resolve().parents[5]
 
 
 def _refusal(hosts: dict[str, dict[str, t.Any]], play: dict[str, t.Any] | None = None, check: bool = True) -> str:
@@ -225,7 +229,7 @@ def _role_main_options() -> dict[str, dict[str, t.Any]]:
     return specs["argument_specs"]["main"]["options"]
 
 
-WRONG_TYPE = {"str": ["a", "b"], "int": "many", "bool": "maybe", "list": {"a": 1}, "dict": "text"}
+WRONG_TYPE = {"str": ["a", "b"], "int": "many", "bool": "maybe", "list": {"a": 1}, "dict": "text", "raw": "many"}
 
 
 @pytest.mark.parametrize("name", sorted(_role_main_options()))
@@ -242,6 +246,48 @@ def test_a_misspelt_role_variable_is_named_with_the_nearest_one() -> None:
         "kms_client_kms_hots is set (hosts a, b) but is no variable of the role, so it changes nothing; "
         "did you mean kms_client_kms_host?"
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("on_kms_unreachable", "kms_client_on_kms_unreachable"),
+        ("kms_host", "kms_client_kms_host"),
+        ("activate", "kms_client_activate"),
+        ("serial", "kms_client_serial"),
+        ("report_dest", "kms_client_report_dest"),
+    ],
+)
+def test_a_role_variable_given_without_its_prefix_is_named_with_it(given: str, meant: str) -> None:
+    """-e on_kms_unreachable=convert (the module's option name) changes nothing through the role: warned as a typo."""
+    hosts = {"a": {given: "x", "inventory_hostname": "a", "other": 1}}
+    assert unknown_variables(["a"], hosts.__getitem__) == [
+        f"{given} is set (hosts a) but is no variable of the role, so it changes nothing; did you mean {meant}?"
+    ]
+
+
+def test_a_setting_of_an_option_without_an_underscore_is_named_as_the_role_variable() -> None:
+    said = role_wording("Activate the host against a KMS host (activate: true, the default); activate it")
+    assert said == "Activate the host against a KMS host (kms_client_activate: true, the default); activate it"
+
+
+def _documented() -> set[str]:
+    """Every variable ansible-doc shows for the role: the options of each entry point of its argument specs."""
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text())["argument_specs"]
+    return {name for entry in specs.values() for name in entry["options"]}
+
+
+@pytest.mark.parametrize("document", ["docs/user_guide.md", "README.md", "roles/kms_client/defaults/main.yml"])
+def test_every_variable_the_documents_and_the_defaults_name_is_in_the_argument_specs(document: str) -> None:
+    """ansible-doc -t role volume_activation.kms.kms_client documents every variable a user reads of."""
+    modules = {path.stem for path in (ROOT / "plugins/modules").glob("*.yml")}  # kms_client_key, kms_client_report
+    misspelt = {"kms_client_kms_hots"}  # the user guide's example of a typo
+    named = set(re.findall(r"\bkms_client_\w+", (ROOT / document).read_text(encoding="utf-8")))
+    assert named - modules - misspelt - _documented() == set()
+
+
+def test_every_variable_the_run_checks_is_in_the_argument_specs() -> None:
+    assert role_variable_names() - set(SET_BY_THE_RUN) <= _documented()
 
 
 def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
