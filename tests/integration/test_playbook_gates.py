@@ -106,6 +106,12 @@ BAD_INPUT = [
         ["kms_client_gvlk_overrides is a string, not a mapping"],
     ),
     ("empty target", ["-e", "kms_client_target="], {}, ['kms_client_target is ""; expected an inventory group']),
+    (
+        "report dest not writable",
+        ["-e", "kms_client_report_dest=/proc/kms_reports"],
+        {},
+        ['kms_client_report_dest is "/proc/kms_reports"; the report cannot be written there'],
+    ),
     ("mode typo", ["-e", "kms_client_report_mode=audit"], {}, ['kms_client_report_mode is "audit"; allowed: auto']),
     ("gate without --check", ["-e", "kms_client_audit_gate=true"], {}, ["not in check mode"]),
     (

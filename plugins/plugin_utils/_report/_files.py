@@ -75,6 +75,25 @@ def write_atomic(path: str, content: str) -> None:
         raise
 
 
+def dest_problem(dest: str) -> str | None:
+    """Why the report cannot be written into ``dest`` (a directory, created when missing), or None.
+
+    Tried, not guessed from permission bits: a directory is created and removed in the nearest existing
+    directory of the path (``/proc`` or a read-only mount refuse it, even to root).
+    """
+    path = os.path.abspath(os.path.expanduser(dest))
+    existing = path
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} exists and is not a directory"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".kms_client_report.", dir=existing))
+    except OSError as error:
+        return f"no file can be created in {existing} ({error.strerror or error})"
+    return None
+
+
 def prepare_dest(dest: str) -> str:
     """The absolute report directory, created when missing; ValueError when it cannot be one."""
     dest = os.path.abspath(os.path.expanduser(dest))

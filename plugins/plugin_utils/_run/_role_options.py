@@ -29,6 +29,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
     build_options,
     role_wording,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
@@ -136,9 +137,12 @@ def _choice(name: str, value: t.Any, allowed: Sequence[str], problems: Problems)
         problems.append(f"{name} is {shown(value)}; allowed: {', '.join(allowed)}")
 
 
-def _text(name: str, value: t.Any, problems: Problems) -> None:
+def _directory(name: str, value: t.Any, problems: Problems) -> None:
+    """A directory the report can be written into (created when missing)."""
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
+    elif (problem := dest_problem(value)) is not None:
+        problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -188,7 +192,7 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
     if value is not None:
         _whole("kms_client_max_fail_percentage", value, (0, 100), problems, "a percentage from 0 to 100")
     if (value := variables.get("kms_client_report_dest")) is not None:
-        _text("kms_client_report_dest", value, problems)
+        _directory("kms_client_report_dest", value, problems)
     if (value := variables.get("kms_client_report_formats")) is not None:
         _names("kms_client_report_formats", value, FORMATS, problems, empty=False)
     if (value := variables.get("kms_client_report_fail_statuses")) is not None:

@@ -66,6 +66,23 @@ def test_each_bad_value_is_named_with_its_value(variables: dict[str, t.Any], sai
     assert said in _refusal({"a": variables})
 
 
+def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    refusals = {
+        "/proc/kms_reports": "no file can be created in /proc",
+        str(tmp_path / "a-file" / "reports"): f"{tmp_path / 'a-file'} exists and is not a directory",
+    }
+    for dest, said in refusals.items():
+        message = _refusal({"a": {"kms_client_report_dest": dest}})
+        assert f'kms_client_report_dest is "{dest}"; the report cannot be written there: {said}' in message
+
+
+def test_a_report_dest_to_create_is_accepted_and_not_created(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "reports"
+    check_run({}, ["a"], {"a": {"kms_client_report_dest": str(dest)}}.__getitem__, check_mode=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_invalid_override_key_is_never_shown() -> None:
     key = make_key(7)
     message = _refusal({"a": {"kms_client_gvlk_overrides": {"ServerAzureCor": key[:-1] + "Q"}}})
