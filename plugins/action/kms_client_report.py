@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from ansible.errors import AnsibleActionFail
@@ -22,6 +21,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mer
     merge_rows,
     merged_mode,
     read_report,
+    report_path,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, summary_line
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
@@ -30,7 +30,6 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._tex
 Results = dict[str, t.Mapping[str, t.Any] | None]
 Rows = dict[str, dict[str, t.Any]]
 FACT = "kms_client"
-REPORT_FILE = "kms_audit.json"
 
 
 def _checked(host: str, value: t.Any, origin: str) -> t.Mapping[str, t.Any] | None:
@@ -51,11 +50,6 @@ def _cached_fact(hostvars: t.Any, host: str) -> t.Any:
     """``hostvars[host].ansible_facts.kms_client`` (the fact cache's copy for hosts not in this play), or None."""
     facts = _registered(hostvars, host, "ansible_facts")
     return facts.get(FACT) if isinstance(facts, t.Mapping) else None
-
-
-def _report_path(path: str) -> str:
-    """A report file, or the kms_audit.json of a report directory."""
-    return os.path.join(path, REPORT_FILE) if os.path.isdir(path) else path
 
 
 class ActionModule(ActionBase):
@@ -85,7 +79,7 @@ class ActionModule(ActionBase):
         """One row per host with a result (merged reports, or this run's results), and the mode they tell."""
         if args["merge"]:
             try:
-                reports = [read_report(_report_path(path)) for path in args["merge"]]
+                reports = [read_report(report_path(path)) for path in args["merge"]]
             except MergeError as error:
                 raise AnsibleActionFail(f"cannot merge the kms audit reports: {error}") from error
             return merge_rows(reports), merged_mode(report.mode for report in reports)

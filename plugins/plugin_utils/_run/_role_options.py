@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import typing as t
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
     role_wording,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
@@ -199,6 +201,12 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
         _names("kms_client_report_fail_statuses", value, STATUSES, problems, empty=True)
     if (value := variables.get("kms_client_report_merge")) is not None and not isinstance(value, list):
         problems.append(f"kms_client_report_merge is {shown(value)}, not a list of kms_audit.json paths")
+    elif missing := [
+        path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
+    ]:
+        problems.append(
+            f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+        )
     for option, allowed in REPORT_CHOICES.items():
         if (value := variables.get(f"kms_client_report_{option}")) is not None:
             _choice(f"kms_client_report_{option}", value, allowed, problems)

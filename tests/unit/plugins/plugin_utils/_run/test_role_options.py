@@ -77,6 +77,13 @@ def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         assert f'kms_client_report_dest is "{dest}"; the report cannot be written there: {said}' in message
 
 
+def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
+    merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
+    message = _refusal({"a": {"kms_client_report_merge": merge}})
+    assert f'kms_client_report_merge names ["{tmp_path / "slice2"}"]: no such kms_audit.json' in message
+
+
 def test_a_report_dest_to_create_is_accepted_and_not_created(tmp_path: Path) -> None:
     dest = tmp_path / "new" / "reports"
     check_run({}, ["a"], {"a": {"kms_client_report_dest": str(dest)}}.__getitem__, check_mode=True)
