@@ -23,9 +23,14 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mer
     read_report,
     report_path,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    host_row,
+    report_from_rows,
+    summary_line,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import render_table
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import FleetRecord, fleet_rows
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import fleet_line, render_table
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
 Rows = dict[str, dict[str, t.Any]]
@@ -108,21 +113,34 @@ class ActionModule(ActionBase):
         mode = args["mode"]
         if mode == "auto":
             mode = "check" if self._task.check_mode else told or "apply"
+        generated = utc_timestamp()
         try:
             dest = prepare_dest(args["dest"])
-            report, files, changed = write_rows(dest, args["formats"], rows.values(), mode, utc_timestamp())
+            with FleetRecord(dest) as record:
+                run = record.record(rows.values(), mode, generated)
+                known = record.latest()
+            shown = fleet_rows(rows, known, run) if args["view"] == "fleet" else list(rows.values())
+            files, changed = write_rows(dest, args["formats"], shown, mode, generated)[1:]
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
+        report = report_from_rows(rows.values(), mode, generated)
         headline = summary_line(report, dest)
+        table = render_table(report, headline, args["table_rows"])
+        earlier = len(shown) - len(rows)
+        if earlier > 0:
+            table.insert(1, fleet_line(earlier, len(shown), record.path))
         result.update(
             changed=bool(changed),
             files=files,
+            record=record.path,
+            run=run.id,
             summary=report["summary"],
             hosts=len(report["hosts"]),
+            fleet_hosts=len(shown),
             mode=mode,
             attention=report["attention"],
             unmatched_overrides=report["gvlk_overrides"]["unmatched"],
-            table=render_table(report, headline, args["table_rows"]),
+            table=table,
             msg=headline,
         )
         return result

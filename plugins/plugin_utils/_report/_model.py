@@ -239,14 +239,20 @@ def build_report(results: t.Mapping[str, t.Mapping[str, t.Any] | None], mode: st
 
 
 def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str) -> dict[str, t.Any]:
-    """The whole report from finished rows (one per host), sorted by host name."""
+    """The whole report from finished rows (one per host), sorted by host name.
+
+    A row of the fleet record that no host of this run updated says so (``in_run`` false) with its age in whole
+    days (``age_days``); any other row is of this run.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    rows = sorted(rows, key=lambda row: str(row["host"]))
+    rows = sorted(({"in_run": True, "age_days": 0, **row} for row in rows), key=lambda row: str(row["host"]))
     summary = _ordered_counts((row["status"] for row in rows), STATUSES)
+    in_run = sum(1 for row in rows if row["in_run"])
     return {
         "generated": generated,
         "mode": mode,
+        "fleet": {"hosts": len(rows), "in_run": in_run, "earlier": len(rows) - in_run},
         "summary": summary,
         "attention": [row["host"] for row in attention_rows(rows)],
         "findings": findings(rows),

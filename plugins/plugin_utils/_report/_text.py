@@ -248,6 +248,14 @@ def _plural(count: int) -> str:
     return f"{count} host{'' if count == 1 else 's'}"
 
 
+def fleet_line(earlier: int, total: int, record: str) -> str:
+    """What the report files hold besides this run's hosts (the fleet record's latest outcome of the others)."""
+    return (
+        f"The report files show the fleet: {_plural(total)}, {earlier} of them as an earlier run left them "
+        f"(not in this run; the fleet record {record})"
+    )
+
+
 def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABLE_ROWS) -> list[str]:
     """The run's closing table, one string per line: the headline, the hosts that need attention (each with
     its message on the next line), the hosts that changed or would change, counts of the others.

@@ -33,6 +33,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
 
@@ -40,7 +41,7 @@ DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
-REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode")}
+REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
 FORMATS = tuple(REPORT_SPEC["formats"]["choices"])
 # Variables the run uses once: every host of the target must see the same value.
 RUN_VARIABLES = (
@@ -51,6 +52,7 @@ RUN_VARIABLES = (
     "kms_client_report_results_from",
     "kms_client_report_merge",
     "kms_client_report_mode",
+    "kms_client_report_view",
     "kms_client_audit_gate",
 )
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
@@ -143,7 +145,7 @@ def _directory(name: str, value: t.Any, problems: Problems) -> None:
     """A directory the report can be written into (created when missing)."""
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
-    elif (problem := dest_problem(value)) is not None:
+    elif (problem := dest_problem(value) or record_problem(value)) is not None:
         problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
 
 

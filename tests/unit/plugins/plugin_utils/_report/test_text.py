@@ -35,6 +35,7 @@ def test_json_reads_back_as_the_report(report):
     assert list(data) == [
         "generated",
         "mode",
+        "fleet",
         "summary",
         "attention",
         "findings",
@@ -67,6 +68,8 @@ def test_json_reads_back_as_the_report(report):
             "message",
             "time",
             "source",
+            "in_run",
+            "age_days",
         ]
     )
 

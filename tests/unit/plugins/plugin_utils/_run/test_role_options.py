@@ -77,6 +77,12 @@ def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         assert f'kms_client_report_dest is "{dest}"; the report cannot be written there: {said}' in message
 
 
+def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_fleet.sqlite").write_text("not a database" * 20, encoding="utf-8")
+    message = _refusal({"a": {"kms_client_report_dest": str(tmp_path)}})
+    assert f"the report cannot be written there: {tmp_path / 'kms_fleet.sqlite'} is not a fleet record" in message
+
+
 def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
     (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
     merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
