@@ -120,7 +120,7 @@ class ActionModule(ActionBase):
                 run = record.record(rows.values(), mode, generated)
                 known = record.latest()
             shown = fleet_rows(rows, known, run) if args["view"] == "fleet" else list(rows.values())
-            files, changed = write_rows(dest, args["formats"], shown, mode, generated)[1:]
+            files, changed = write_rows(dest, args["formats"], shown, mode, generated, title=args["title"])[1:]
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
         report = report_from_rows(rows.values(), mode, generated)

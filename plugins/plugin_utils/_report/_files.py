@@ -109,12 +109,15 @@ def write_reports(
     results: t.Mapping[str, t.Mapping[str, t.Any] | None],
     mode: str,
     generated: str,
+    *,
+    title: str | None = None,
 ) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
     """Write the requested formats into the existing directory ``dest``.
 
     Returns the report (with ``generated``), the path of each format, and the formats whose file changed.
     """
-    return write_rows(dest, formats, [host_row(host, result) for host, result in results.items()], mode, generated)
+    rows = [host_row(host, result) for host, result in results.items()]
+    return write_rows(dest, formats, rows, mode, generated, title=title)
 
 
 def write_rows(
@@ -123,11 +126,13 @@ def write_rows(
     rows: t.Iterable[t.Mapping[str, t.Any]],
     mode: str,
     generated: str,
+    *,
+    title: str | None = None,
 ) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
     """``write_reports`` of finished rows (one per host)."""
     formats = list(formats)
     placeholder = "generated" + secrets.token_hex(12)
-    report = report_from_rows(rows, mode, placeholder)
+    report = report_from_rows(rows, mode, placeholder, title)
     paths: dict[str, str] = {}
     changed: list[str] = []
     for name in FORMATS:

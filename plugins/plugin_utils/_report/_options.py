@@ -26,4 +26,5 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "table_rows": {"type": "int", "default": TABLE_ROWS},
     "not_run_reason": {"type": "str"},
     "view": {"type": "str", "choices": ["fleet", "run"], "default": "fleet"},
+    "title": {"type": "str"},
 }

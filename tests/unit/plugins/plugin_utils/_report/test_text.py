@@ -34,14 +34,17 @@ def test_json_reads_back_as_the_report(report):
     assert data == report
     assert list(data) == [
         "generated",
+        "title",
         "mode",
         "fleet",
+        "headline",
         "summary",
         "attention",
         "findings",
         "gvlk_overrides",
         "legend",
         "key_types",
+        "activation_methods",
         "hosts",
     ]
     assert data["generated"] == GENERATED and data["mode"] == "check"
@@ -64,10 +67,13 @@ def test_json_reads_back_as_the_report(report):
             "kms_count",
             "activation",
             "edition_change",
+            "grace_period_remaining",
             "changed",
             "message",
             "time",
             "source",
+            "activation_method",
+            "license_expires",
             "in_run",
             "age_days",
         ]
