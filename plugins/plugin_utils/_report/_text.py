@@ -16,6 +16,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
     attention_rows,
     change_text,
     finding_lines,
+    headline_text,
     kms_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import status_guide
@@ -162,8 +163,11 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
     total = len(report["hosts"])
     summary = report["summary"]
     needing = attention_rows(report["hosts"])
+    counts = report["headline"]
     lines = [
-        "# KMS client audit",
+        f"# {md_cell(report['title'])}",
+        "",
+        f"**{headline_text(counts)}** ({counts['activated']} activated, {counts['not_read']} not reached).",
         "",
         f"- Mode: **{mode}**" + (" (audit only: nothing was changed on the hosts)" if mode == "check" else ""),
         f"- Generated: {report['generated']}",

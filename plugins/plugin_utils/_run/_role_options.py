@@ -32,6 +32,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import TITLE_LIMIT
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
@@ -53,6 +54,7 @@ RUN_VARIABLES = (
     "kms_client_report_merge",
     "kms_client_report_mode",
     "kms_client_report_view",
+    "kms_client_report_title",
     "kms_client_audit_gate",
 )
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
@@ -208,6 +210,12 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
     ]:
         problems.append(
             f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+        )
+    if (value := variables.get("kms_client_report_title")) is not None and (
+        not isinstance(value, str) or len(value) > TITLE_LIMIT
+    ):
+        problems.append(
+            f"kms_client_report_title is {shown(value)}; expected a line of text, {TITLE_LIMIT} characters at most"
         )
     for option, allowed in REPORT_CHOICES.items():
         if (value := variables.get(f"kms_client_report_{option}")) is not None:

@@ -268,3 +268,10 @@ def test_a_file_in_place_of_the_record_fails_clearly_and_writes_no_report(tmp_pa
     with pytest.raises(AnsibleActionFail, match=r"kms_fleet\.sqlite is not a fleet record"):
         run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path)})
     assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_fleet.sqlite"]
+
+
+def test_the_title_names_the_fleet_in_the_files(tmp_path):
+    result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path), "title": "Contoso branch offices"})
+    assert _json(result["files"]["json"])["title"] == "Contoso branch offices"
+    html = (tmp_path / "kms_audit.html").read_text(encoding="utf-8")
+    assert "<h1>Contoso branch offices</h1>" in html and "The host is a KMS client." in html

@@ -127,6 +127,12 @@ def _md_cells(line: str) -> list[str]:
 def test_markdown_tables(report):
     lines = render_markdown(report).splitlines()
     assert lines[0] == "# KMS client audit"
+    counts = report["headline"]
+    assert lines[2] == (
+        f"**{counts['kms_clients']} of {len(EXPECTED_STATUS)} hosts are KMS clients** "
+        f"({counts['activated']} activated, {counts['not_read']} not reached)."
+    )
+    assert render_markdown(dict(report, title="Contoso | branches")).startswith("# Contoso \\| branches\n")
     assert "- Mode: **check** (audit only: nothing was changed on the hosts)" in lines
     assert f"- Generated: {GENERATED}" in lines
     summary_at = lines.index("| status | hosts |")

@@ -59,6 +59,9 @@ def test_one_message_groups_the_hosts_of_each_problem() -> None:
         ({"kms_client_kms_lookup_domain": ""}, "kms_client_kms_lookup_domain '' is not a DNS domain name"),
         ({"kms_client_kms_discovery": "dnss"}, "kms_client_kms_discovery must be one of: unchanged, dns, got: dnss"),
         ({"kms_client_report_dest": ""}, 'kms_client_report_dest is ""; expected a directory path'),
+        ({"kms_client_report_view": "all"}, 'kms_client_report_view is "all"; allowed: fleet, run'),
+        ({"kms_client_report_title": ["a"]}, 'kms_client_report_title is ["a"]; expected a line of text'),
+        ({"kms_client_report_title": "x" * 121}, 'kms_client_report_title is "xxx'),
         ({"kms_client_convert_from": ["csvlk"]}, "for example -e 'kms_client_target=windows:!kms01'"),
     ],
 )
