@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import json
 import pathlib
+import sqlite3
 import typing as t
 
 import pytest
@@ -234,6 +235,27 @@ def test_report_files_match_the_host_results(journey: Journey) -> None:
     assert report["summary"] == {
         status: list(_statuses(report).values()).count(status) for status in set(_statuses(report).values())
     }
+
+
+def test_a_limited_run_updates_its_hosts_in_the_fleet_report_and_drops_none(
+    fleet: Fleet, tmp_path: pathlib.Path
+) -> None:
+    _run(fleet, tmp_path, "fleet", "--check")
+    host = "srv2022-dc-01"
+
+    run, report = _run(fleet, tmp_path, "fleet", "--limit", host)
+
+    assert _statuses(report) == _audit_expectation() | {host: "converted"}
+    assert {row["host"] for row in report["hosts"] if row["in_run"]} == {host}
+    assert report["fleet"] == {"hosts": len(fleet.hosts), "in_run": 1, "earlier": len(fleet.hosts) - 1}
+    assert all(row["source"] == "record" and row["age_days"] == 0 for row in report["hosts"] if not row["in_run"])
+    # The run is judged by its own host: the unreachable host of the audit does not fail it.
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "kms audit (apply): 1 host: 1 converted" in run.stdout
+    with sqlite3.connect(tmp_path / "fleet" / "kms_fleet.sqlite") as db:
+        runs = db.execute("SELECT id, mode FROM runs ORDER BY id").fetchall()
+        limited = db.execute("SELECT host, status FROM observations WHERE run = 2").fetchall()
+    assert runs == [(1, "check"), (2, "apply")] and limited == [(host, "converted")]
 
 
 BATCH_SCENARIO = {

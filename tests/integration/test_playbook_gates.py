@@ -74,11 +74,18 @@ def _report(path: pathlib.Path) -> dict[str, t.Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-# Three refusals end to end, one per way a value reaches the run: extra vars, a play keyword, the inventory. Every
-# other bad value is refused in process by the same check (tests/unit/plugins/plugin_utils/_run/test_role_options.py).
+# Refusals end to end, one per way a value reaches the run (extra vars, a play keyword, the inventory), and a report
+# destination that cannot be written, found before any host is contacted. Every other bad value is refused in
+# process by the same check (tests/unit/plugins/plugin_utils/_run/test_role_options.py).
 BAD_INPUT = [
     ("format typo", ["-e", '{"kms_client_report_formats": ["json", "htlm"]}'], {}, ['"htlm"', "allowed: json, csv"]),
     ("serial 0", ["-e", "kms_client_serial=0"], {}, ['kms_client_serial is "0"; expected a number of hosts']),
+    (
+        "report dest not writable",
+        ["-e", "kms_client_report_dest=/proc/kms_reports"],
+        {},
+        ['kms_client_report_dest is "/proc/kms_reports"; the report cannot be written there'],
+    ),
     (
         "play keyword in the inventory",
         [],

@@ -63,6 +63,9 @@ def test_one_message_groups_the_hosts_of_each_problem() -> None:
         ({"kms_client_kms_lookup_domain": ""}, "kms_client_kms_lookup_domain '' is not a DNS domain name"),
         ({"kms_client_kms_discovery": "dnss"}, "kms_client_kms_discovery must be one of: unchanged, dns, got: dnss"),
         ({"kms_client_report_dest": ""}, 'kms_client_report_dest is ""; expected a directory path'),
+        ({"kms_client_report_view": "all"}, 'kms_client_report_view is "all"; allowed: fleet, run'),
+        ({"kms_client_report_title": ["a"]}, 'kms_client_report_title is ["a"]; expected a line of text'),
+        ({"kms_client_report_title": "x" * 121}, 'kms_client_report_title is "xxx'),
         ({"kms_client_convert_from": ["csvlk"]}, "for example -e 'kms_client_target=windows:!kms01'"),
     ],
 )
@@ -142,6 +145,36 @@ def test_each_bad_run_is_refused_with_what_the_administrator_gave(
 def test_the_audit_gate_needs_check_mode() -> None:
     assert "not in check mode" in _refusal({"a": {"kms_client_audit_gate": True}}, check=False)
     check_run({}, ["a"], {"a": {"kms_client_audit_gate": True}}.__getitem__, check_mode=True)
+
+
+def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    refusals = {
+        "/proc/kms_reports": "no file can be created in /proc",
+        str(tmp_path / "a-file" / "reports"): f"{tmp_path / 'a-file'} exists and is not a directory",
+    }
+    for dest, said in refusals.items():
+        message = _refusal({"a": {"kms_client_report_dest": dest}})
+        assert f'kms_client_report_dest is "{dest}"; the report cannot be written there: {said}' in message
+
+
+def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_fleet.sqlite").write_text("not a database" * 20, encoding="utf-8")
+    message = _refusal({"a": {"kms_client_report_dest": str(tmp_path)}})
+    assert f"the report cannot be written there: {tmp_path / 'kms_fleet.sqlite'} is not a fleet record" in message
+
+
+def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
+    merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
+    message = _refusal({"a": {"kms_client_report_merge": merge}})
+    assert f'kms_client_report_merge names ["{tmp_path / "slice2"}"]: no such kms_audit.json' in message
+
+
+def test_a_report_dest_to_create_is_accepted_and_not_created(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "reports"
+    check_run({}, ["a"], {"a": {"kms_client_report_dest": str(dest)}}.__getitem__, check_mode=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_invalid_override_key_is_never_shown() -> None:
