@@ -328,3 +328,17 @@ def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
     defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
     hosts = {"a": {**defaults, "kms_client_result": {}, "kms_client_stop": {}, "kms_client": {}, "other": 1}}
     assert unknown_variables(["a"], hosts.__getitem__) == []
+
+
+@pytest.mark.parametrize("entry_point", ["main", "report"])
+def test_the_role_defaults_pass_the_role_argument_check(entry_point: str) -> None:
+    # What validate_argument_spec does when a play runs the role: the defaults of its entry point's options (those
+    # Ansible templates first are left out) must pass, or the role fails on every host before any task.
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = specs["argument_specs"][entry_point]["options"]
+    defaults = yaml.safe_load((ROOT / "roles/kms_client/defaults/main.yml").read_text(encoding="utf-8"))
+    given = {name: value for name, value in defaults.items() if name in options and "{{" not in str(value)}
+    assert given, entry_point
+    assert ArgumentSpecValidator(options).validate(given).error_messages == []
