@@ -148,6 +148,8 @@ def test_the_audit_gate_needs_check_mode() -> None:
 
 
 def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)  # the path is named whole however long it is
+    tmp_path.mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     refusals = {
         "/proc/kms_reports": "no file can be created in /proc",
@@ -165,6 +167,8 @@ def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Pat
 
 
 def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)
+    tmp_path.mkdir()
     (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
     merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
     message = _refusal({"a": {"kms_client_report_merge": merge}})
