@@ -8,14 +8,17 @@ holds as read back; ``--check`` leaves every host's licensing byte-identical (do
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
+import sqlite3
 import typing as t
 
 import pytest
 from unit.utils.action_harness import gvlk_for, make_key
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import RECORD_FILE
 from winsim import hresult_codes
 from winsim.fleet import Fleet
 from winsim.scenario import combine, load_specs
@@ -38,6 +41,14 @@ FAULT_SCENARIO = {
         {"name": "kms-host", "edition_id": "ServerStandard", "build": 20348, "key_type": "csvlk"},
     ],
 }
+
+
+def _written(path: pathlib.Path) -> str:
+    """What a report file holds as text: the fleet record (SQLite) as its SQL dump, any other file as it is."""
+    if path.name == RECORD_FILE:
+        with contextlib.closing(sqlite3.connect(path)) as record:
+            return "\n".join(record.iterdump())
+    return path.read_text(encoding="utf-8")
 
 
 def _run(
@@ -165,9 +176,9 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
     assert endpoint == {name: want[name] + extra[name] for name in expected}
     # secrets: zero hits anywhere the run wrote
     written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
-    written |= {f"report {p.name}": p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir()}
+    written |= {f"report {p.name}": _written(p) for p in (tmp_path / "report").iterdir()}
     written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
-    assert len(written) > 7 + FLEET_SIZE // 2  # 3 streams, 4 reports, the cache files of the hosts with facts
+    assert len(written) > 8 + FLEET_SIZE // 2  # 3 streams, 4 reports, the record, the cache files of the hosts
     hits = {
         (label, where): text.count(secret)
         for label, secret in (("override key", SECRET_KEY), ("WinRM password", password))
@@ -427,9 +438,9 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     assert captions["hostile-key-in-caption"].endswith("XXXXX-XXXXX-XXXXX-XXXXX-H96VF")
     assert len(captions["hostile-huge-caption"]) == 1024
     assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
-    written = [run.stdout, run.stderr, *(p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir())]
+    written = [run.stdout, run.stderr, *(_written(p) for p in (tmp_path / "report").iterdir())]
     written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
-    assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
+    assert len(written) == 7 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout
 
 
