@@ -79,6 +79,15 @@ class Run:
     mode: str
 
 
+@dataclass(frozen=True)
+class Known:
+    """A host's latest known outcome: the run that observed it, that run's mode, and the outcome's row."""
+
+    run: int
+    mode: str
+    row: dict[str, t.Any]
+
+
 def record_path(dest: str) -> str:
     return os.path.join(dest, RECORD_FILE)
 
@@ -190,18 +199,21 @@ class FleetRecord:
             raise RecordError(f"cannot write the fleet record {self.path}: {error}") from error
         return Run(id=int(run or 0), generated=generated, mode=mode)
 
-    def latest(self) -> dict[str, tuple[int, dict[str, t.Any]]]:
-        """Every host ever recorded: the run of its latest known outcome and that outcome's row."""
-        latest: dict[str, tuple[int, dict[str, t.Any]]] = {}
-        query = f"SELECT run, host, observed, row FROM ({_RANKED}) ORDER BY host, best"
+    def latest(self) -> dict[str, Known]:
+        """Every host ever recorded, with its latest known outcome."""
+        latest: dict[str, Known] = {}
+        query = (
+            f"SELECT ranked.run, runs.mode, ranked.host, ranked.observed, ranked.row FROM ({_RANKED}) AS ranked "
+            "JOIN runs ON runs.id = ranked.run ORDER BY ranked.host, ranked.best"
+        )
         try:
-            for run, name, observed, text in self._db.execute(query):
+            for run, mode, name, observed, text in self._db.execute(query):
                 host = _host(name)
-                if host is None or host in latest:
+                if host is None or host in latest or mode not in MODES:
                     continue
                 row = _row(host, text, observed)
                 if row is not None:
-                    latest[host] = (int(run), row)
+                    latest[host] = Known(int(run), str(mode), row)
         except sqlite3.Error as error:
             raise RecordError(f"cannot read the fleet record {self.path}: {error}") from error
         return latest
@@ -228,12 +240,21 @@ def _age_days(observed: t.Any, now: str) -> int | None:
     return max(elapsed.days, 0)
 
 
-def fleet_rows(
-    run_rows: t.Mapping[str, t.Mapping[str, t.Any]], latest: t.Mapping[str, tuple[int, t.Mapping[str, t.Any]]], run: Run
-) -> list[dict[str, t.Any]]:
-    """The fleet view: every host's latest known outcome, this run's own row where this run gave it one."""
+@dataclass(frozen=True)
+class FleetView:
+    """What the files show of the fleet: a row per host, and the mode those rows tell (``apply`` once any run that
+    gave one converted)."""
+
+    rows: list[dict[str, t.Any]]
+    mode: str
+
+
+def fleet_view(run_rows: t.Mapping[str, t.Mapping[str, t.Any]], latest: t.Mapping[str, Known], run: Run) -> FleetView:
+    """Every host's latest known outcome, this run's own row where this run gave it one."""
     rows = {host: dict(row, in_run=True, age_days=0) for host, row in run_rows.items()}
-    for host, (observed_in, row) in latest.items():
-        if observed_in != run.id or host not in rows:
-            rows[host] = dict(row, in_run=False, age_days=_age_days(row.get("time"), run.generated))
-    return list(rows.values())
+    modes = {run.mode}
+    for host, known in latest.items():
+        if known.run != run.id or host not in rows:
+            rows[host] = dict(known.row, in_run=False, age_days=_age_days(known.row.get("time"), run.generated))
+            modes.add(known.mode)
+    return FleetView(list(rows.values()), "apply" if "apply" in modes else "check")

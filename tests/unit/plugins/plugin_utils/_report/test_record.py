@@ -21,7 +21,7 @@ def _row(host: str, status: str, time: str | None = None) -> dict[str, t.Any]:
 def _run(dest: str, rows: list[dict[str, t.Any]], generated: str, mode: str = "apply") -> list[dict[str, t.Any]]:
     with record.FleetRecord(dest) as fleet:
         run = fleet.record(rows, mode, generated)
-        return record.fleet_rows({row["host"]: row for row in rows}, fleet.latest(), run)
+        return record.fleet_view({row["host"]: row for row in rows}, fleet.latest(), run).rows
 
 
 def _by_host(rows: list[dict[str, t.Any]]) -> dict[str, tuple[str, bool, int | None]]:
@@ -56,6 +56,16 @@ def test_not_run_does_not_hide_an_earlier_outcome(tmp_path):
     assert _by_host(shown) == {"a": ("converted", False, 1), "new": ("not_run", True, 0)}
 
 
+def test_the_fleet_view_is_apply_once_any_run_it_shows_converted(tmp_path):
+    dest = str(tmp_path)
+    _run(dest, [_row("a", "converted", "2025-06-01T08:00:00Z")], "2025-06-01T08:00:01Z")
+    with record.FleetRecord(dest) as fleet:
+        audit = fleet.record([_row("b", "compliant")], "check", "2025-06-02T08:00:00Z")
+        assert record.fleet_view({}, fleet.latest(), audit).mode == "apply"
+        again = fleet.record([_row("a", "compliant")], "check", "2025-06-03T08:00:00Z")
+        assert record.fleet_view({}, fleet.latest(), again).mode == "check"
+
+
 def test_every_run_and_observation_is_stored_with_its_time(tmp_path):
     dest = str(tmp_path)
     _run(dest, [_row("a", "would_convert")], "2025-06-01T08:00:00Z", mode="check")
@@ -77,7 +87,7 @@ def test_history_is_bounded_and_keeps_the_latest_outcome(tmp_path):
         (runs,) = db.execute("SELECT COUNT(*) FROM runs").fetchone()
     assert observations == record.HISTORY_PER_HOST + 1 and runs == observations
     with record.FleetRecord(dest) as fleet:
-        assert fleet.latest()["a"][1]["status"] == "converted"
+        assert fleet.latest()["a"].row["status"] == "converted"
 
 
 def test_hostile_rows_are_rebuilt_bounded_and_without_keys(tmp_path):
@@ -95,7 +105,7 @@ def test_hostile_rows_are_rebuilt_bounded_and_without_keys(tmp_path):
         ]
         db.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?)", rows)
     with record.FleetRecord(dest) as fleet:
-        latest = {host: row for host, (_run_id, row) in fleet.latest().items()}
+        latest = {host: known.row for host, known in fleet.latest().items()}
     assert sorted(latest) == ["a", "b"]
     assert latest["b"]["status"] == "compliant"  # the unreadable entry is skipped, the earlier one shown
     a = latest["a"]
