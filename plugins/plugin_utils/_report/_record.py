@@ -39,23 +39,13 @@ MAX_RECORD_BYTES = 2 * 1024**3
 BUSY_TIMEOUT = 60  # seconds to wait for another run that writes the record
 SOURCE = "record"
 
-_SCHEMA = f"""
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    generated TEXT NOT NULL,
-    mode TEXT NOT NULL
-);
-CREATE TABLE observations (
-    run INTEGER NOT NULL REFERENCES runs (id),
-    host TEXT NOT NULL,
-    observed TEXT NOT NULL,
-    status TEXT NOT NULL,
-    row TEXT NOT NULL,
-    PRIMARY KEY (run, host)
-);
-CREATE INDEX observations_by_host ON observations (host, observed);
-PRAGMA user_version = {SCHEMA_VERSION};
-"""
+_SCHEMA = (
+    "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, generated TEXT NOT NULL, mode TEXT NOT NULL)",
+    "CREATE TABLE observations (run INTEGER NOT NULL REFERENCES runs (id), host TEXT NOT NULL, "
+    "observed TEXT NOT NULL, status TEXT NOT NULL, row TEXT NOT NULL, PRIMARY KEY (run, host))",
+    "CREATE INDEX observations_by_host ON observations (host, observed)",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
 # Each host's observations, the one the fleet view shows first (an outcome over not_run, the newest, the later run).
 _RANKED = f"""
 SELECT run, host, observed, status, row,
@@ -157,15 +147,25 @@ class FleetRecord:
         return self._connection
 
     def _check_schema(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version == 0 and not tables - {"sqlite_sequence"}:
-            self._db.executescript(_SCHEMA)
-        elif version != SCHEMA_VERSION or not {"runs", "observations"} <= tables:
-            raise RecordError(
-                f"{self.path} is not a fleet record of kms_client_report (schema version {version}, "
-                f"expected {SCHEMA_VERSION}); move it away to start a new record"
-            )
+        """Create the tables in a new record (one transaction: runs that start together create them once)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and not tables - {"sqlite_sequence"}:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+            elif version != SCHEMA_VERSION or not {"runs", "observations"} <= tables:
+                raise RecordError(
+                    f"{self.path} is not a fleet record of kms_client_report (schema version {version}, "
+                    f"expected {SCHEMA_VERSION}); move it away to start a new record"
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def record(self, rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str) -> Run:
         """Store one run: each row's outcome, observed at its ``time`` (else ``generated``). One transaction."""

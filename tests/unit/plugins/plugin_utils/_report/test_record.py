@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from unit.utils.action_harness import make_key
@@ -137,3 +138,15 @@ def test_no_record_yet_is_no_problem(tmp_path):
     assert record.record_problem(str(tmp_path / "reports")) is None
     assert record.record_problem(str(tmp_path)) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_that_start_together_each_record_their_run(tmp_path):
+    def one(index: int) -> int:
+        with record.FleetRecord(str(tmp_path)) as fleet:
+            return fleet.record([_row(f"h{index}", "compliant")], "check", "2025-06-01T08:00:00Z").id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = list(pool.map(one, range(8)))
+    assert sorted(runs) == list(range(1, 9))
+    with record.FleetRecord(str(tmp_path)) as fleet:
+        assert sorted(fleet.latest()) == [f"h{index}" for index in range(8)]
