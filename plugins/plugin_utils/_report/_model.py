@@ -427,11 +427,15 @@ def findings(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
 
 
 def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts routed to
-    KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
+    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts of this run
+    routed to KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
     25) activate then (Microsoft's "Plan for KMS activation")."""
     requesting = [
-        row for row in rows if row.get("activation_route") == ActivationRoute.KMS.value and row["status"] in _REQUESTING
+        row
+        for row in rows
+        if row.get("in_run", True)
+        and row.get("activation_route") == ActivationRoute.KMS.value
+        and row["status"] in _REQUESTING
     ]
     counts = []
     for row in rows:
