@@ -43,16 +43,31 @@ _SCHEMA = (
     "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, generated TEXT NOT NULL, mode TEXT NOT NULL)",
     "CREATE TABLE observations (run INTEGER NOT NULL REFERENCES runs (id), host TEXT NOT NULL, "
     "observed TEXT NOT NULL, status TEXT NOT NULL, row TEXT NOT NULL, PRIMARY KEY (run, host))",
-    "CREATE INDEX observations_by_host ON observations (host, observed)",
+    "CREATE INDEX observations_by_host ON observations (host, observed, status, run)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
-# Each host's observations, the one the fleet view shows first (an outcome over not_run, the newest, the later run).
+# Each host's observations ranked (from the index alone, without the rows): ``best`` 1 is the one the fleet view
+# shows (an outcome over not_run, the newest, the later run), ``recent`` counts from the newest.
 _RANKED = f"""
-SELECT run, host, observed, status, row,
+SELECT run, host,
        ROW_NUMBER() OVER (PARTITION BY host ORDER BY status <> '{Status.NOT_RUN.value}' DESC, observed DESC, run DESC)
            AS best,
        ROW_NUMBER() OVER (PARTITION BY host ORDER BY observed DESC, run DESC) AS recent
 FROM observations
+"""
+_LATEST = f"""
+SELECT o.run, runs.mode, o.host, o.observed, o.row
+FROM ({_RANKED}) AS ranked
+JOIN observations AS o ON o.run = ranked.run AND o.host = ranked.host
+JOIN runs ON runs.id = o.run
+WHERE ranked.best = 1
+"""
+# One host's observations in the order of the fleet view, for a host whose best one cannot be read.
+_HOST_HISTORY = f"""
+SELECT o.run, runs.mode, o.host, o.observed, o.row
+FROM observations AS o JOIN runs ON runs.id = o.run
+WHERE o.host = ?
+ORDER BY o.status <> '{Status.NOT_RUN.value}' DESC, o.observed DESC, o.run DESC
 """
 
 
@@ -112,6 +127,15 @@ def _row(host: str, text: t.Any, observed: t.Any) -> dict[str, t.Any] | None:
     row = host_row(host, row_as_result(data), SOURCE)
     row["time"] = outcome_time(observed) or row["time"]
     return row
+
+
+def _known(run: t.Any, mode: t.Any, name: t.Any, observed: t.Any, text: t.Any) -> tuple[t.Any, Known | None]:
+    """The host name of an observation and, when the name, the mode and the row can be read, what it tells."""
+    host = _host(name)
+    if host is None or mode not in MODES or not isinstance(run, int):
+        return name, None
+    row = _row(host, text, observed)
+    return host, None if row is None else Known(run, str(mode), row)
 
 
 class FleetRecord:
@@ -200,20 +224,22 @@ class FleetRecord:
         return Run(id=int(run or 0), generated=generated, mode=mode)
 
     def latest(self) -> dict[str, Known]:
-        """Every host ever recorded, with its latest known outcome."""
+        """Every host ever recorded, with its latest known outcome (an unreadable observation gives way to the next)."""
         latest: dict[str, Known] = {}
-        query = (
-            f"SELECT ranked.run, runs.mode, ranked.host, ranked.observed, ranked.row FROM ({_RANKED}) AS ranked "
-            "JOIN runs ON runs.id = ranked.run ORDER BY ranked.host, ranked.best"
-        )
+        unread: list[str] = []
         try:
-            for run, mode, name, observed, text in self._db.execute(query):
-                host = _host(name)
-                if host is None or host in latest or mode not in MODES:
-                    continue
-                row = _row(host, text, observed)
-                if row is not None:
-                    latest[host] = Known(int(run), str(mode), row)
+            for entry in self._db.execute(_LATEST):
+                host, known = _known(*entry)
+                if known is not None:
+                    latest[host] = known
+                elif _host(host):
+                    unread.append(host)
+            for host in unread:
+                for entry in self._db.execute(_HOST_HISTORY, (host,)):
+                    known = _known(*entry)[1]
+                    if known is not None:
+                        latest[host] = known
+                        break
         except sqlite3.Error as error:
             raise RecordError(f"cannot read the fleet record {self.path}: {error}") from error
         return latest
