@@ -536,6 +536,19 @@ def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str], m
     return f"{before or missing} \N{RIGHTWARDS ARROW} {after}"
 
 
+def observed_text(row: t.Mapping[str, t.Any]) -> str:
+    """When a row's outcome was observed, in words: ``2025-06-25 14:03 UTC (this run)``, or how many days before."""
+    time = outcome_time(row.get("time"))
+    age = row.get("age_days")
+    if row.get("in_run", True):
+        said = "this run"
+    elif age is None:
+        said = "an earlier run"
+    else:
+        said = "an earlier run, " + ("the same day" if age == 0 else f"{age} day{'' if age == 1 else 's'} before")
+    return f"{time.replace('T', ' ')[:16]} UTC ({said})" if time else said
+
+
 def short_message(message: t.Any, limit: int = SHORT_MESSAGE_LIMIT) -> str:
     """The first sentence of a message (cut to ``limit`` characters): what a reader sees before the details."""
     text = " ".join(str(message or "").split())
