@@ -29,7 +29,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
     summary_line,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import FleetRecord, fleet_rows
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import (
+    FleetRecord,
+    FleetView,
+    fleet_view,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import fleet_line, render_table
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
@@ -119,8 +123,9 @@ class ActionModule(ActionBase):
             with FleetRecord(dest) as record:
                 run = record.record(rows.values(), mode, generated)
                 known = record.latest()
-            shown = fleet_rows(rows, known, run) if args["view"] == "fleet" else list(rows.values())
-            files, changed = write_rows(dest, args["formats"], shown, mode, generated, title=args["title"])[1:]
+            view = fleet_view(rows, known, run) if args["view"] == "fleet" else FleetView(list(rows.values()), mode)
+            shown = view.rows
+            files, changed = write_rows(dest, args["formats"], shown, view.mode, generated, title=args["title"])[1:]
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
         report = report_from_rows(rows.values(), mode, generated)

@@ -243,9 +243,10 @@ def test_a_limited_run_updates_its_hosts_in_the_fleet_report_and_drops_none(
     _run(fleet, tmp_path, "fleet", "--check")
     host = "srv2022-dc-01"
 
-    run, report = _run(fleet, tmp_path, "fleet", "--limit", host)
+    run, report = _run(fleet, tmp_path, "fleet", "--limit", host, "-e", "kms_client_report_title=Branch-42")
 
     assert _statuses(report) == _audit_expectation() | {host: "converted"}
+    assert report["title"] == "Branch-42" and report["headline"]["kms_clients"] == 3
     assert {row["host"] for row in report["hosts"] if row["in_run"]} == {host}
     assert report["fleet"] == {"hosts": len(fleet.hosts), "in_run": 1, "earlier": len(fleet.hosts) - 1}
     assert all(row["source"] == "record" and row["age_days"] == 0 for row in report["hosts"] if not row["in_run"])

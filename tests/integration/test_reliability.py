@@ -8,14 +8,17 @@ holds as read back; ``--check`` leaves every host's licensing byte-identical (do
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
+import sqlite3
 import typing as t
 
 import pytest
 from unit.utils.action_harness import gvlk_for, make_key
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import RECORD_FILE
 from winsim import hresult_codes
 from winsim.fleet import Fleet
 from winsim.scenario import combine, load_specs
@@ -40,6 +43,14 @@ FAULT_SCENARIO = {
 }
 
 
+def _written(path: pathlib.Path) -> str:
+    """What a report file holds as text: the fleet record (SQLite) as its SQL dump, any other file as it is."""
+    if path.name == RECORD_FILE:
+        with contextlib.closing(sqlite3.connect(path)) as record:
+            return "\n".join(record.iterdump())
+    return path.read_text(encoding="utf-8")
+
+
 def _run(
     fleet: Fleet, tmp_path: pathlib.Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[PlaybookRun, dict[str, t.Any]]:
@@ -47,11 +58,6 @@ def _run(
     return run_reporting(
         PLAYBOOK, inventory, tmp_path / "report", *args, collections_paths=[REPO / ".collections"], env=env
     )
-
-
-def _written(path: pathlib.Path) -> str:
-    """A file the run wrote, as text: the fleet record (SQLite) stores its text as UTF-8 between binary pages."""
-    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathlib.Path) -> None:
@@ -173,8 +179,8 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
     # secrets: zero hits anywhere the run wrote
     written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
     written |= {f"report {p.name}": _written(p) for p in (tmp_path / "report").iterdir()}
-    written |= {f"fact cache {p.name}": _written(p) for p in cache_dir.iterdir()}
-    assert len(written) > 7 + FLEET_SIZE // 2  # 3 streams, 4 reports, the cache files of the hosts with facts
+    written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
+    assert len(written) > 8 + FLEET_SIZE // 2  # 3 streams, 4 reports, the record, the cache files of the hosts
     hits = {
         (label, where): text.count(secret)
         for label, secret in (("override key", SECRET_KEY), ("WinRM password", password))
@@ -435,7 +441,7 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     assert len(captions["hostile-huge-caption"]) == 1024
     assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
     written = [run.stdout, run.stderr, *(_written(p) for p in (tmp_path / "report").iterdir())]
-    written += [_written(p) for p in cache_dir.iterdir()]
+    written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
     # 2 streams, 5 report files (json, csv, md, html, the fleet record), one fact cache file per host
     assert len(written) == 7 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout

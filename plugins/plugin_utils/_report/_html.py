@@ -23,6 +23,8 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
     headline_text,
     held,
     kms_text,
+    observed_text,
+    outcome_time,
     short_message,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status, status_guide
@@ -165,16 +167,12 @@ def _message(message: t.Any) -> str:
 
 def _observed(row: t.Mapping[str, t.Any]) -> str:
     """When the row's outcome was observed, and whether this run or an earlier one observed it."""
-    time = row.get("time")
-    when = f'<time datetime="{_e(time)}">{_e(str(time).replace("T", " ")[:16])} UTC</time>' if time else ""
-    age = row.get("age_days")
-    if row.get("in_run", True):
-        said = "this run"
-    elif age is None:
-        said = "an earlier run"
-    else:
-        said = "an earlier run, " + ("the same day" if age == 0 else f"{age} day{'' if age == 1 else 's'} before")
-    return f"{when}<br><small>{said}</small>" if when else f"<small>{said}</small>"
+    said = observed_text(row)
+    time = outcome_time(row.get("time"))
+    if time is None:
+        return f"<small>{_e(said)}</small>"
+    when, _space, run = said.partition(" UTC (")
+    return f'<time datetime="{_e(time)}">{_e(when)} UTC</time><br><small>{_e(run.rstrip(")"))}</small>'
 
 
 def _expiry(row: t.Mapping[str, t.Any]) -> str:

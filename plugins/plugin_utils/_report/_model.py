@@ -427,11 +427,15 @@ def findings(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
 
 
 def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts routed to
-    KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
+    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts of this run
+    routed to KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
     25) activate then (Microsoft's "Plan for KMS activation")."""
     requesting = [
-        row for row in rows if row.get("activation_route") == ActivationRoute.KMS.value and row["status"] in _REQUESTING
+        row
+        for row in rows
+        if row.get("in_run", True)
+        and row.get("activation_route") == ActivationRoute.KMS.value
+        and row["status"] in _REQUESTING
     ]
     counts = []
     for row in rows:
@@ -530,6 +534,19 @@ def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str], m
     if not after or before == after:
         return before
     return f"{before or missing} \N{RIGHTWARDS ARROW} {after}"
+
+
+def observed_text(row: t.Mapping[str, t.Any]) -> str:
+    """When a row's outcome was observed, in words: ``2025-06-25 14:03 UTC (this run)``, or how many days before."""
+    time = outcome_time(row.get("time"))
+    age = row.get("age_days")
+    if row.get("in_run", True):
+        said = "this run"
+    elif age is None:
+        said = "an earlier run"
+    else:
+        said = "an earlier run, " + ("the same day" if age == 0 else f"{age} day{'' if age == 1 else 's'} before")
+    return f"{time.replace('T', ' ')[:16]} UTC ({said})" if time else said
 
 
 def short_message(message: t.Any, limit: int = SHORT_MESSAGE_LIMIT) -> str:

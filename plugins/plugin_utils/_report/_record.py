@@ -39,30 +39,35 @@ MAX_RECORD_BYTES = 2 * 1024**3
 BUSY_TIMEOUT = 60  # seconds to wait for another run that writes the record
 SOURCE = "record"
 
-_SCHEMA = f"""
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    generated TEXT NOT NULL,
-    mode TEXT NOT NULL
-);
-CREATE TABLE observations (
-    run INTEGER NOT NULL REFERENCES runs (id),
-    host TEXT NOT NULL,
-    observed TEXT NOT NULL,
-    status TEXT NOT NULL,
-    row TEXT NOT NULL,
-    PRIMARY KEY (run, host)
-);
-CREATE INDEX observations_by_host ON observations (host, observed);
-PRAGMA user_version = {SCHEMA_VERSION};
-"""
-# Each host's observations, the one the fleet view shows first (an outcome over not_run, the newest, the later run).
+_SCHEMA = (
+    "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, generated TEXT NOT NULL, mode TEXT NOT NULL)",
+    "CREATE TABLE observations (run INTEGER NOT NULL REFERENCES runs (id), host TEXT NOT NULL, "
+    "observed TEXT NOT NULL, status TEXT NOT NULL, row TEXT NOT NULL, PRIMARY KEY (run, host))",
+    "CREATE INDEX observations_by_host ON observations (host, observed, status, run)",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+# Each host's observations ranked (from the index alone, without the rows): ``best`` 1 is the one the fleet view
+# shows (an outcome over not_run, the newest, the later run), ``recent`` counts from the newest.
 _RANKED = f"""
-SELECT run, host, observed, status, row,
+SELECT run, host,
        ROW_NUMBER() OVER (PARTITION BY host ORDER BY status <> '{Status.NOT_RUN.value}' DESC, observed DESC, run DESC)
            AS best,
        ROW_NUMBER() OVER (PARTITION BY host ORDER BY observed DESC, run DESC) AS recent
 FROM observations
+"""
+_LATEST = f"""
+SELECT o.run, runs.mode, o.host, o.observed, o.row
+FROM ({_RANKED}) AS ranked
+JOIN observations AS o ON o.run = ranked.run AND o.host = ranked.host
+JOIN runs ON runs.id = o.run
+WHERE ranked.best = 1
+"""
+# One host's observations in the order of the fleet view, for a host whose best one cannot be read.
+_HOST_HISTORY = f"""
+SELECT o.run, runs.mode, o.host, o.observed, o.row
+FROM observations AS o JOIN runs ON runs.id = o.run
+WHERE o.host = ?
+ORDER BY o.status <> '{Status.NOT_RUN.value}' DESC, o.observed DESC, o.run DESC
 """
 
 
@@ -77,6 +82,15 @@ class Run:
     id: int
     generated: str
     mode: str
+
+
+@dataclass(frozen=True)
+class Known:
+    """A host's latest known outcome: the run that observed it, that run's mode, and the outcome's row."""
+
+    run: int
+    mode: str
+    row: dict[str, t.Any]
 
 
 def record_path(dest: str) -> str:
@@ -115,6 +129,15 @@ def _row(host: str, text: t.Any, observed: t.Any) -> dict[str, t.Any] | None:
     return row
 
 
+def _known(run: t.Any, mode: t.Any, name: t.Any, observed: t.Any, text: t.Any) -> tuple[t.Any, Known | None]:
+    """The host name of an observation and, when the name, the mode and the row can be read, what it tells."""
+    host = _host(name)
+    if host is None or mode not in MODES or not isinstance(run, int):
+        return name, None
+    row = _row(host, text, observed)
+    return host, None if row is None else Known(run, str(mode), row)
+
+
 class FleetRecord:
     """The record of one report directory; use as a context manager (one connection, closed on exit)."""
 
@@ -148,15 +171,25 @@ class FleetRecord:
         return self._connection
 
     def _check_schema(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version == 0 and not tables - {"sqlite_sequence"}:
-            self._db.executescript(_SCHEMA)
-        elif version != SCHEMA_VERSION or not {"runs", "observations"} <= tables:
-            raise RecordError(
-                f"{self.path} is not a fleet record of kms_client_report (schema version {version}, "
-                f"expected {SCHEMA_VERSION}); move it away to start a new record"
-            )
+        """Create the tables in a new record (one transaction: runs that start together create them once)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and not tables - {"sqlite_sequence"}:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+            elif version != SCHEMA_VERSION or not {"runs", "observations"} <= tables:
+                raise RecordError(
+                    f"{self.path} is not a fleet record of kms_client_report (schema version {version}, "
+                    f"expected {SCHEMA_VERSION}); move it away to start a new record"
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def record(self, rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str) -> Run:
         """Store one run: each row's outcome, observed at its ``time`` (else ``generated``). One transaction."""
@@ -190,18 +223,23 @@ class FleetRecord:
             raise RecordError(f"cannot write the fleet record {self.path}: {error}") from error
         return Run(id=int(run or 0), generated=generated, mode=mode)
 
-    def latest(self) -> dict[str, tuple[int, dict[str, t.Any]]]:
-        """Every host ever recorded: the run of its latest known outcome and that outcome's row."""
-        latest: dict[str, tuple[int, dict[str, t.Any]]] = {}
-        query = f"SELECT run, host, observed, row FROM ({_RANKED}) ORDER BY host, best"
+    def latest(self) -> dict[str, Known]:
+        """Every host ever recorded, with its latest known outcome (an unreadable observation gives way to the next)."""
+        latest: dict[str, Known] = {}
+        unread: list[str] = []
         try:
-            for run, name, observed, text in self._db.execute(query):
-                host = _host(name)
-                if host is None or host in latest:
-                    continue
-                row = _row(host, text, observed)
-                if row is not None:
-                    latest[host] = (int(run), row)
+            for entry in self._db.execute(_LATEST):
+                host, known = _known(*entry)
+                if known is not None:
+                    latest[host] = known
+                elif _host(host):
+                    unread.append(host)
+            for host in unread:
+                for entry in self._db.execute(_HOST_HISTORY, (host,)):
+                    known = _known(*entry)[1]
+                    if known is not None:
+                        latest[host] = known
+                        break
         except sqlite3.Error as error:
             raise RecordError(f"cannot read the fleet record {self.path}: {error}") from error
         return latest
@@ -228,12 +266,21 @@ def _age_days(observed: t.Any, now: str) -> int | None:
     return max(elapsed.days, 0)
 
 
-def fleet_rows(
-    run_rows: t.Mapping[str, t.Mapping[str, t.Any]], latest: t.Mapping[str, tuple[int, t.Mapping[str, t.Any]]], run: Run
-) -> list[dict[str, t.Any]]:
-    """The fleet view: every host's latest known outcome, this run's own row where this run gave it one."""
+@dataclass(frozen=True)
+class FleetView:
+    """What the files show of the fleet: a row per host, and the mode those rows tell (``apply`` once any run that
+    gave one converted)."""
+
+    rows: list[dict[str, t.Any]]
+    mode: str
+
+
+def fleet_view(run_rows: t.Mapping[str, t.Mapping[str, t.Any]], latest: t.Mapping[str, Known], run: Run) -> FleetView:
+    """Every host's latest known outcome, this run's own row where this run gave it one."""
     rows = {host: dict(row, in_run=True, age_days=0) for host, row in run_rows.items()}
-    for host, (observed_in, row) in latest.items():
-        if observed_in != run.id or host not in rows:
-            rows[host] = dict(row, in_run=False, age_days=_age_days(row.get("time"), run.generated))
-    return list(rows.values())
+    modes = {run.mode}
+    for host, known in latest.items():
+        if known.run != run.id or host not in rows:
+            rows[host] = dict(known.row, in_run=False, age_days=_age_days(known.row.get("time"), run.generated))
+            modes.add(known.mode)
+    return FleetView(list(rows.values()), "apply" if "apply" in modes else "check")

@@ -18,6 +18,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
     finding_lines,
     headline_text,
     kms_text,
+    observed_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import status_guide
 
@@ -210,7 +211,10 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
             "key type",
             "partial key",
             "license status",
+            "activation",
+            "valid until",
             "KMS",
+            "observed",
             "changed",
             "message",
         ),
@@ -223,7 +227,10 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
                 change_text(row["key_type"], md_cell),
                 change_text(row["partial_product_key"], md_cell, NO_KEY),
                 change_text(row["license_status"], md_cell),
+                md_cell(row.get("activation_method")),
+                md_cell((row.get("license_expires") or "")[:10]),
                 md_cell(kms_text(row["kms"])),
+                md_cell(observed_text(row)),
                 "yes" if row["changed"] else "no",
                 md_cell(row["message"]),
             )

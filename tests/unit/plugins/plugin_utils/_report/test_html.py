@@ -173,7 +173,7 @@ def _people_page(title: str | None = None) -> tuple[str, _Page, dict]:
 
 
 def test_the_page_opens_with_the_title_and_the_share_of_kms_clients():
-    html, _, report = _people_page("Contoso branch offices")
+    html, _dom, report = _people_page("Contoso branch offices")
     assert report["headline"] == {
         "hosts": 5,
         "kms_clients": 3,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from unit.utils.action_harness import make_key
@@ -21,7 +22,7 @@ def _row(host: str, status: str, time: str | None = None) -> dict[str, t.Any]:
 def _run(dest: str, rows: list[dict[str, t.Any]], generated: str, mode: str = "apply") -> list[dict[str, t.Any]]:
     with record.FleetRecord(dest) as fleet:
         run = fleet.record(rows, mode, generated)
-        return record.fleet_rows({row["host"]: row for row in rows}, fleet.latest(), run)
+        return record.fleet_view({row["host"]: row for row in rows}, fleet.latest(), run).rows
 
 
 def _by_host(rows: list[dict[str, t.Any]]) -> dict[str, tuple[str, bool, int | None]]:
@@ -56,6 +57,16 @@ def test_not_run_does_not_hide_an_earlier_outcome(tmp_path):
     assert _by_host(shown) == {"a": ("converted", False, 1), "new": ("not_run", True, 0)}
 
 
+def test_the_fleet_view_is_apply_once_any_run_it_shows_converted(tmp_path):
+    dest = str(tmp_path)
+    _run(dest, [_row("a", "converted", "2025-06-01T08:00:00Z")], "2025-06-01T08:00:01Z")
+    with record.FleetRecord(dest) as fleet:
+        audit = fleet.record([_row("b", "compliant")], "check", "2025-06-02T08:00:00Z")
+        assert record.fleet_view({}, fleet.latest(), audit).mode == "apply"
+        again = fleet.record([_row("a", "compliant")], "check", "2025-06-03T08:00:00Z")
+        assert record.fleet_view({}, fleet.latest(), again).mode == "check"
+
+
 def test_every_run_and_observation_is_stored_with_its_time(tmp_path):
     dest = str(tmp_path)
     _run(dest, [_row("a", "would_convert")], "2025-06-01T08:00:00Z", mode="check")
@@ -77,7 +88,7 @@ def test_history_is_bounded_and_keeps_the_latest_outcome(tmp_path):
         (runs,) = db.execute("SELECT COUNT(*) FROM runs").fetchone()
     assert observations == record.HISTORY_PER_HOST + 1 and runs == observations
     with record.FleetRecord(dest) as fleet:
-        assert fleet.latest()["a"][1]["status"] == "converted"
+        assert fleet.latest()["a"].row["status"] == "converted"
 
 
 def test_hostile_rows_are_rebuilt_bounded_and_without_keys(tmp_path):
@@ -95,7 +106,7 @@ def test_hostile_rows_are_rebuilt_bounded_and_without_keys(tmp_path):
         ]
         db.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?)", rows)
     with record.FleetRecord(dest) as fleet:
-        latest = {host: row for host, (_run_id, row) in fleet.latest().items()}
+        latest = {host: known.row for host, known in fleet.latest().items()}
     assert sorted(latest) == ["a", "b"]
     assert latest["b"]["status"] == "compliant"  # the unreadable entry is skipped, the earlier one shown
     a = latest["a"]
@@ -127,3 +138,15 @@ def test_no_record_yet_is_no_problem(tmp_path):
     assert record.record_problem(str(tmp_path / "reports")) is None
     assert record.record_problem(str(tmp_path)) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_that_start_together_each_record_their_run(tmp_path):
+    def one(index: int) -> int:
+        with record.FleetRecord(str(tmp_path)) as fleet:
+            return fleet.record([_row(f"h{index}", "compliant")], "check", "2025-06-01T08:00:00Z").id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = list(pool.map(one, range(8)))
+    assert sorted(runs) == list(range(1, 9))
+    with record.FleetRecord(str(tmp_path)) as fleet:
+        assert sorted(fleet.latest()) == [f"h{index}" for index in range(8)]

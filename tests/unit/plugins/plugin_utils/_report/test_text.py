@@ -146,9 +146,10 @@ def test_markdown_tables(report):
     assert summary == dict(Counter(EXPECTED_STATUS.values()))
     hosts_at = lines.index("## Hosts") + 2
     rows = [_md_cells(line) for line in lines[hosts_at + 2 : lines.index("## Legend")] if line.startswith("|")]
-    assert all(len(cells) == 10 for cells in rows)
+    assert all(len(cells) == 13 for cells in rows)
     assert {cells[0]: cells[1] for cells in rows} == EXPECTED_STATUS
-    messages = {cells[0]: cells[9] for cells in rows}
+    assert {cells[0]: cells[10] for cells in rows}["srv2019-std-01"] == "this run"  # no time in the results
+    messages = {cells[0]: cells[12] for cells in rows}
     assert messages["srv2019-std-01"] == "srv2019-std-01: would_convert | edition ServerStandard"
     converted = {cells[0]: cells for cells in rows}["srv2019-std-01"]
     assert converted[4] == "mak \N{RIGHTWARDS ARROW} gvlk"
@@ -158,7 +159,7 @@ def test_markdown_cells_stay_on_one_line_and_carry_no_html():
     report = model.build_report({"<b>x</b>": {"status": "failed", "msg": "a | b\nc & d"}}, "check", GENERATED)
     lines = render_markdown(report).splitlines()
     line = lines[lines.index("## Legend") - 2]
-    assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  | no | a \\| b c &amp; d |"
+    assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  |  |  | this run | no | a \\| b c &amp; d |"
 
 
 def test_markdown_opens_with_the_hosts_that_need_attention_and_ends_with_the_legend() -> None:
