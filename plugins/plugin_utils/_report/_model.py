@@ -50,6 +50,7 @@ NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on i
 FAILED_MESSAGE = "the task failed without a message"
 NO_STATUS_MESSAGE = "the registered result has no status (not a volume_activation.kms.kms_client_key result)"
 UNREACHABLE_HINT = "the WinRM connection failed ("
+TASK_FAILED = "Task failed: "
 MAX_OVERRIDE_NAMES = 100
 
 
@@ -141,7 +142,9 @@ def timed_out_message(timedout: t.Any) -> str:
 
 
 def unreachable_message(message: str) -> str:
-    """The connection error, with what it means for WinRM (a message that already says it is kept)."""
+    """The connection error, with what it means for WinRM (a message that already says it is kept, without the
+    "Task failed: " ansible-core 2.19 puts before it)."""
+    message = message.removeprefix(TASK_FAILED)
     if message.startswith(UNREACHABLE_HINT):
         return message
     return (
