@@ -283,8 +283,7 @@ STEPS: dict[str, StepDefinition] = {
         StepDefinition(
             "install_product_key",
             ("product_key",),
-            describe="install the KMS client key of {edition} (partial key {target_partial}, from {source}) "
-            "replacing the {key_type} key{partial_was}",
+            describe="install the KMS client key of {edition} (partial key {target_partial}, from {source}) {replacing}",
         ),
         StepDefinition("refresh_license_status", changes_state=False),
         StepDefinition("set_kms_machine", ("machine",), describe="set the KMS host to {machine} (was {machine_was})"),

@@ -65,9 +65,11 @@ _ACTIVATED_BY = {1: ActivationRoute.ADBA.value, 2: ActivationRoute.KMS.value}
 
 
 def _route(before: HostState, plan: Plan, after: HostState | None) -> str | None:
-    """The route that activated the host as read back after an apply, else the one the plan expects."""
-    activated_by = after.product.activated_by if after is not None and after.product is not None else None
-    if after is not None and after.is_licensed and activated_by in _ACTIVATED_BY:
+    """The route that activated the host as read back (after an apply, or a host with nothing to change), else the
+    one the plan expects."""
+    read = after if after is not None else (None if plan.steps else before)
+    activated_by = read.product.activated_by if read is not None and read.product is not None else None
+    if read is not None and read.is_licensed and activated_by in _ACTIVATED_BY:
         return _ACTIVATED_BY[activated_by]
     return plan.activation_route
 
@@ -112,6 +114,7 @@ def build(
         client_machine_id=real_after.machine_id or before.machine_id,
         kms_count=before.kms_count,
         activation=activation,
+        grace_period_remaining=real_after.product.grace_period_remaining if real_after.product else None,
         steps=steps,
         skip_reason=plan.skip_reason,
         diff={"before": _snapshot(before), "after": after_view} if diff else None,

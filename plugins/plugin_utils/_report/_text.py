@@ -12,9 +12,11 @@ import json
 import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    NO_KEY,
     attention_rows,
     change_text,
     finding_lines,
+    headline_text,
     kms_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import status_guide
@@ -41,6 +43,12 @@ CSV_COLUMNS = (
     "client_machine_id",
     "edition_before",
     "edition_after",
+    "activation_method",
+    "license_expires",
+    "grace_period_remaining",
+    "observed",
+    "age_days",
+    "in_run",
     "changed",
     "attention",
     "todo",
@@ -79,6 +87,12 @@ def csv_row(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "client_machine_id": row.get("client_machine_id"),
         "edition_before": (row.get("edition_change") or {}).get("before"),
         "edition_after": (row.get("edition_change") or {}).get("after"),
+        "activation_method": row.get("activation_method"),
+        "license_expires": row.get("license_expires"),
+        "grace_period_remaining": row.get("grace_period_remaining"),
+        "observed": row.get("time"),
+        "age_days": row.get("age_days"),
+        "in_run": "false" if row.get("in_run") is False else "true",
         "changed": "true" if row["changed"] else "false",
         "attention": "true" if status_guide(row["status"]).attention else "false",
         "todo": status_guide(row["status"]).todo,
@@ -149,8 +163,11 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
     total = len(report["hosts"])
     summary = report["summary"]
     needing = attention_rows(report["hosts"])
+    counts = report["headline"]
     lines = [
-        "# KMS client audit",
+        f"# {md_cell(report['title'])}",
+        "",
+        f"**{headline_text(counts)}** ({counts['activated']} activated, {counts['not_read']} not reached).",
         "",
         f"- Mode: **{mode}**" + (" (audit only: nothing was changed on the hosts)" if mode == "check" else ""),
         f"- Generated: {report['generated']}",
@@ -204,7 +221,7 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
                 md_cell(edition_text(row)),
                 md_cell(row["build"]),
                 change_text(row["key_type"], md_cell),
-                change_text(row["partial_product_key"], md_cell),
+                change_text(row["partial_product_key"], md_cell, NO_KEY),
                 change_text(row["license_status"], md_cell),
                 md_cell(kms_text(row["kms"])),
                 "yes" if row["changed"] else "no",
@@ -262,6 +279,14 @@ def _cells(row: t.Mapping[str, t.Any]) -> tuple[str, ...]:
 
 def _plural(count: int) -> str:
     return f"{count} host{'' if count == 1 else 's'}"
+
+
+def fleet_line(earlier: int, total: int, record: str) -> str:
+    """What the report files hold besides this run's hosts (the fleet record's latest outcome of the others)."""
+    return (
+        f"The report files show the fleet: {_plural(total)}, {earlier} of them as an earlier run left them "
+        f"(not in this run; the fleet record {record})"
+    )
 
 
 def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABLE_ROWS) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import typing as t
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +29,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
     build_options,
     role_wording,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import TITLE_LIMIT
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     CONVERTIBLE_KEY_TYPES,
@@ -40,7 +45,7 @@ DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
-REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode")}
+REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
 FORMATS = tuple(REPORT_SPEC["formats"]["choices"])
 # Variables the run uses once: every host of the target must see the same value.
 RUN_VARIABLES = (
@@ -51,6 +56,8 @@ RUN_VARIABLES = (
     "kms_client_report_results_from",
     "kms_client_report_merge",
     "kms_client_report_mode",
+    "kms_client_report_view",
+    "kms_client_report_title",
     "kms_client_audit_gate",
 )
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
@@ -139,9 +146,12 @@ def _choice(name: str, value: t.Any, allowed: Sequence[str], problems: Problems)
         problems.append(f"{name} is {shown(value)}; allowed: {', '.join(allowed)}")
 
 
-def _text(name: str, value: t.Any, problems: Problems) -> None:
+def _directory(name: str, value: t.Any, problems: Problems) -> None:
+    """A directory the report can be written into (created when missing)."""
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
+    elif (problem := dest_problem(value) or record_problem(value)) is not None:
+        problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -191,13 +201,25 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
     if value is not None:
         _whole("kms_client_max_fail_percentage", value, (0, 100), problems, "a percentage from 0 to 100")
     if (value := variables.get("kms_client_report_dest")) is not None:
-        _text("kms_client_report_dest", value, problems)
+        _directory("kms_client_report_dest", value, problems)
     if (value := variables.get("kms_client_report_formats")) is not None:
         _names("kms_client_report_formats", value, FORMATS, problems, empty=False)
     if (value := variables.get("kms_client_report_fail_statuses")) is not None:
         _names("kms_client_report_fail_statuses", value, STATUSES, problems, empty=True)
     if (value := variables.get("kms_client_report_merge")) is not None and not isinstance(value, list):
         problems.append(f"kms_client_report_merge is {shown(value)}, not a list of kms_audit.json paths")
+    elif missing := [
+        path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
+    ]:
+        problems.append(
+            f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+        )
+    if (value := variables.get("kms_client_report_title")) is not None and (
+        not isinstance(value, str) or len(value) > TITLE_LIMIT
+    ):
+        problems.append(
+            f"kms_client_report_title is {shown(value)}; expected a line of text, {TITLE_LIMIT} characters at most"
+        )
     for option, allowed in REPORT_CHOICES.items():
         if (value := variables.get(f"kms_client_report_{option}")) is not None:
             _choice(f"kms_client_report_{option}", value, allowed, problems)

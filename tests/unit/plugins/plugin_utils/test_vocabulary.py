@@ -111,6 +111,14 @@ def test_the_guide_names_each_option_as_the_role_variable_in_full_and_as_the_mod
             assert role_wording(bare) == bare, status
 
 
+def test_the_user_guide_names_the_default_fail_statuses_of_the_role() -> None:
+    guide = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    row = next(line for line in guide.splitlines() if line.startswith("| `2` | hosts need attention"))
+    listed = re.findall(r"`([a-z_]+)`", row.split("(default ", 1)[1].split(")", 1)[0])
+    defaults = yaml.safe_load((ROOT / "roles" / "kms_client" / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    assert listed == defaults["kms_client_report_fail_statuses"]
+
+
 def test_the_user_guide_legend_is_the_vocabulary() -> None:
     guide = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
     legend = guide.split("### The legend of statuses\n\n", 1)[1].split("\n\n", 1)[0]

@@ -90,12 +90,14 @@ def test_partial_keys_never_exceed_five_characters():
     assert row["partial_product_key"] == {"before": full[-5:], "after": None}
 
 
-def test_key_type_counts(report):
+def test_key_type_counts_count_every_host(report):
     before = Counter(
-        result["key_type"]["before"] for result in fleet_results().values() if result and result.get("key_type")
+        (result or {}).get("key_type", {}).get("before") or model.NOT_READ for result in fleet_results().values()
     )
-    assert report["key_types"]["before"] == dict(before)
-    assert list(report["key_types"]["before"]) == sorted(before, key=model.KEY_TYPES.index)
+    assert report["key_types"]["before"] == dict(before) and before[model.NOT_READ] > 0
+    assert list(report["key_types"]["before"]) == sorted(before, key=(*model.KEY_TYPES, model.NOT_READ).index)
+    assert sum(report["key_types"]["after"].values()) == sum(report["activation_methods"].values())
+    assert sum(report["activation_methods"].values()) == sum(before.values())
 
 
 def test_summary_line_lists_counts_largest_first(report):

@@ -35,13 +35,17 @@ def test_json_reads_back_as_the_report(report):
     assert data == report
     assert list(data) == [
         "generated",
+        "title",
         "mode",
+        "fleet",
+        "headline",
         "summary",
         "attention",
         "findings",
         "gvlk_overrides",
         "legend",
         "key_types",
+        "activation_methods",
         "hosts",
     ]
     assert data["generated"] == GENERATED and data["mode"] == "check"
@@ -64,10 +68,15 @@ def test_json_reads_back_as_the_report(report):
             "kms_count",
             "activation",
             "edition_change",
+            "grace_period_remaining",
             "changed",
             "message",
             "time",
             "source",
+            "activation_method",
+            "license_expires",
+            "in_run",
+            "age_days",
         ]
     )
 
@@ -119,6 +128,12 @@ def _md_cells(line: str) -> list[str]:
 def test_markdown_tables(report):
     lines = render_markdown(report).splitlines()
     assert lines[0] == "# KMS client audit"
+    counts = report["headline"]
+    assert lines[2] == (
+        f"**{counts['kms_clients']} of {len(EXPECTED_STATUS)} hosts are KMS clients** "
+        f"({counts['activated']} activated, {counts['not_read']} not reached)."
+    )
+    assert render_markdown(dict(report, title="Contoso | branches")).startswith("# Contoso \\| branches\n")
     assert "- Mode: **check** (audit only: nothing was changed on the hosts)" in lines
     assert f"- Generated: {GENERATED}" in lines
     summary_at = lines.index("| status | hosts |")

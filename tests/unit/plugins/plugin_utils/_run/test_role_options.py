@@ -63,11 +63,118 @@ def test_one_message_groups_the_hosts_of_each_problem() -> None:
         ({"kms_client_kms_lookup_domain": ""}, "kms_client_kms_lookup_domain '' is not a DNS domain name"),
         ({"kms_client_kms_discovery": "dnss"}, "kms_client_kms_discovery must be one of: unchanged, dns, got: dnss"),
         ({"kms_client_report_dest": ""}, 'kms_client_report_dest is ""; expected a directory path'),
+        ({"kms_client_report_view": "all"}, 'kms_client_report_view is "all"; allowed: fleet, run'),
+        ({"kms_client_report_title": ["a"]}, 'kms_client_report_title is ["a"]; expected a line of text'),
+        ({"kms_client_report_title": "x" * 121}, 'kms_client_report_title is "xxx'),
         ({"kms_client_convert_from": ["csvlk"]}, "for example -e 'kms_client_target=windows:!kms01'"),
     ],
 )
 def test_each_bad_value_is_named_with_its_value(variables: dict[str, t.Any], said: str) -> None:
     assert said in _refusal({"a": variables})
+
+
+# What an administrator gives with -e (key=value arrives as a string, JSON keeps its type) or in the inventory, and
+# what the one refusal must say; tests/integration/test_playbook_gates.py runs three of them end to end.
+HOSTS = ("a-kms-host-1", "b-kms-host-2", "c-mak-1", "d-mak-2")
+BAD_RUNS = [
+    ("format typo", {"kms_client_report_formats": ["json", "htlm"]}, {}, ['"htlm"', "allowed: json, csv"]),
+    (
+        "list given as a string",
+        {"kms_client_report_fail_statuses": "failed,timed_out"},
+        {},
+        ['kms_client_report_fail_statuses is the string "failed,timed_out", not a list'],
+    ),
+    (
+        "unknown status name",
+        {"kms_client_report_fail_statuses": ["failed", "borked"]},
+        {},
+        ['["borked"] unknown; allowed: compliant, converted'],
+    ),
+    ("empty kms host", {"kms_client_kms_host": ""}, {}, ["kms_client_kms_host is empty"]),
+    ("port 0", {"kms_client_kms_port": "0"}, {}, ["kms_client_kms_port 0 is out of range", "1 to 65535"]),
+    ("serial 0", {"kms_client_serial": "0"}, {}, ['kms_client_serial is "0"; expected a number of hosts']),
+    ("timeout 0", {"kms_client_task_timeout": "0"}, {}, ['kms_client_task_timeout is "0"; expected']),
+    (
+        "negative percentage",
+        {"kms_client_max_fail_percentage": "-5"},
+        {},
+        ['kms_client_max_fail_percentage is "-5"; expected a percentage from 0 to 100'],
+    ),
+    ("wrong type", {"kms_client_activate": "maybe"}, {}, ['kms_client_activate is "maybe"; expected true']),
+    ("overrides as a string", {"kms_client_gvlk_overrides": "ABCDE"}, {}, ["is a string, not a mapping"]),
+    ("empty target", {"kms_client_target": ""}, {}, ['kms_client_target is ""; expected an inventory group']),
+    ("mode typo", {"kms_client_report_mode": "audit"}, {}, ['kms_client_report_mode is "audit"; allowed: auto']),
+    (
+        "port from the inventory",
+        {},
+        {"d-mak-2": {"kms_client_kms_port": 70000}},
+        ["kms_client_kms_port 70000 is out of range", "(host d-mak-2)"],
+    ),
+    (
+        "list as a string in the inventory",
+        {},
+        {"c-mak-1": {"kms_client_convert_from": "mak"}, "d-mak-2": {"kms_client_convert_from": "mak"}},
+        ['kms_client_convert_from is the string "mak", not a list', "(hosts c-mak-1, d-mak-2)"],
+    ),
+    (
+        "play keyword in the inventory",
+        {},
+        {"c-mak-1": {"kms_client_serial": 1}},
+        ["kms_client_serial is 1 in the inventory, which the play keyword serial never sees", "(host c-mak-1)"],
+    ),
+    (
+        "run option differing per host",
+        {},
+        {"c-mak-1": {"kms_client_report_results_from": "facts"}},
+        ["kms_client_report_results_from differs between the hosts of the target", '"facts" for c-mak-1'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "extra_vars", "inventory", "said"), BAD_RUNS, ids=[case[0] for case in BAD_RUNS])
+def test_each_bad_run_is_refused_with_what_the_administrator_gave(
+    case: str, extra_vars: dict[str, t.Any], inventory: dict[str, dict[str, t.Any]], said: list[str]
+) -> None:
+    # Extra vars reach the play keywords and every host; inventory variables reach their host only.
+    hosts = {host: {**inventory.get(host, {}), **extra_vars} for host in HOSTS}
+    message = _refusal(hosts, play=extra_vars)
+    for text in said:
+        assert text in message, f"{case}: {text!r} not in {message}"
+
+
+def test_the_audit_gate_needs_check_mode() -> None:
+    assert "not in check mode" in _refusal({"a": {"kms_client_audit_gate": True}}, check=False)
+    check_run({}, ["a"], {"a": {"kms_client_audit_gate": True}}.__getitem__, check_mode=True)
+
+
+def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    refusals = {
+        "/proc/kms_reports": "no file can be created in /proc",
+        str(tmp_path / "a-file" / "reports"): f"{tmp_path / 'a-file'} exists and is not a directory",
+    }
+    for dest, said in refusals.items():
+        message = _refusal({"a": {"kms_client_report_dest": dest}})
+        assert f'kms_client_report_dest is "{dest}"; the report cannot be written there: {said}' in message
+
+
+def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_fleet.sqlite").write_text("not a database" * 20, encoding="utf-8")
+    message = _refusal({"a": {"kms_client_report_dest": str(tmp_path)}})
+    assert f"the report cannot be written there: {tmp_path / 'kms_fleet.sqlite'} is not a fleet record" in message
+
+
+def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
+    merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
+    message = _refusal({"a": {"kms_client_report_merge": merge}})
+    assert f'kms_client_report_merge names ["{tmp_path / "slice2"}"]: no such kms_audit.json' in message
+
+
+def test_a_report_dest_to_create_is_accepted_and_not_created(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "reports"
+    check_run({}, ["a"], {"a": {"kms_client_report_dest": str(dest)}}.__getitem__, check_mode=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_invalid_override_key_is_never_shown() -> None:
