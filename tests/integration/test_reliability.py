@@ -79,6 +79,7 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
     assert run.returncode == 2, run.stdout  # timed_out and failed are fail statuses
 
 
+@pytest.mark.matrix  # the console line is ansible-core's, around the module's message
 def test_an_unreachable_host_is_one_line_saying_what_to_check(tmp_path: pathlib.Path) -> None:
     """The console and the report name what failed, where, and what to check; urllib3's text only with -vvv."""
     scenario = {
