@@ -43,10 +43,15 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
     ActivationRoute,
     KeyType,
     Status,
+    setting,
     status_guide,
 )
 
 MODES = ("check", "apply")
+# The Markdown and HTML reports' sentence above the override names no host used.
+UNMATCHED_OVERRIDES = (
+    f"No host's EditionID (and build) used these {setting('gvlk_overrides')} entries; check their spelling:"
+)
 TIME_PATTERN = re.compile(TIMESTAMP_PATTERN)
 
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"

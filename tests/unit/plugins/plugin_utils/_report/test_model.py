@@ -187,6 +187,8 @@ def test_overrides_no_host_used_are_named() -> None:
     }
     assert "GVLK overrides that matched no host: ServerStandrd" in render_table(report, "headline")
     assert "`ServerStandrd`" in render_markdown(report) and "<code>ServerStandrd</code>" in render_html(report)
+    said = "used these kms_client_gvlk_overrides (module option gvlk_overrides) entries"
+    assert said in render_markdown(report) and said in render_html(report)
 
 
 def test_override_names_read_from_a_report_are_bounded() -> None:
