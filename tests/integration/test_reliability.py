@@ -49,6 +49,11 @@ def _run(
     )
 
 
+def _written(path: pathlib.Path) -> str:
+    """A file the run wrote, as text: the fleet record (SQLite) stores its text as UTF-8 between binary pages."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathlib.Path) -> None:
     with Fleet(FAULT_SCENARIO) as fleet:
         run, report = _run(fleet, tmp_path, "-e", f"kms_client_task_timeout={TASK_TIMEOUT}")
@@ -186,8 +191,8 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
     assert endpoint == {name: want[name] + extra[name] for name in expected}
     # secrets: zero hits anywhere the run wrote
     written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
-    written |= {f"report {p.name}": p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir()}
-    written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
+    written |= {f"report {p.name}": _written(p) for p in (tmp_path / "report").iterdir()}
+    written |= {f"fact cache {p.name}": _written(p) for p in cache_dir.iterdir()}
     assert len(written) > 7 + FLEET_SIZE // 2  # 3 streams, 4 reports, the cache files of the hosts with facts
     hits = {
         (label, where): text.count(secret)
@@ -448,9 +453,10 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     assert captions["hostile-key-in-caption"].endswith("XXXXX-XXXXX-XXXXX-XXXXX-H96VF")
     assert len(captions["hostile-huge-caption"]) == 1024
     assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
-    written = [run.stdout, run.stderr, *(p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir())]
-    written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
-    assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
+    written = [run.stdout, run.stderr, *(_written(p) for p in (tmp_path / "report").iterdir())]
+    written += [_written(p) for p in cache_dir.iterdir()]
+    # 2 streams, 5 report files (json, csv, md, html, the fleet record), one fact cache file per host
+    assert len(written) == 7 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout
 
 

@@ -148,6 +148,8 @@ def test_the_audit_gate_needs_check_mode() -> None:
 
 
 def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)  # the path is named whole however long it is
+    tmp_path.mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     refusals = {
         "/proc/kms_reports": "no file can be created in /proc",
@@ -165,6 +167,8 @@ def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Pat
 
 
 def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)
+    tmp_path.mkdir()
     (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
     merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
     message = _refusal({"a": {"kms_client_report_merge": merge}})
@@ -328,3 +332,17 @@ def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
     defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
     hosts = {"a": {**defaults, "kms_client_result": {}, "kms_client_stop": {}, "kms_client": {}, "other": 1}}
     assert unknown_variables(["a"], hosts.__getitem__) == []
+
+
+@pytest.mark.parametrize("entry_point", ["main", "report"])
+def test_the_role_defaults_pass_the_role_argument_check(entry_point: str) -> None:
+    # What validate_argument_spec does when a play runs the role: the defaults of its entry point's options (those
+    # Ansible templates first are left out) must pass, or the role fails on every host before any task.
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = specs["argument_specs"][entry_point]["options"]
+    defaults = yaml.safe_load((ROOT / "roles/kms_client/defaults/main.yml").read_text(encoding="utf-8"))
+    given = {name: value for name, value in defaults.items() if name in options and "{{" not in str(value)}
+    assert given, entry_point
+    assert ArgumentSpecValidator(options).validate(given).error_messages == []
