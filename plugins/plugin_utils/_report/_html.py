@@ -17,6 +17,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
     NO_KEY,
     NOT_READ,
     PERMANENT_METHODS,
+    UNMATCHED_OVERRIDES,
     attention_rows,
     change_text,
     finding_lines,
@@ -255,7 +256,7 @@ def overrides_section(report: t.Mapping[str, t.Any]) -> str:
     items = "".join(f"<li><code>{_e(name)}</code></li>" for name in unmatched)
     return (
         "<h2>GVLK overrides that matched no host</h2>\n"
-        "<p>No host's EditionID (and build) used these gvlk_overrides entries; check their spelling:</p>\n"
+        f"<p>{_e(UNMATCHED_OVERRIDES)}</p>\n"
         f'<ul class="unmatched">{items}</ul>\n'
     )
 

@@ -43,16 +43,22 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
     ActivationRoute,
     KeyType,
     Status,
+    setting,
     status_guide,
 )
 
 MODES = ("check", "apply")
+# The Markdown and HTML reports' sentence above the override names no host used.
+UNMATCHED_OVERRIDES = (
+    f"No host's EditionID (and build) used these {setting('gvlk_overrides')} entries; check their spelling:"
+)
 TIME_PATTERN = re.compile(TIMESTAMP_PATTERN)
 
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
 FAILED_MESSAGE = "the task failed without a message"
 NO_STATUS_MESSAGE = "the registered result has no status (not a volume_activation.kms.kms_client_key result)"
 UNREACHABLE_HINT = "the WinRM connection failed ("
+TASK_FAILED = "Task failed: "
 MAX_OVERRIDE_NAMES = 100
 MAX_MINUTES = 2**32 - 1
 DEFAULT_TITLE = "KMS client audit"
@@ -150,7 +156,9 @@ def timed_out_message(timedout: t.Any) -> str:
 
 
 def unreachable_message(message: str) -> str:
-    """The connection error, with what it means for WinRM (a message that already says it is kept)."""
+    """The connection error, with what it means for WinRM (a message that already says it is kept, without the
+    "Task failed: " ansible-core 2.19 puts before it)."""
+    message = message.removeprefix(TASK_FAILED)
     if message.startswith(UNREACHABLE_HINT):
         return message
     return (

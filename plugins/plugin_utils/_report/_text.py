@@ -13,6 +13,7 @@ import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
     NO_KEY,
+    UNMATCHED_OVERRIDES,
     attention_rows,
     change_text,
     finding_lines,
@@ -153,7 +154,7 @@ def _markdown_overrides(report: t.Mapping[str, t.Any]) -> list[str]:
         "",
         "## GVLK overrides that matched no host",
         "",
-        "No host's EditionID (and build) used these gvlk_overrides entries; check their spelling:",
+        UNMATCHED_OVERRIDES,
         "",
         *(f"- `{md_cell(name)}`" for name in unmatched),
     ]

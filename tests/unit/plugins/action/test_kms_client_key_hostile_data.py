@@ -18,6 +18,7 @@ from unit.utils.action_harness import KMS, gvlk_for, make_host, make_key, run_ac
 
 from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STATUS_GUIDE, Status
 from winsim.licensing import WindowsHost
 
 Rewrite = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -436,9 +437,45 @@ def test_a_connection_closed_on_every_probe_is_a_connection_failure() -> None:
     retries it reaches Ansible as a connection failure (unreachable), not as a failed task."""
     closed = ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))")
     worker = Flaky(make_host(spec(key_type="mak")), "probe", 99, closed)
-    with pytest.raises(AnsibleConnectionFailure, match="Connection aborted") as raised:
+    with pytest.raises(AnsibleConnectionFailure, match="the connection was closed without a reply"):
         run_action(worker, {"kms_host": KMS})
-    assert raised.value.__cause__ is closed and worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+    assert worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    ("transport", "said"),
+    [
+        (
+            "basic: HTTPConnectionPool(host='127.0.0.1', port=44777): Max retries exceeded with url: /wsman (Caused by "
+            "NewConnectionError(\"HTTPConnection(host='127.0.0.1', port=44777): Failed to establish a new connection: "
+            '[Errno 111] Connection refused"))',
+            "the WinRM connection failed (the connection was refused, 127.0.0.1:44777): ",
+        ),
+        (
+            "basic: HTTPSConnectionPool(host='win01.corp.example.com', port=5986): Max retries exceeded with url: "
+            '/wsman (Caused by NameResolutionError("<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to '
+            "resolve 'win01.corp.example.com' ([Errno -2] Name or service not known)\"))",
+            "the WinRM connection failed (the name did not resolve, win01.corp.example.com:5986): ",
+        ),
+        (
+            "ntlm: the specified credentials were rejected by the server",
+            "the WinRM connection failed (the credentials ",
+        ),
+    ],
+)
+def test_an_unreachable_host_is_one_line_with_what_to_check(
+    transport: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transport's own text (urllib3's) is shown with -vvv only, not in the message."""
+    verbose: list[str] = []
+    monkeypatch.setattr(kms_client_key.display, "vvv", lambda text, host=None: verbose.append(text))
+    worker = Flaky(make_host(spec(key_type="mak")), "probe", 99, AnsibleConnectionFailure(transport))
+    with pytest.raises(AnsibleConnectionFailure) as raised:
+        run_action(worker, {"kms_host": KMS})
+    message = str(raised.value)
+    assert message.startswith(said) and message.endswith(STATUS_GUIDE[Status.UNREACHABLE].todo)
+    assert "Pool" not in message and "Errno" not in message and "\n" not in message
+    assert verbose == [f"kms_client_key probe: {transport}"]
 
 
 def test_apply_is_never_sent_again() -> None:
