@@ -4,6 +4,8 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 COLLECTIONS := .collections
 COLLECTION  := $(COLLECTIONS)/ansible_collections/volume_activation/kms
+# pytest-xdist: one worker per core; a test file stays on one worker, so its module-scoped fleets start once.
+PARALLEL    := -n auto --dist loadfile
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PYTHONPATH := $(CURDIR)/tools:$(CURDIR)/tests:$(CURDIR)/$(COLLECTIONS)
 
@@ -41,7 +43,7 @@ test: collection
 	$(MAKE) --no-print-directory check
 
 unit: collection
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest $(PARALLEL) tests/unit
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) build .pytest_cache .coverage htmlcov
@@ -110,7 +112,7 @@ build: collection
 # Line and branch coverage of plugins/ and the simulator, ansible-playbook subprocesses included.
 coverage: collection
 	rm -rf build/coverage && mkdir -p build/coverage
-	PATH=$(GATE_PATH) $(BIN)/python -m pytest -p no:cacheprovider --cov --cov-config=$(COV_RC) --cov-report=
+	PATH=$(GATE_PATH) $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) --cov --cov-config=$(COV_RC) --cov-report=
 	$(BIN)/coverage report --rcfile=$(COV_RC)
 	$(BIN)/coverage report --rcfile=$(COV_RC) --include='plugins/*' --fail-under=$(COV_MIN)
 

@@ -88,8 +88,12 @@ def _tests(session: nox.Session, core_version: str) -> None:
     }
     # The unit tests, and the end-to-end runs whose outcome depends on ansible-core itself (marked `matrix`);
     # the coverage gate runs the whole suite once under the dev pin.
+    # One worker per core; a test file stays on one worker (as in the Makefile's PARALLEL).
+    parallel = ["-n", "auto", "--dist", "loadfile"]
     for selection in (["tests/unit"], ["-m", "matrix", "tests/integration"]):
-        session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *selection, *session.posargs, env=env)
+        session.run(
+            "python", "-m", "pytest", "-p", "no:cacheprovider", *parallel, *selection, *session.posargs, env=env
+        )
 
 
 def _make_session(series: str, core_version: str) -> None:
