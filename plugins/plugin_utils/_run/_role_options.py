@@ -43,6 +43,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 
 DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
+PATH_SHOWN_LIMIT = 1024  # a path the user gave is shown whole: a cut path does not say which directory failed
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
 REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
@@ -83,13 +84,13 @@ class RunRefused(ValueError):
     """The run must not start; the message is meant for the user."""
 
 
-def shown(value: t.Any) -> str:
+def shown(value: t.Any, limit: int = SHOWN_LIMIT) -> str:
     """A value as a message shows it: JSON, bounded."""
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return bound(text, SHOWN_LIMIT)
+    return bound(text, limit)
 
 
 def _kind(value: t.Any) -> str:
@@ -151,7 +152,7 @@ def _directory(name: str, value: t.Any, problems: Problems) -> None:
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
     elif (problem := dest_problem(value) or record_problem(value)) is not None:
-        problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
+        problems.append(f"{name} is {shown(value, PATH_SHOWN_LIMIT)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -212,7 +213,8 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
         path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
     ]:
         problems.append(
-            f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+            f"kms_client_report_merge names {shown(missing, PATH_SHOWN_LIMIT)}: no such kms_audit.json (or directory "
+            "with one)"
         )
     if (value := variables.get("kms_client_report_title")) is not None and (
         not isinstance(value, str) or len(value) > TITLE_LIMIT
