@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._kms_route import RouteError
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState, json_type
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import (
+    HostState,
+    is_partial_key,
+    json_type,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import NAME_LIMIT, TEXT_LIMIT, host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     ACTIVATION_TYPE_NAMES,
@@ -95,7 +99,7 @@ def parse_ad_activation(raw: Any) -> AdActivation:
         parsed.append(
             ActivationObject(
                 name=_text(item.get("name"), f"ad_activation.objects[{index}].name"),
-                partial_product_key=_text(item.get("partial_product_key"), f"ad_activation.objects[{index}].key", 5),
+                partial_product_key=_partial_key(item.get("partial_product_key"), index),
             )
         )
     code = raw.get("hresult")
@@ -106,6 +110,15 @@ def parse_ad_activation(raw: Any) -> AdActivation:
         message=_text(raw.get("message"), "ad_activation.message", TEXT_LIMIT) or "",
         hresult=code if isinstance(code, int) and not isinstance(code, bool) and 0 <= code <= 0xFFFFFFFF else None,
     )
+
+
+def _partial_key(value: Any, index: int) -> str | None:
+    """An activation object's CSVLK partial key: absent, or five key characters (the value is never echoed)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not is_partial_key(value):
+        raise RouteError(f"ad_activation.objects[{index}].partial_product_key is not five product key characters")
+    return value.strip().upper()
 
 
 def _text(value: Any, where: str, limit: int = NAME_LIMIT) -> str | None:

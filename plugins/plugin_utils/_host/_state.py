@@ -215,11 +215,16 @@ def _as_flag(value: Any, where: str) -> bool | None:
     raise ProbeError(f"{where} is {json_type(value)} {str(value)[:16]!r}, expected true, false or null")
 
 
+def is_partial_key(value: str) -> bool:
+    """Whether ``value`` is a partial product key: exactly five key characters."""
+    return bool(_PARTIAL_KEY.fullmatch(value.strip()))
+
+
 def _partial_key(value: Any, where: str) -> str | None:
     """``PartialProductKey``: absent, or exactly five key characters (the value itself is never echoed)."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _PARTIAL_KEY.fullmatch(value.strip()):
+    if not isinstance(value, str) or not is_partial_key(value):
         length = len(value) if isinstance(value, str) else None
         raise ProbeError(
             f"{where} is not five product key characters ({json_type(value)}"
