@@ -15,7 +15,7 @@ import difflib
 import json
 import re
 import typing as t
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -324,8 +324,9 @@ def role_variable_names() -> set[str]:
     return names | {"kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
 
 
-def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
-    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting)."""
+def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[t.Any]]) -> list[str]:
+    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting);
+    ``variables(host)``: the names of a host's variables (or its variables)."""
     known = role_variable_names()
     unknown: dict[str, list[str]] = {}
     for host in hosts:
