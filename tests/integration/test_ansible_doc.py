@@ -79,3 +79,11 @@ def test_the_playbooks_gate_filters_say_they_are_internal(name: str) -> None:
     result = _ansible_doc("-t", "filter", f"{COLLECTION}.{name}")
     assert result.returncode == 0, result.stderr
     assert INTERNAL in " ".join(result.stdout.lower().split())
+
+
+def test_the_roles_batch_filter_says_it_is_internal() -> None:
+    result = _ansible_doc("-t", "filter", f"{COLLECTION}.kms_client_batch")
+    assert result.returncode == 0, result.stderr
+    assert "internal: used by the role volume_activation.kms.kms_client; not for use in other playbooks" in " ".join(
+        result.stdout.lower().split()
+    )
