@@ -9,6 +9,7 @@ the licensing state and runs the steps it is given (docs/worker_contract.md).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,6 +17,12 @@ from typing import Any
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+try:  # what ansible-core raises in the task when the task's timeout expires (a BaseException)
+    from ansible._internal._errors._task_timeout import TaskTimeoutError  # ansible-core 2.19
+except ImportError:  # ansible-core 2.16 to 2.18
+    from ansible.executor.task_executor import TaskTimeoutError
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _result
@@ -68,7 +75,13 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome imp
     utc_timestamp,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import ActivationRoute, Status
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    STATUS_GUIDE,
+    ActivationRoute,
+    Status,
+)
+
+display = Display()
 
 WORKER = "volume_activation.kms.kms_client_key"
 # Run through this role, messages name the role's variables (kms_client_kms_host), not the module's options.
@@ -88,8 +101,16 @@ _CONNECTION_FAILURES = (
     (("refused",), "the connection was refused"),
     (("timed out", "timeout"), "the connection timed out"),
     (("remotedisconnected", "aborted", "reset", "closed"), "the connection was closed without a reply"),
-    (("401", "unauthorized"), "the credentials were rejected (HTTP 401)"),
+    (("401", "unauthorized", "credentials were rejected"), "the credentials were rejected (HTTP 401)"),
+    (
+        ("name or service not known", "failed to resolve", "nodename nor servname", "getaddrinfo"),
+        "the name did not resolve",
+    ),
+    (("no route to host", "network is unreachable"), "there is no route to the host"),
+    (("certificate verify failed", "sslerror", "ssl:"), "the TLS handshake failed (the certificate, or HTTP on 5986)"),
 )
+# The endpoint urllib3 names: HTTPConnectionPool(host='127.0.0.1', port=5985).
+_ENDPOINT = re.compile(r"host='([^']+)', port=(\d+)")
 
 
 def _connection_failure(text: str) -> str:
@@ -98,6 +119,17 @@ def _connection_failure(text: str) -> str:
         if any(word in lowered for word in words):
             return said
     return host_text(text, 200)
+
+
+def _unreachable(error: BaseException) -> AnsibleConnectionFailure:
+    """The probe's last connection failure as one line: what failed, where, and what to check (the transport's own
+    text is shown with -vvv)."""
+    text = str(getattr(error, "message", None) or error)
+    display.vvv(f"kms_client_key probe: {text}")
+    endpoint = _ENDPOINT.search(text)
+    where = f", {endpoint.group(1)}:{endpoint.group(2)}" if endpoint else ""
+    guide = STATUS_GUIDE[Status.UNREACHABLE].todo
+    return AnsibleConnectionFailure(f"the WinRM connection failed ({_connection_failure(text)}{where}): {guide}")
 
 
 @dataclass(frozen=True)
@@ -225,11 +257,14 @@ class ActionModule(ActionBase):
                 + ", ".join(before.addon_keys)
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
             )
-        if planned.edition_change is not None and not self._task.check_mode:
-            return self._change_edition(
-                planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
-            )
-        outcome, mode = self._carry_out(planned, before, task_vars)
+        try:
+            if planned.edition_change is not None and not self._task.check_mode:
+                return self._change_edition(
+                    planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
+                )
+            outcome, mode = self._carry_out(planned, before, task_vars)
+        except TaskTimeoutError:  # the apply request was sent: its steps may have run
+            return _result.timed_out(before, planned, self._task.timeout), "apply"
         # The pre-flight's answers, as data.
         shown_ad = ad.as_dict() if ad else None
         return replace(outcome, kms_route=route.as_dict() if route else None, ad_activation=shown_ad), mode
@@ -476,10 +511,10 @@ class ActionModule(ActionBase):
         editions: bool = False,
     ) -> dict[str, Any]:
         """The probe (with the KMS route pre-flight and the forest's activation objects when asked), retried on
-        transport errors (PROBE_ATTEMPTS);
-        the last error propagates (unreachable). A socket error the connection plugin lets through (a connection
-        the host closed, as pywinrm raises it) is raised as a connection failure, so that Ansible reports the
-        host unreachable rather than the task failed."""
+        transport errors (PROBE_ATTEMPTS). The last connection failure, or a socket error the connection plugin lets
+        through (a connection the host closed, as pywinrm raises it), is raised as one line saying what failed and
+        what to check, so that Ansible reports the host unreachable rather than the task failed; any other error
+        propagates."""
         args: dict[str, Any] = {"operation": "probe"}
         if route_args is not None:
             args["kms_route"] = route_args
@@ -494,10 +529,8 @@ class ActionModule(ActionBase):
                 time.sleep(PROBE_RETRY_DELAY * attempt)
         try:
             return self._worker(args, task_vars)
-        except AnsibleError:
-            raise
-        except OSError as exc:  # requests' ConnectionError, a reset or closed socket
-            raise AnsibleConnectionFailure(f"the connection failed during probe: {exc}") from exc
+        except (AnsibleConnectionFailure, OSError) as exc:  # OSError: requests' ConnectionError, a closed socket
+            raise _unreachable(exc) from None  # ansible-core 2.19 would print the cause's text after the line
 
     def _worker(self, module_args: dict[str, Any], task_vars: dict[str, Any] | None) -> dict[str, Any]:
         """One worker execution; connection errors propagate so that Ansible reports the host unreachable."""

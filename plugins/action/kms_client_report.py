@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from ansible.errors import AnsibleActionFail
@@ -22,15 +21,24 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mer
     merge_rows,
     merged_mode,
     read_report,
+    report_path,
 )
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row, summary_line
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    host_row,
+    report_from_rows,
+    summary_line,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import render_table
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import (
+    FleetRecord,
+    FleetView,
+    fleet_view,
+)
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import fleet_line, render_table
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
 Rows = dict[str, dict[str, t.Any]]
 FACT = "kms_client"
-REPORT_FILE = "kms_audit.json"
 
 
 def _checked(host: str, value: t.Any, origin: str) -> t.Mapping[str, t.Any] | None:
@@ -51,11 +59,6 @@ def _cached_fact(hostvars: t.Any, host: str) -> t.Any:
     """``hostvars[host].ansible_facts.kms_client`` (the fact cache's copy for hosts not in this play), or None."""
     facts = _registered(hostvars, host, "ansible_facts")
     return facts.get(FACT) if isinstance(facts, t.Mapping) else None
-
-
-def _report_path(path: str) -> str:
-    """A report file, or the kms_audit.json of a report directory."""
-    return os.path.join(path, REPORT_FILE) if os.path.isdir(path) else path
 
 
 class ActionModule(ActionBase):
@@ -85,7 +88,7 @@ class ActionModule(ActionBase):
         """One row per host with a result (merged reports, or this run's results), and the mode they tell."""
         if args["merge"]:
             try:
-                reports = [read_report(_report_path(path)) for path in args["merge"]]
+                reports = [read_report(report_path(path)) for path in args["merge"]]
             except MergeError as error:
                 raise AnsibleActionFail(f"cannot merge the kms audit reports: {error}") from error
             return merge_rows(reports), merged_mode(report.mode for report in reports)
@@ -114,21 +117,35 @@ class ActionModule(ActionBase):
         mode = args["mode"]
         if mode == "auto":
             mode = "check" if self._task.check_mode else told or "apply"
+        generated = utc_timestamp()
         try:
             dest = prepare_dest(args["dest"])
-            report, files, changed = write_rows(dest, args["formats"], rows.values(), mode, utc_timestamp())
+            with FleetRecord(dest) as record:
+                run = record.record(rows.values(), mode, generated)
+                known = record.latest()
+            view = fleet_view(rows, known, run) if args["view"] == "fleet" else FleetView(list(rows.values()), mode)
+            shown = view.rows
+            files, changed = write_rows(dest, args["formats"], shown, view.mode, generated, title=args["title"])[1:]
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
+        report = report_from_rows(rows.values(), mode, generated)
         headline = summary_line(report, dest)
+        table = render_table(report, headline, args["table_rows"])
+        earlier = len(shown) - len(rows)
+        if earlier > 0:
+            table.insert(1, fleet_line(earlier, len(shown), record.path))
         result.update(
             changed=bool(changed),
             files=files,
+            record=record.path,
+            run=run.id,
             summary=report["summary"],
             hosts=len(report["hosts"]),
+            fleet_hosts=len(shown),
             mode=mode,
             attention=report["attention"],
             unmatched_overrides=report["gvlk_overrides"]["unmatched"],
-            table=render_table(report, headline, args["table_rows"]),
+            table=table,
             msg=headline,
         )
         return result

@@ -99,6 +99,9 @@ class HostOutcome:
     kms_count: int | None = None  # a KMS host's own count of distinct clients
     activation: Activation = Activation()
     edition_change: Change = Change()  # an evaluation edition changed with DISM: the edition before and after
+    # GracePeriodRemaining of the primary product as last read, in minutes: the grace period left, or for a KMS
+    # client the time its activation stays valid without renewal; 0 for a permanent (MAK, retail, OEM) activation.
+    grace_period_remaining: int | None = None
     # The task result's account of the run, which the fact and the report leave out.
     steps: tuple[t.Mapping[str, t.Any], ...] = ()
     kms_route: t.Mapping[str, t.Any] | None = None
@@ -128,6 +131,7 @@ class HostOutcome:
             "kms_count": self.kms_count,
             "activation": asdict(self.activation),
             "edition_change": asdict(self.edition_change),
+            "grace_period_remaining": self.grace_period_remaining,
         }
 
     def result(self) -> dict[str, t.Any]:
@@ -186,6 +190,7 @@ class HostOutcome:
             "kms_count": self.kms_count,
             "activation": described["activation"],
             "edition_change": described["edition_change"],
+            "grace_period_remaining": self.grace_period_remaining,
             "changed": self.changed,
             "message": self.msg,
             "time": time,
@@ -212,5 +217,6 @@ def row_as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "kms_count": row.get("kms_count"),
         "activation": row.get("activation"),
         "edition_change": row.get("edition_change"),
+        "grace_period_remaining": row.get("grace_period_remaining"),
         "time": row.get("time"),
     }

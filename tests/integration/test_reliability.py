@@ -8,14 +8,17 @@ holds as read back; ``--check`` leaves every host's licensing byte-identical (do
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
+import sqlite3
 import typing as t
 
 import pytest
 from unit.utils.action_harness import gvlk_for, make_key
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import RECORD_FILE
 from winsim import hresult_codes
 from winsim.fleet import Fleet
 from winsim.scenario import combine, load_specs
@@ -38,6 +41,14 @@ FAULT_SCENARIO = {
         {"name": "kms-host", "edition_id": "ServerStandard", "build": 20348, "key_type": "csvlk"},
     ],
 }
+
+
+def _written(path: pathlib.Path) -> str:
+    """What a report file holds as text: the fleet record (SQLite) as its SQL dump, any other file as it is."""
+    if path.name == RECORD_FILE:
+        with contextlib.closing(sqlite3.connect(path)) as record:
+            return "\n".join(record.iterdump())
+    return path.read_text(encoding="utf-8")
 
 
 def _run(
@@ -66,6 +77,9 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
         "kms-host": "is_kms_host",
     }
     assert f"task timeout ({TASK_TIMEOUT} s" in rows["held"]["message"]
+    # the apply was sent: changed is not false, and the row keeps what the probe read before
+    held = rows["held"]
+    assert held["changed"] is True and held["key_type"]["before"] == "mak" and held["partial_product_key"]["before"]
     assert rows["cut-after"]["changed"] is True and "The host was read again" in rows["cut-after"]["message"]
     assert rows["cut-before"]["changed"] is False and "nothing changed" in rows["cut-before"]["message"]
     # worker executions on the hosts: probe + apply (+ the probe again after a lost reply); a cut before the
@@ -74,6 +88,25 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
     assert stats["held"]["reply_hold"] == 1 and stats["cut-after"]["reply_cut"] == 1
     assert state == {"held": "gvlk", "cut-after": "gvlk", "cut-before": "mak", "fine": "gvlk", "kms-host": "csvlk"}
     assert run.returncode == 2, run.stdout  # timed_out and failed are fail statuses
+
+
+@pytest.mark.matrix  # the console line is ansible-core's, around the module's message
+def test_an_unreachable_host_is_one_line_saying_what_to_check(tmp_path: pathlib.Path) -> None:
+    """The console and the report name what failed, where, and what to check; urllib3's text only with -vvv."""
+    scenario = {
+        "defaults": FAULT_SCENARIO["defaults"],
+        "hosts": [{"name": "refusing", **MAK, "faults": [{"transport": "refused"}]}, {"name": "fine", **MAK}],
+    }
+    with Fleet(scenario) as fleet:
+        run, report = _run(fleet, tmp_path, "--check")
+    said = [line for line in run.stdout.splitlines() if line.startswith("fatal: [refusing]")]
+    assert len(said) == 1 and "UNREACHABLE!" in said[0], run.stdout
+    assert "the WinRM connection failed (the connection was refused, 127.0.0.1:" in said[0]
+    assert "ConnectionPool" not in run.stdout + run.stderr and "Errno" not in run.stdout + run.stderr
+    row = next(row for row in report["hosts"] if row["host"] == "refusing")
+    assert row["status"] == "unreachable" and row["message"].startswith("the WinRM connection failed (the connection")
+    assert row["message"].endswith(vocabulary.STATUS_GUIDE[vocabulary.Status.UNREACHABLE].todo)
+    assert run.returncode == 2, run.stdout
 
 
 # ----------------------------------------------------------------------------- a CI-sized fleet with faults
@@ -122,7 +155,6 @@ def _fleet_scenario() -> tuple[dict[str, t.Any], dict[str, str]]:
     return {"defaults": {"kms": {"dns": "kms01.corp.example.com", "reachable": True}}, "hosts": hosts}, expected
 
 
-@pytest.mark.fleet
 def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_path: pathlib.Path) -> None:
     scenario, expected = _fleet_scenario()
     log_file, cache_dir = tmp_path / "ansible.log", tmp_path / "facts"
@@ -165,9 +197,9 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
     assert endpoint == {name: want[name] + extra[name] for name in expected}
     # secrets: zero hits anywhere the run wrote
     written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
-    written |= {f"report {p.name}": p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir()}
+    written |= {f"report {p.name}": _written(p) for p in (tmp_path / "report").iterdir()}
     written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
-    assert len(written) > 7 + FLEET_SIZE // 2  # 3 streams, 4 reports, the cache files of the hosts with facts
+    assert len(written) > 8 + FLEET_SIZE // 2  # 3 streams, 4 reports, the record, the cache files of the hosts
     hits = {
         (label, where): text.count(secret)
         for label, secret in (("override key", SECRET_KEY), ("WinRM password", password))
@@ -310,7 +342,9 @@ EXPECTED: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "route-dns-none-no-key": (
         "activation_failed",
         True,
-        ("replacing the none key. Activation was not tried: the KMS route fails: DNS discovery found no KMS host",),
+        (
+            "on a host that held no product key. Activation was not tried: the KMS route fails: DNS discovery found no KMS host",
+        ),
     ),
     "route-kms-silent-licensed": (
         "kms_unreachable",
@@ -425,9 +459,10 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     assert captions["hostile-key-in-caption"].endswith("XXXXX-XXXXX-XXXXX-XXXXX-H96VF")
     assert len(captions["hostile-huge-caption"]) == 1024
     assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
-    written = [run.stdout, run.stderr, *(p.read_text(encoding="utf-8") for p in (tmp_path / "report").iterdir())]
+    written = [run.stdout, run.stderr, *(_written(p) for p in (tmp_path / "report").iterdir())]
     written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
-    assert len(written) == 6 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
+    # 2 streams, 5 report files (json, csv, md, html, the fleet record), one fact cache file per host
+    assert len(written) == 7 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout
 
 
@@ -490,7 +525,7 @@ def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathli
     assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
     assert (
         statuses["probe-cut-always"] == "unreachable"
-        and "the connection failed during probe" in (rows["probe-cut-always"]["message"])
+        and "(the connection was closed without a reply" in rows["probe-cut-always"]["message"]
     )
     assert statuses["probe-hresult"] == "failed"
     assert statuses["override-home"] == "would_convert"

@@ -68,7 +68,8 @@ def _results() -> dict:
 
 
 EXPECTED_STATUS = Counter([spec[1] for spec in FLEET] + ["unreachable", "not_run"])
-EXPECTED_KEY_TYPES = Counter(spec[4] for spec in FLEET)
+# Every host is counted: the unreachable host and the one that never ran as not_read.
+EXPECTED_KEY_TYPES = Counter([spec[4] for spec in FLEET] + ["not_read", "not_read"])
 
 
 @pytest.fixture(scope="module")
@@ -123,21 +124,24 @@ class _Dom(HTMLParser):
         self.tags: list[str] = []
         self.charts: dict[str, list[str]] = {}
         self.row_headers: list[str] = []
+        self.headline = ""
         self._caption = ""
         self._in: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
-        self._in.append(tag)
+        self._in.append(tag if ("class", "headline") not in attrs else "headline")
         if tag == "th" and ("scope", "row") in attrs:
             self.row_headers.append("")
 
     def handle_endtag(self, tag):
-        while self._in and self._in.pop() != tag:
+        while self._in and self._in.pop() not in (tag, "headline"):
             pass
 
     def handle_data(self, data):
-        if self._in and self._in[-1] == "figcaption":
+        if self._in and self._in[-1] == "headline":
+            self.headline += data
+        elif self._in and self._in[-1] == "figcaption":
             self._caption = data
             self.charts[data] = []
         elif self._in and self._in[-1] == "text" and "svg" in self._in:
@@ -156,6 +160,8 @@ def test_rendered_dom_holds_the_counts(chromium, page, tmp_path):
     }
     assert counts["Hosts by status"] == dict(EXPECTED_STATUS)
     assert counts["Key type before"] == dict(EXPECTED_KEY_TYPES)
+    assert sum(counts["Activation method"].values()) == len(FLEET) + 2
+    assert dom.headline.startswith("3 of 12 hosts are KMS clients"), dom.headline
     assert "script" not in dom.tags, "a host name must never become markup"
     assert HOSTILE in dom.row_headers
     # Every host once in the host table, and those that need attention once more, first, in their own table.

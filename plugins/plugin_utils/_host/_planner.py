@@ -613,6 +613,14 @@ def _plan_identified(state: HostState, options: Options, target: Target, context
     )
 
 
+def _replacing(state: HostState) -> str:
+    """What the new key takes the place of, in words (a host may hold no key at all)."""
+    if state.key_type == KeyType.NONE.value:
+        return "on a host that held no product key"
+    partial = f" {state.partial_product_key}" if state.partial_product_key else ""
+    return f"replacing the {state.key_type} key{partial}"
+
+
 def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target) -> str:
     """A sentence listing what the steps do, without any non-public key."""
     kms = state.kms
@@ -620,8 +628,7 @@ def describe_steps(steps: list[dict[str, Any]], state: HostState, target: Target
         "edition": target.edition.name or target.edition.id,
         "target_partial": target.partial,
         "source": target.source,
-        "key_type": state.key_type,
-        "partial_was": f" {state.partial_product_key}" if state.partial_product_key else "",
+        "replacing": _replacing(state),
         "machine_was": kms.machine or "DNS discovery",
         "port_was": kms.effective_port,
         "domain_was": kms.lookup_domain or "none",

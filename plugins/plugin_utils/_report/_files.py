@@ -75,6 +75,25 @@ def write_atomic(path: str, content: str) -> None:
         raise
 
 
+def dest_problem(dest: str) -> str | None:
+    """Why the report cannot be written into ``dest`` (a directory, created when missing), or None.
+
+    Tried, not guessed from permission bits: a directory is created and removed in the nearest existing
+    directory of the path (``/proc`` or a read-only mount refuse it, even to root).
+    """
+    path = os.path.abspath(os.path.expanduser(dest))
+    existing = path
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} exists and is not a directory"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".kms_client_report.", dir=existing))
+    except OSError as error:
+        return f"no file can be created in {existing} ({error.strerror or error})"
+    return None
+
+
 def prepare_dest(dest: str) -> str:
     """The absolute report directory, created when missing; ValueError when it cannot be one."""
     dest = os.path.abspath(os.path.expanduser(dest))
@@ -90,12 +109,15 @@ def write_reports(
     results: t.Mapping[str, t.Mapping[str, t.Any] | None],
     mode: str,
     generated: str,
+    *,
+    title: str | None = None,
 ) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
     """Write the requested formats into the existing directory ``dest``.
 
     Returns the report (with ``generated``), the path of each format, and the formats whose file changed.
     """
-    return write_rows(dest, formats, [host_row(host, result) for host, result in results.items()], mode, generated)
+    rows = [host_row(host, result) for host, result in results.items()]
+    return write_rows(dest, formats, rows, mode, generated, title=title)
 
 
 def write_rows(
@@ -104,11 +126,13 @@ def write_rows(
     rows: t.Iterable[t.Mapping[str, t.Any]],
     mode: str,
     generated: str,
+    *,
+    title: str | None = None,
 ) -> tuple[dict[str, t.Any], dict[str, str], list[str]]:
     """``write_reports`` of finished rows (one per host)."""
     formats = list(formats)
     placeholder = "generated" + secrets.token_hex(12)
-    report = report_from_rows(rows, mode, placeholder)
+    report = report_from_rows(rows, mode, placeholder, title)
     paths: dict[str, str] = {}
     changed: list[str] = []
     for name in FORMATS:

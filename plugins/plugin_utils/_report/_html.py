@@ -13,10 +13,20 @@ import typing as t
 from html import escape
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    DEFAULT_TITLE,
+    NO_KEY,
+    NOT_READ,
+    PERMANENT_METHODS,
+    UNMATCHED_OVERRIDES,
     attention_rows,
     change_text,
     finding_lines,
+    headline_text,
+    held,
     kms_text,
+    observed_text,
+    outcome_time,
+    short_message,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status, status_guide
 
@@ -45,8 +55,9 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.NOT_RUN.value: ("#656d76", "#f6f8fa"),
 }
 OTHER_COLOURS = ("#57606a", "#f6f8fa")
-KEY_TYPE_COLOURS = {"gvlk": "#1a7f37", "unknown": "#8c959f", "none": "#8c959f"}
+KEY_TYPE_COLOURS = {"gvlk": "#1a7f37", "unknown": "#8c959f", "none": "#8c959f", NOT_READ: "#d0d7de"}
 KEY_TYPE_DEFAULT_COLOUR = "#4c6a92"
+METHOD_COLOURS = {"KMS": "#1a7f37", "Active Directory": "#1a7f37", "not activated": "#cf222e", NOT_READ: "#d0d7de"}
 
 CSS = """
 :root { color-scheme: light; }
@@ -54,6 +65,15 @@ CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1f2328; background: #fff;
        margin: 24px; font-size: 14px; line-height: 1.4; }
 h1 { font-size: 24px; margin: 0 0 4px; }
+.kicker { color: #3d444d; margin: 0; text-transform: uppercase; font-size: 12px; letter-spacing: 0.05em; }
+.headline { font-size: 20px; font-weight: bold; margin: 4px 0 8px; }
+.tiles { display: flex; flex-wrap: wrap; gap: 8px; list-style: none; padding: 0; margin: 0 0 8px; }
+.tile { border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 12px; background: #f6f8fa; }
+.tile strong { font-size: 20px; margin-right: 4px; }
+.tile.clients { border-color: #1a7f37; background: #dafbe1; }
+.tile.attention { border-color: #cf222e; background: #ffebe9; }
+details summary { cursor: pointer; }
+details p { margin: 4px 0 0; }
 h2 { font-size: 18px; margin: 24px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
 .meta { color: #3d444d; margin: 0 0 4px; }
 .note { background: #f6f8fa; border-left: 4px solid #8c959f; padding: 6px 10px; margin: 8px 0 0; }
@@ -97,6 +117,10 @@ def _key_type_colour(key_type: str) -> str:
     return KEY_TYPE_COLOURS.get(key_type, KEY_TYPE_DEFAULT_COLOUR)
 
 
+def _method_colour(method: str) -> str:
+    return METHOD_COLOURS.get(method, KEY_TYPE_DEFAULT_COLOUR)
+
+
 def badge(status: str) -> str:
     strong, light = _status_colours(status)
     return f'<span class="badge" style="color:{strong};border-color:{strong};background:{light}">{_e(status)}</span>'
@@ -133,6 +157,51 @@ def bar_chart(caption: str, counts: t.Mapping[str, int], colour: t.Callable[[str
     return "".join(parts)
 
 
+def _message(message: t.Any) -> str:
+    """A host's message: its first sentence, the whole of it on demand (``<details>``) when there is more."""
+    short = short_message(message)
+    text = " ".join(str(message or "").split())
+    if short == text:
+        return _e(text)
+    return f"<details><summary>{_e(short)}</summary><p>{_e(message)}</p></details>"
+
+
+def _observed(row: t.Mapping[str, t.Any]) -> str:
+    """When the row's outcome was observed, and whether this run or an earlier one observed it."""
+    said = observed_text(row)
+    time = outcome_time(row.get("time"))
+    if time is None:
+        return f"<small>{_e(said)}</small>"
+    when, _space, run = said.partition(" UTC (")
+    return f'<time datetime="{_e(time)}">{_e(when)} UTC</time><br><small>{_e(run.rstrip(")"))}</small>'
+
+
+def _expiry(row: t.Mapping[str, t.Any]) -> str:
+    """The date the licence state last read ends without renewal, or that it does not end."""
+    expires = row.get("license_expires")
+    if expires:
+        renewed = held(row, "license_status") in ("licensed", "extended_grace")
+        said = "unless renewed" if renewed else "grace period ends"
+        return f'<time datetime="{_e(expires)}">{_e(expires[:10])}</time><br><small>{said}</small>'
+    return "no expiry" if row.get("activation_method") in PERMANENT_METHODS else ""
+
+
+HOST_COLUMNS = (
+    "Host",
+    "Status",
+    "Edition",
+    "Build",
+    "Key type",
+    "Partial key",
+    "License status",
+    "Activation",
+    "Valid until",
+    "KMS",
+    "Observed",
+    "Changed",
+)
+
+
 def _host_row(row: t.Mapping[str, t.Any]) -> str:
     cells = (
         f'<th scope="row">{_e(row["host"])}</th>',
@@ -140,12 +209,17 @@ def _host_row(row: t.Mapping[str, t.Any]) -> str:
         f"<td>{_edition_cell(row)}</td>",
         f'<td class="num">{_e(row["build"])}</td>',
         f'<td class="pair">{change_text(row["key_type"], _e)}</td>',
-        f'<td class="pair">{change_text(row["partial_product_key"], _e)}</td>',
+        f'<td class="pair">{change_text(row["partial_product_key"], _e, NO_KEY)}</td>',
         f'<td class="pair">{change_text(row["license_status"], _e)}</td>',
+        f"<td>{_e(row.get('activation_method'))}</td>",
+        f"<td>{_expiry(row)}</td>",
         f"<td>{_e(kms_text(row['kms']))}</td>",
+        f"<td>{_observed(row)}</td>",
         f"<td>{'yes' if row['changed'] else 'no'}</td>",
     )
-    message = f'<tr><td colspan="{len(cells)}" class="msg">{_e(row["message"])}</td></tr>' if row["message"] else ""
+    message = (
+        f'<tr><td colspan="{len(cells)}" class="msg">{_message(row["message"])}</td></tr>' if row["message"] else ""
+    )
     return '<tbody class="host"><tr>' + "".join(cells) + "</tr>" + message + "</tbody>"
 
 
@@ -157,21 +231,17 @@ def _edition_cell(row: t.Mapping[str, t.Any]) -> str:
 
 
 def attention_section(rows: t.Sequence[t.Mapping[str, t.Any]]) -> str:
-    """The hosts that need attention: status, edition, key type, what to do and the host's message."""
+    """The hosts that need attention: status, what to do, and the host's message (its first sentence up front)."""
     needing = attention_rows(rows)
     if not needing:
         return '<p class="empty">No host needs attention.</p>'
-    header = "".join(
-        f'<th scope="col">{name}</th>' for name in ("Host", "Status", "Edition", "Key type", "What to do", "Message")
-    )
+    header = "".join(f'<th scope="col">{name}</th>' for name in ("Host", "Status", "What to do", "Message"))
     body = "\n".join(
         '<tr class="attention">'
         f'<th scope="row">{_e(row["host"])}</th>'
         f"<td>{badge(row['status'])}</td>"
-        f"<td>{_edition_cell(row)}</td>"
-        f'<td class="pair">{change_text(row["key_type"], _e)}</td>'
         f"<td>{_e(status_guide(row['status']).todo)}</td>"
-        f'<td class="msg">{_e(row["message"])}</td>'
+        f'<td class="msg">{_message(row["message"])}</td>'
         "</tr>"
         for row in needing
     )
@@ -186,7 +256,7 @@ def overrides_section(report: t.Mapping[str, t.Any]) -> str:
     items = "".join(f"<li><code>{_e(name)}</code></li>" for name in unmatched)
     return (
         "<h2>GVLK overrides that matched no host</h2>\n"
-        "<p>No host's EditionID (and build) used these gvlk_overrides entries; check their spelling:</p>\n"
+        f"<p>{_e(UNMATCHED_OVERRIDES)}</p>\n"
         f'<ul class="unmatched">{items}</ul>\n'
     )
 
@@ -212,58 +282,88 @@ def legend_section(report: t.Mapping[str, t.Any]) -> str:
     )
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def headline_section(report: t.Mapping[str, t.Any]) -> str:
+    """The page's top: the title, the share of KMS clients in one sentence, the counts that matter, the context."""
+    counts = report["headline"]
+    check = report["mode"] == "check"
+    tiles = (
+        ("clients", counts["kms_clients"], "KMS client", "KMS clients"),
+        ("activated", counts["activated"], "activated", "activated"),
+        ("attention", counts["attention"], "needs attention", "need attention"),
+        (
+            "changing",
+            counts["changing"],
+            "would change" if check else "changed",
+            "would change" if check else "changed",
+        ),
+        ("unread", counts["not_read"], "not reached", "not reached"),
+    )
+    items = "".join(
+        f'<li class="tile {name}"><strong>{count}</strong> {_e(one if count == 1 else many)}</li>'
+        for name, count, one, many in tiles
+    )
+    fleet = report["fleet"]
+    observed = (
+        f" \N{MIDDLE DOT} {fleet['in_run']} observed in this run, "
+        f"{_plural(fleet['earlier'], 'host', 'hosts')} as an earlier run left them (fleet record)"
+        if fleet["earlier"]
+        else ""
+    )
+    if check:
+        mode = "Audit (check mode): nothing was changed on the hosts"
+        note = (
+            "<strong>would_convert</strong> marks the hosts whose key a conversion would replace, "
+            "<strong>would_reconfigure</strong> those that keep their key and would only get KMS settings or activation."
+        )
+    else:
+        mode = "Conversion (apply mode)"
+        note = (
+            "<strong>converted</strong> marks the hosts whose key the conversion replaced, "
+            "<strong>reconfigured</strong> those that kept their key and got KMS settings or activation."
+        )
+    kicker = "" if report["title"] == DEFAULT_TITLE else f'<p class="kicker">{_e(DEFAULT_TITLE)}</p>\n'
+    return (
+        f"{kicker}<h1>{_e(report['title'])}</h1>\n"
+        f'<p class="headline">{_e(headline_text(counts))}.</p>\n'
+        f'<ul class="tiles">{items}</ul>\n'
+        f'<p class="meta">{mode} \N{MIDDLE DOT} {_plural(counts["hosts"], "host", "hosts")} \N{MIDDLE DOT} generated '
+        f'<time datetime="{_e(report["generated"])}">{_e(report["generated"])}</time>{observed}</p>\n'
+        f'<details class="note"><summary>How to read this report</summary><p>{note} A host is a KMS client when it '
+        "holds the KMS client setup key (GVLK) of its edition; hosts not reached are counted in every chart as "
+        "<strong>not_read</strong>.</p></details>"
+    )
+
+
 def render_html(report: t.Mapping[str, t.Any]) -> str:
     mode = report["mode"]
     rows = report["hosts"]
     total = len(rows)
     hosts_word = "host" if total == 1 else "hosts"
-    if mode == "check":
-        note = (
-            "Check mode: an audit. Nothing was changed on the hosts; "
-            "<strong>would_convert</strong> marks the hosts whose key a conversion would replace, "
-            "<strong>would_reconfigure</strong> those that keep their key and would only get KMS settings or activation."
-        )
-    else:
-        note = (
-            "Apply mode: the conversion ran; <strong>converted</strong> marks the hosts whose key it replaced, "
-            "<strong>reconfigured</strong> those that kept their key and got KMS settings or activation."
-        )
     charts = [bar_chart("Hosts by status", report["summary"], lambda name: _status_colours(name)[0])]
     charts.append(bar_chart("Key type before", report["key_types"]["before"], _key_type_colour))
     if mode == "apply":
         charts.append(bar_chart("Key type after", report["key_types"]["after"], _key_type_colour))
-    header = "".join(
-        f'<th scope="col">{name}</th>'
-        for name in (
-            "Host",
-            "Status",
-            "Edition",
-            "Build",
-            "Key type",
-            "Partial key",
-            "License status",
-            "KMS",
-            "Changed",
-        )
-    )
+    charts.append(bar_chart("Activation method", report["activation_methods"], _method_colour))
+    header = "".join(f'<th scope="col">{name}</th>' for name in HOST_COLUMNS)
     body = (
         "\n".join(_host_row(row) for row in rows)
-        or '<tbody><tr><td colspan="9" class="empty">No hosts.</td></tr></tbody>'
+        or f'<tbody><tr><td colspan="{len(HOST_COLUMNS)}" class="empty">No hosts.</td></tr></tbody>'
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>KMS client audit ({_e(mode)}) \N{EM DASH} {total} {hosts_word}</title>
+<title>{_e(report["title"])} ({_e(mode)}) \N{EM DASH} {total} {hosts_word}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header>
-<h1>KMS client audit</h1>
-<p class="meta">Mode: <strong>{_e(mode)}</strong> \N{MIDDLE DOT} {total} {hosts_word} \N{MIDDLE DOT} generated \
-<time datetime="{_e(report["generated"])}">{_e(report["generated"])}</time></p>
-<p class="note">{note}</p>
+{headline_section(report)}
 </header>
 <main>
 <h2>Needs attention ({len(attention_rows(rows))})</h2>

@@ -11,6 +11,7 @@ keys or a different shape; its ``source`` names the report it came from.
 from __future__ import annotations
 
 import json
+import os
 import typing as t
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
 )
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
+REPORT_FILE = "kms_audit.json"
 
 
 class MergeError(ValueError):
@@ -54,6 +56,11 @@ def parse_report(text: str, source: str) -> SliceReport:
         row["time"] = row["time"] or generated
         rows.append(row)
     return SliceReport(source=source, mode=data["mode"], rows=rows)
+
+
+def report_path(path: str) -> str:
+    """A report file, or the kms_audit.json of a report directory."""
+    return os.path.join(path, REPORT_FILE) if os.path.isdir(path) else path
 
 
 def read_report(path: str) -> SliceReport:

@@ -16,12 +16,14 @@ host left in the fact cache, or from a report written by another run (a slice); 
 
 from __future__ import annotations
 
+import datetime
 import re
 import typing as t
 from collections import Counter
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
     PARTIAL_KEY_LENGTH,
+    TIMESTAMP_FORMAT,
     TIMESTAMP_PATTERN,
     Activation,
     Change,
@@ -39,18 +41,31 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
     KMS_SERVER_THRESHOLD,
     STATUSES,
     ActivationRoute,
+    KeyType,
     Status,
+    setting,
     status_guide,
 )
 
 MODES = ("check", "apply")
+# The Markdown and HTML reports' sentence above the override names no host used.
+UNMATCHED_OVERRIDES = (
+    f"No host's EditionID (and build) used these {setting('gvlk_overrides')} entries; check their spelling:"
+)
 TIME_PATTERN = re.compile(TIMESTAMP_PATTERN)
 
 NOT_RUN_MESSAGE = "no result registered for this host (the task did not run on it)"
 FAILED_MESSAGE = "the task failed without a message"
 NO_STATUS_MESSAGE = "the registered result has no status (not a volume_activation.kms.kms_client_key result)"
 UNREACHABLE_HINT = "the WinRM connection failed ("
+TASK_FAILED = "Task failed: "
 MAX_OVERRIDE_NAMES = 100
+MAX_MINUTES = 2**32 - 1
+DEFAULT_TITLE = "KMS client audit"
+TITLE_LIMIT = 120
+SHORT_MESSAGE_LIMIT = 160
+NO_KEY = "no key"  # a partial key that was not there before: the host held no product key
+NOT_READ = "not_read"  # a host whose key type no run read (unreachable, timed out, not run): charts count it
 
 
 def _text(value: t.Any) -> str | None:
@@ -141,7 +156,9 @@ def timed_out_message(timedout: t.Any) -> str:
 
 
 def unreachable_message(message: str) -> str:
-    """The connection error, with what it means for WinRM (a message that already says it is kept)."""
+    """The connection error, with what it means for WinRM (a message that already says it is kept, without the
+    "Task failed: " ansible-core 2.19 puts before it)."""
+    message = message.removeprefix(TASK_FAILED)
     if message.startswith(UNREACHABLE_HINT):
         return message
     return (
@@ -153,9 +170,68 @@ def unreachable_message(message: str) -> str:
 
 
 def host_row(host: str, result: t.Mapping[str, t.Any] | None, source: str | None = None) -> dict[str, t.Any]:
-    """One report row for ``host`` from its registered result or ``kms_client`` fact (None when it has none)."""
+    """One report row for ``host`` from its registered result or ``kms_client`` fact (None when it has none), with
+    what it tells of the licence as last read: ``activation_method`` and ``license_expires``."""
     time = None if result is None else _result_time(result)
-    return read_outcome(result).row(str(host), time, _text(source))
+    row = read_outcome(result).row(str(host), time, _text(source))
+    row["activation_method"] = activation_method(row)
+    row["license_expires"] = license_expires(row)
+    return row
+
+
+# Statuses that predict the state after a conversion (check mode): the host holds its "before" side.
+_PREDICTED = (Status.WOULD_CONVERT.value, Status.WOULD_RECONFIGURE.value)
+_LICENSED = ("licensed", "extended_grace")
+_KEY_ACTIVATION = {
+    KeyType.MAK.value: "MAK",
+    KeyType.RETAIL.value: "retail key",
+    KeyType.OEM.value: "OEM key",
+    KeyType.AVMA.value: "AVMA (its Hyper-V host)",
+    KeyType.CSVLK.value: "KMS host key",
+    KeyType.EVAL.value: "evaluation key",
+}
+_CHANGING = (
+    Status.CONVERTED.value,
+    Status.RECONFIGURED.value,
+    Status.WOULD_CONVERT.value,
+    Status.WOULD_RECONFIGURE.value,
+)
+# Activations that do not expire (GracePeriodRemaining 0): a MAK, retail or OEM key's.
+PERMANENT_METHODS = (
+    _KEY_ACTIVATION[KeyType.MAK.value],
+    _KEY_ACTIVATION[KeyType.RETAIL.value],
+    _KEY_ACTIVATION[KeyType.OEM.value],
+)
+_ROUTE_WORDS = {ActivationRoute.KMS.value: "KMS", ActivationRoute.ADBA.value: "Active Directory"}
+
+
+def held(row: t.Mapping[str, t.Any], field: str) -> t.Any:
+    """The value of a before/after ``field`` the host holds as last read (its "before" side in check mode)."""
+    pair = row[field]
+    return pair["before"] if row["status"] in _PREDICTED else pair["after"] or pair["before"]
+
+
+def activation_method(row: t.Mapping[str, t.Any]) -> str | None:
+    """How the host is activated as last read, in words (``KMS``, ``MAK``, ``not activated``...), None when unread."""
+    status, key_type = held(row, "license_status"), held(row, "key_type")
+    if status is None:
+        return None
+    if status not in _LICENSED:
+        return "not activated"
+    if key_type == KeyType.GVLK.value:
+        route = None if row["status"] in _PREDICTED else row.get("activation_route")
+        return _ROUTE_WORDS.get(str(route), "KMS or Active Directory")
+    return _KEY_ACTIVATION.get(str(key_type), "activated")
+
+
+def license_expires(row: t.Mapping[str, t.Any]) -> str | None:
+    """When the licence state last read ends without renewal (its observation time plus GracePeriodRemaining): the
+    grace period's end, or a KMS activation's; None when permanent or unknown."""
+    minutes, observed = row.get("grace_period_remaining"), outcome_time(row.get("time"))
+    if not isinstance(minutes, int) or minutes <= 0 or observed is None:
+        return None
+    then = datetime.datetime.strptime(observed, TIMESTAMP_FORMAT) + datetime.timedelta(minutes=minutes)
+    return then.strftime(TIMESTAMP_FORMAT)
 
 
 def read_outcome(result: t.Mapping[str, t.Any] | None) -> HostOutcome:
@@ -199,6 +275,7 @@ def read_outcome(result: t.Mapping[str, t.Any] | None) -> HostOutcome:
         kms_count=_count(result.get("kms_count")),
         activation=_activation(result.get("activation")),
         edition_change=_change(result.get("edition_change")),
+        grace_period_remaining=_minutes(result.get("grace_period_remaining")),
     )
 
 
@@ -213,6 +290,12 @@ def _bounded(value: t.Any, limit: int) -> str | None:
 def _count(value: t.Any) -> int | None:
     number = _number(value)
     return number if isinstance(number, int) and 0 <= number <= KMS_COUNTED_CONTACTS else None
+
+
+def _minutes(value: t.Any) -> int | None:
+    """GracePeriodRemaining: a whole number of minutes Windows keeps in 32 bits."""
+    number = _number(value)
+    return number if isinstance(number, int) and 0 <= number <= MAX_MINUTES else None
 
 
 def _activation(value: t.Any) -> Activation:
@@ -238,15 +321,25 @@ def build_report(results: t.Mapping[str, t.Mapping[str, t.Any] | None], mode: st
     return report_from_rows([host_row(host, results[host]) for host in results], mode, generated)
 
 
-def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str) -> dict[str, t.Any]:
-    """The whole report from finished rows (one per host), sorted by host name."""
+def report_from_rows(
+    rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generated: str, title: str | None = None
+) -> dict[str, t.Any]:
+    """The whole report from finished rows (one per host), sorted by host name; ``title`` names the fleet.
+
+    A row of the fleet record that no host of this run updated says so (``in_run`` false) with its age in whole
+    days (``age_days``); any other row is of this run.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    rows = sorted(rows, key=lambda row: str(row["host"]))
+    rows = sorted(({"in_run": True, "age_days": 0, **row} for row in rows), key=lambda row: str(row["host"]))
     summary = _ordered_counts((row["status"] for row in rows), STATUSES)
+    in_run = sum(1 for row in rows if row["in_run"])
     return {
         "generated": generated,
+        "title": report_title(title),
         "mode": mode,
+        "fleet": {"hosts": len(rows), "in_run": in_run, "earlier": len(rows) - in_run},
+        "headline": headline(rows),
         "summary": summary,
         "attention": [row["host"] for row in attention_rows(rows)],
         "findings": findings(rows),
@@ -256,11 +349,45 @@ def report_from_rows(rows: t.Iterable[t.Mapping[str, t.Any]], mode: str, generat
             for status, guide in ((status, status_guide(status)) for status in summary)
         },
         "key_types": {
-            side: _ordered_counts((row["key_type"][side] for row in rows if row["key_type"][side]), KEY_TYPES)
+            side: _ordered_counts((row["key_type"][side] or NOT_READ for row in rows), (*KEY_TYPES, NOT_READ))
             for side in ("before", "after")
         },
+        "activation_methods": _ordered_counts((row.get("activation_method") or NOT_READ for row in rows), ()),
         "hosts": rows,
     }
+
+
+def report_title(title: str | None) -> str:
+    """The report's title: the fleet's name as given (one line, bounded), else the default."""
+    text = " ".join(host_text(str(title or ""), TITLE_LIMIT).split())
+    return text or DEFAULT_TITLE
+
+
+def is_kms_client(row: t.Mapping[str, t.Any]) -> bool:
+    """Whether the host holds a KMS client key (GVLK) as last read."""
+    return held(row, "key_type") == KeyType.GVLK.value
+
+
+def headline(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, int]:
+    """The counts a reader wants first: hosts, KMS clients, activated ones, those that need attention, those a
+    conversion changes (or would), and those not read (unreachable, timed out, not run)."""
+    return {
+        "hosts": len(rows),
+        "kms_clients": sum(1 for row in rows if is_kms_client(row)),
+        "activated": sum(1 for row in rows if held(row, "license_status") in _LICENSED),
+        "attention": sum(1 for row in rows if status_guide(row["status"]).attention),
+        "changing": sum(1 for row in rows if row["status"] in _CHANGING),
+        "not_read": sum(1 for row in rows if row["key_type"]["before"] is None and row["key_type"]["after"] is None),
+    }
+
+
+def headline_text(counts: t.Mapping[str, int]) -> str:
+    """``13 of 18 hosts are KMS clients`` (the headline's first sentence)."""
+    hosts, clients = counts["hosts"], counts["kms_clients"]
+    if hosts == 1:
+        return "The host is a KMS client" if clients else "The host is not a KMS client"
+    verb = "is" if clients == 1 else "are"
+    return f"{clients} of {hosts} hosts {verb} KMS clients"
 
 
 def attention_rows(rows: t.Iterable[t.Mapping[str, t.Any]]) -> list[t.Mapping[str, t.Any]]:
@@ -308,11 +435,15 @@ def findings(rows: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
 
 
 def _kms_counts(rows: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts routed to
-    KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
+    """Each KMS host of the report with its count, the distinct machines this run brings it at most (hosts of this run
+    routed to KMS whose configured or discovered KMS host has its name), and whether servers (from 5) and client editions (from
     25) activate then (Microsoft's "Plan for KMS activation")."""
     requesting = [
-        row for row in rows if row.get("activation_route") == ActivationRoute.KMS.value and row["status"] in _REQUESTING
+        row
+        for row in rows
+        if row.get("in_run", True)
+        and row.get("activation_route") == ActivationRoute.KMS.value
+        and row["status"] in _REQUESTING
     ]
     counts = []
     for row in rows:
@@ -404,12 +535,34 @@ def summary_line(report: t.Mapping[str, t.Any], dest: str) -> str:
     )
 
 
-def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str]) -> str:
-    """``before → after`` of a before/after pair (each value through ``escape``), or one value when unchanged."""
+def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str], missing: str = "not read") -> str:
+    """``before → after`` of a before/after pair (each value through ``escape``), or one value when unchanged; a
+    missing "before" is said in words (``missing``: ``no key → VCFB2``)."""
     before, after = escape(pair["before"]), escape(pair["after"])
     if not after or before == after:
         return before
-    return f"{before or '?'} \N{RIGHTWARDS ARROW} {after}"
+    return f"{before or missing} \N{RIGHTWARDS ARROW} {after}"
+
+
+def observed_text(row: t.Mapping[str, t.Any]) -> str:
+    """When a row's outcome was observed, in words: ``2025-06-25 14:03 UTC (this run)``, or how many days before."""
+    time = outcome_time(row.get("time"))
+    age = row.get("age_days")
+    if row.get("in_run", True):
+        said = "this run"
+    elif age is None:
+        said = "an earlier run"
+    else:
+        said = "an earlier run, " + ("the same day" if age == 0 else f"{age} day{'' if age == 1 else 's'} before")
+    return f"{time.replace('T', ' ')[:16]} UTC ({said})" if time else said
+
+
+def short_message(message: t.Any, limit: int = SHORT_MESSAGE_LIMIT) -> str:
+    """The first sentence of a message (cut to ``limit`` characters): what a reader sees before the details."""
+    text = " ".join(str(message or "").split())
+    end = text.find(". ")
+    first = text if end < 0 else text[: end + 1]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def kms_text(kms: t.Mapping[str, t.Any] | None) -> str:

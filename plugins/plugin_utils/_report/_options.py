@@ -25,4 +25,6 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "mode": {"type": "str", "choices": ["auto", "check", "apply"], "default": "auto"},
     "table_rows": {"type": "int", "default": TABLE_ROWS},
     "not_run_reason": {"type": "str"},
+    "view": {"type": "str", "choices": ["fleet", "run"], "default": "fleet"},
+    "title": {"type": "str"},
 }

@@ -12,10 +12,14 @@ import json
 import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    NO_KEY,
+    UNMATCHED_OVERRIDES,
     attention_rows,
     change_text,
     finding_lines,
+    headline_text,
     kms_text,
+    observed_text,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import status_guide
 
@@ -41,6 +45,12 @@ CSV_COLUMNS = (
     "client_machine_id",
     "edition_before",
     "edition_after",
+    "activation_method",
+    "license_expires",
+    "grace_period_remaining",
+    "observed",
+    "age_days",
+    "in_run",
     "changed",
     "attention",
     "todo",
@@ -79,6 +89,12 @@ def csv_row(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "client_machine_id": row.get("client_machine_id"),
         "edition_before": (row.get("edition_change") or {}).get("before"),
         "edition_after": (row.get("edition_change") or {}).get("after"),
+        "activation_method": row.get("activation_method"),
+        "license_expires": row.get("license_expires"),
+        "grace_period_remaining": row.get("grace_period_remaining"),
+        "observed": row.get("time"),
+        "age_days": row.get("age_days"),
+        "in_run": "false" if row.get("in_run") is False else "true",
         "changed": "true" if row["changed"] else "false",
         "attention": "true" if status_guide(row["status"]).attention else "false",
         "todo": status_guide(row["status"]).todo,
@@ -138,7 +154,7 @@ def _markdown_overrides(report: t.Mapping[str, t.Any]) -> list[str]:
         "",
         "## GVLK overrides that matched no host",
         "",
-        "No host's EditionID (and build) used these gvlk_overrides entries; check their spelling:",
+        UNMATCHED_OVERRIDES,
         "",
         *(f"- `{md_cell(name)}`" for name in unmatched),
     ]
@@ -149,8 +165,11 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
     total = len(report["hosts"])
     summary = report["summary"]
     needing = attention_rows(report["hosts"])
+    counts = report["headline"]
     lines = [
-        "# KMS client audit",
+        f"# {md_cell(report['title'])}",
+        "",
+        f"**{headline_text(counts)}** ({counts['activated']} activated, {counts['not_read']} not reached).",
         "",
         f"- Mode: **{mode}**" + (" (audit only: nothing was changed on the hosts)" if mode == "check" else ""),
         f"- Generated: {report['generated']}",
@@ -193,7 +212,10 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
             "key type",
             "partial key",
             "license status",
+            "activation",
+            "valid until",
             "KMS",
+            "observed",
             "changed",
             "message",
         ),
@@ -204,9 +226,12 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
                 md_cell(edition_text(row)),
                 md_cell(row["build"]),
                 change_text(row["key_type"], md_cell),
-                change_text(row["partial_product_key"], md_cell),
+                change_text(row["partial_product_key"], md_cell, NO_KEY),
                 change_text(row["license_status"], md_cell),
+                md_cell(row.get("activation_method")),
+                md_cell((row.get("license_expires") or "")[:10]),
                 md_cell(kms_text(row["kms"])),
+                md_cell(observed_text(row)),
                 "yes" if row["changed"] else "no",
                 md_cell(row["message"]),
             )
@@ -225,7 +250,10 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
 
 
 TABLE_ROWS = 50  # hosts the printed table lists at most (those that need attention first)
-TABLE_MESSAGE_LIMIT = 300  # characters of a host's message under its line in the printed table
+# Characters of a host's message under its line in the printed table: a longer one keeps its start and its end, where
+# the messages say what to do, and leaves out the middle.
+TABLE_MESSAGE_LIMIT = 500
+ELISION = " \N{HORIZONTAL ELLIPSIS} "
 TABLE_COLUMNS = (("host", 40), ("status", 20), ("key type", 20))  # column and its widest cell
 
 
@@ -233,6 +261,19 @@ def _one_line(value: t.Any, limit: int) -> str:
     """``value`` on one line, cut to ``limit`` characters (ending with an ellipsis when cut)."""
     text = " ".join(str(value or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def shortened(value: t.Any, limit: int = TABLE_MESSAGE_LIMIT) -> str:
+    """A message on one line in at most ``limit`` characters: its first third and its end (the remedy), the middle
+    left out at word boundaries."""
+    text = " ".join(str(value or "").split())
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELISION)
+    head = text[: room // 3].rsplit(" ", 1)[0]
+    tail = text[len(text) - (room - len(head)) :]
+    tail = tail.split(" ", 1)[1] if " " in tail else tail
+    return head + ELISION + tail
 
 
 def _plain(value: t.Any) -> str:
@@ -246,6 +287,14 @@ def _cells(row: t.Mapping[str, t.Any]) -> tuple[str, ...]:
 
 def _plural(count: int) -> str:
     return f"{count} host{'' if count == 1 else 's'}"
+
+
+def fleet_line(earlier: int, total: int, record: str) -> str:
+    """What the report files hold besides this run's hosts (the fleet record's latest outcome of the others)."""
+    return (
+        f"The report files show the fleet: {_plural(total)}, {earlier} of them as an earlier run left them "
+        f"(not in this run; the fleet record {record})"
+    )
 
 
 def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABLE_ROWS) -> list[str]:
@@ -275,10 +324,10 @@ def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABL
         for row in shown_needing:
             lines.append(line(cells[row["host"]], status_guide(row["status"]).todo))
             if row["message"]:
-                lines.append("      " + _one_line(row["message"], TABLE_MESSAGE_LIMIT))
+                lines.append("      " + shortened(row["message"]))
     else:
         lines.append("Needs attention: none")
-    lines += [f"Fleet: {_one_line(line, TABLE_MESSAGE_LIMIT)}" for line in finding_lines(report.get("findings") or {})]
+    lines += [f"Fleet: {shortened(line)}" for line in finding_lines(report.get("findings") or {})]
     if changing:
         lines.append(f"{'Would change' if report['mode'] == 'check' else 'Changed'}: {_plural(len(changing))}")
         if shown_changing:

@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import utc_timestamp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import outcome_time, read_outcome
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import Status
 
 # The variable the role registers the kms_client_key result of each host in.
 RESULT_VAR = "kms_client_result"
@@ -40,13 +39,13 @@ def _result(hostvars: t.Any, host: str) -> t.Mapping[str, t.Any] | None:
 
 def kept_fact(result: t.Mapping[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     """The ``kms_client`` fact of a host whose result failed, so that Ansible kept no fact from it: the fact the result
-    carries, or, for an unreachable or timed-out host, the (failed) outcome its result tells."""
+    carries, or, for an unreachable host or one Ansible's task timeout ended, the (failed) outcome its result tells."""
     mode = "check" if check_mode else "apply"
     carried = _mapping(_mapping(result.get("ansible_facts")).get("kms_client"))
-    outcome = read_outcome(result)
-    if carried and outcome.status not in (Status.UNREACHABLE.value, Status.TIMED_OUT.value):
+    if carried and not result.get("unreachable"):
         return {**carried, "mode": carried.get("mode") or mode}
-    return replace(outcome, failed=True).fact(mode, outcome_time(carried.get("time")) or utc_timestamp())
+    outcome = replace(read_outcome(result), failed=True)
+    return outcome.fact(mode, outcome_time(carried.get("time")) or utc_timestamp())
 
 
 def kms_client_batch(

@@ -17,7 +17,6 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ROLE_PREFIX
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
     DEFAULT_TARGET,
     RunRefused,
@@ -74,17 +73,17 @@ def kms_client_checked(
     if not hosts:
         raise AnsibleParserError(no_hosts_message(target, limit))
     play = {"kms_client_target": target, "kms_client_serial": serial}
-    # Each host's variables are read once (about a millisecond each): the checks, and the role's names it sets.
-    role_names: dict[str, list[str]] = {}
+    # Each host's variables are read once (about a millisecond each): for the checks, and the names it sets.
+    names: dict[str, list[str]] = {}
 
     def variables(host: str) -> t.Any:
         seen = hostvars[host]
-        role_names[host] = [str(name) for name in seen if str(name).startswith(ROLE_PREFIX)]
+        names[host] = [str(name) for name in seen]
         return seen
 
     try:
         check_run(play, hosts, variables, check_mode=bool(check_mode))
-        for warning in unknown_variables(hosts, lambda host: role_names.get(host, [])):
+        for warning in unknown_variables(hosts, lambda host: names.get(host, [])):
             Display().warning(warning)
     except RunRefused as refused:
         raise AnsibleParserError(str(refused)) from None

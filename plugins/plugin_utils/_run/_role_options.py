@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import typing as t
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,20 +25,27 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
-    ROLE_PREFIX,
     OptionError,
     build_options,
     role_wording,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import TITLE_LIMIT
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    CONVERTIBLE_KEY_TYPES,
+    ROLE_PREFIX,
+    STATUSES,
+)
 
 DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
-REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode")}
+REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
 FORMATS = tuple(REPORT_SPEC["formats"]["choices"])
 # Variables the run uses once: every host of the target must see the same value.
 RUN_VARIABLES = (
@@ -48,6 +56,8 @@ RUN_VARIABLES = (
     "kms_client_report_results_from",
     "kms_client_report_merge",
     "kms_client_report_mode",
+    "kms_client_report_view",
+    "kms_client_report_title",
     "kms_client_audit_gate",
 )
 # Play keywords: Ansible templates them with extra vars and play vars only, never with the inventory.
@@ -136,9 +146,12 @@ def _choice(name: str, value: t.Any, allowed: Sequence[str], problems: Problems)
         problems.append(f"{name} is {shown(value)}; allowed: {', '.join(allowed)}")
 
 
-def _text(name: str, value: t.Any, problems: Problems) -> None:
+def _directory(name: str, value: t.Any, problems: Problems) -> None:
+    """A directory the report can be written into (created when missing)."""
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
+    elif (problem := dest_problem(value) or record_problem(value)) is not None:
+        problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -188,13 +201,25 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
     if value is not None:
         _whole("kms_client_max_fail_percentage", value, (0, 100), problems, "a percentage from 0 to 100")
     if (value := variables.get("kms_client_report_dest")) is not None:
-        _text("kms_client_report_dest", value, problems)
+        _directory("kms_client_report_dest", value, problems)
     if (value := variables.get("kms_client_report_formats")) is not None:
         _names("kms_client_report_formats", value, FORMATS, problems, empty=False)
     if (value := variables.get("kms_client_report_fail_statuses")) is not None:
         _names("kms_client_report_fail_statuses", value, STATUSES, problems, empty=True)
     if (value := variables.get("kms_client_report_merge")) is not None and not isinstance(value, list):
         problems.append(f"kms_client_report_merge is {shown(value)}, not a list of kms_audit.json paths")
+    elif missing := [
+        path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
+    ]:
+        problems.append(
+            f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+        )
+    if (value := variables.get("kms_client_report_title")) is not None and (
+        not isinstance(value, str) or len(value) > TITLE_LIMIT
+    ):
+        problems.append(
+            f"kms_client_report_title is {shown(value)}; expected a line of text, {TITLE_LIMIT} characters at most"
+        )
     for option, allowed in REPORT_CHOICES.items():
         if (value := variables.get(f"kms_client_report_{option}")) is not None:
             _choice(f"kms_client_report_{option}", value, allowed, problems)
@@ -325,9 +350,13 @@ def role_variable_names() -> set[str]:
 
 
 def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[t.Any]]) -> list[str]:
-    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting);
-    ``variables(host)``: the names of a host's variables (or its variables)."""
+    """A warning for each variable a host sets that the role does not know though the user may have meant one of its
+    variables: a kms_client_* name with a typo, or a variable named without the prefix (``on_kms_unreachable``,
+    ``kms_host``: the module's option names). A typo is not a setting. ``variables(host)``: the names of the host's
+    variables (or its variables)."""
     known = role_variable_names()
+    # The role's variables without their prefix (those the run sets itself aside): what -e kms_host=... gives.
+    unprefixed = {name[len(ROLE_PREFIX) :]: name for name in known - set(SET_BY_THE_RUN)}
     unknown: dict[str, list[str]] = {}
     for host in hosts:
         try:
@@ -335,11 +364,15 @@ def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[
         except Exception:  # check_run has already said why this host's variables cannot be read
             continue
         for name in names:
-            if name.startswith(ROLE_PREFIX) and name not in known:
+            if (name.startswith(ROLE_PREFIX) and name not in known) or name in unprefixed:
                 unknown.setdefault(name, []).append(host)
     warnings = []
     for name, seen_by in sorted(unknown.items()):
-        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        nearest = (
+            [unprefixed[name]]
+            if name in unprefixed
+            else difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        )
         hint = f"; did you mean {nearest[0]}?" if nearest else ""
         shown_hosts = ", ".join(seen_by[:HOSTS_SHOWN]) + (", ..." if len(seen_by) > HOSTS_SHOWN else "")
         warnings.append(

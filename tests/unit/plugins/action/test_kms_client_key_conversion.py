@@ -73,6 +73,23 @@ def test_second_run_is_compliant_with_one_worker_execution() -> None:
     assert second["steps"] == []
 
 
+def test_grace_remaining_and_the_activation_route_are_what_the_host_reads() -> None:
+    host = make_host(spec(key_type="mak"))
+    audit = run_action(host, {"kms_host": KMS}, check_mode=True)
+    assert audit["grace_period_remaining"] == 0  # an activated MAK does not expire
+    converted = run_action(host, {"kms_host": KMS})
+    validity = host.product.grace
+    assert validity > 0 and converted["grace_period_remaining"] == validity
+    assert converted["ansible_facts"]["kms_client"]["grace_period_remaining"] == validity
+    # A host with nothing to change reports how Windows says it was activated.
+    again = run_action(host, {"kms_host": KMS})
+    assert (again["status"], again["activation_route"], again["grace_period_remaining"]) == (
+        "compliant",
+        "kms",
+        validity,
+    )
+
+
 def test_activated_mak_host_is_not_compliant() -> None:
     host = make_host(spec(key_type="mak", license_status="licensed"))
     result = run_action(host, {}, check_mode=True)

@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure
+
+try:  # what ansible-core raises in a task whose timeout expires
+    from ansible._internal._errors._task_timeout import TaskTimeoutError  # ansible-core 2.19
+except ImportError:  # ansible-core 2.16 to 2.18
+    from ansible.executor.task_executor import TaskTimeoutError
 from unit.utils.action_harness import KMS, gvlk_for, make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STATUS_GUIDE, Status
 from winsim.licensing import WindowsHost
 
 Rewrite = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -347,6 +354,52 @@ def test_failure_after_the_key_is_installed_says_so_and_what_to_do(step: str) ->
     assert "run this task again" in result["msg"]
 
 
+class TimedOut:
+    """The task timeout ends the task during ``operation``: after the host ran it (an apply whose reply is held), or
+    before (a probe that hangs)."""
+
+    def __init__(self, host: WindowsHost, operation: str) -> None:
+        self.host, self.operation, self.operations = host, operation, []
+
+    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+        self.operations.append(module_args["operation"])
+        if module_args["operation"] == self.operation:
+            if self.operation == "apply":
+                self.host.run_worker(module_args)
+            raise TaskTimeoutError(TASK_TIMEOUT)
+        return self.host.run_worker(module_args)
+
+
+TASK_TIMEOUT = 15
+
+
+def test_a_timeout_after_the_apply_was_sent_is_changed_with_the_state_before() -> None:
+    """docs/reliability.md: changed is never false when the state is unknown; the probe's reading is kept."""
+    host = make_host(spec(key_type="mak"))
+    before = host.state()
+    worker = TimedOut(host, "apply")
+    result = run_action(worker, {"kms_host": KMS}, timeout=TASK_TIMEOUT)
+    assert worker.operations == ["probe", "apply"]
+    assert result["status"] == "timed_out" and result["failed"] is True and result["changed"] is True
+    assert result["key_type"] == {"before": "mak", "after": None}
+    assert result["partial_product_key"] == {"before": before["partial_product_key"], "after": None}
+    assert result["license_status"] == {"before": "licensed", "after": None}
+    assert f"task timeout ({TASK_TIMEOUT} s)" in result["msg"] and "what the host holds now is unknown" in result["msg"]
+    row = host_row("host1", result)
+    assert (row["status"], row["changed"], row["key_type"]["before"]) == ("timed_out", True, "mak")
+    assert row["partial_product_key"]["before"] == before["partial_product_key"]
+    fact = result["ansible_facts"]["kms_client"]
+    assert (fact["status"], fact["changed"], fact["key_type"]["before"]) == ("timed_out", True, "mak")
+
+
+def test_a_timeout_before_the_apply_is_left_to_ansible() -> None:
+    """Nothing was sent that writes: Ansible's own timed-out result (changed false) says it."""
+    worker = TimedOut(make_host(spec(key_type="mak")), "probe")
+    with pytest.raises(TaskTimeoutError):
+        run_action(worker, {"kms_host": KMS}, timeout=TASK_TIMEOUT)
+    assert worker.operations == ["probe"]
+
+
 # ------------------------------------------------------------------------------------ transport retries
 
 
@@ -384,9 +437,45 @@ def test_a_connection_closed_on_every_probe_is_a_connection_failure() -> None:
     retries it reaches Ansible as a connection failure (unreachable), not as a failed task."""
     closed = ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))")
     worker = Flaky(make_host(spec(key_type="mak")), "probe", 99, closed)
-    with pytest.raises(AnsibleConnectionFailure, match="Connection aborted") as raised:
+    with pytest.raises(AnsibleConnectionFailure, match="the connection was closed without a reply"):
         run_action(worker, {"kms_host": KMS})
-    assert raised.value.__cause__ is closed and worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+    assert worker.operations == ["probe"] * kms_client_key.PROBE_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    ("transport", "said"),
+    [
+        (
+            "basic: HTTPConnectionPool(host='127.0.0.1', port=44777): Max retries exceeded with url: /wsman (Caused by "
+            "NewConnectionError(\"HTTPConnection(host='127.0.0.1', port=44777): Failed to establish a new connection: "
+            '[Errno 111] Connection refused"))',
+            "the WinRM connection failed (the connection was refused, 127.0.0.1:44777): ",
+        ),
+        (
+            "basic: HTTPSConnectionPool(host='win01.corp.example.com', port=5986): Max retries exceeded with url: "
+            '/wsman (Caused by NameResolutionError("<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to '
+            "resolve 'win01.corp.example.com' ([Errno -2] Name or service not known)\"))",
+            "the WinRM connection failed (the name did not resolve, win01.corp.example.com:5986): ",
+        ),
+        (
+            "ntlm: the specified credentials were rejected by the server",
+            "the WinRM connection failed (the credentials ",
+        ),
+    ],
+)
+def test_an_unreachable_host_is_one_line_with_what_to_check(
+    transport: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transport's own text (urllib3's) is shown with -vvv only, not in the message."""
+    verbose: list[str] = []
+    monkeypatch.setattr(kms_client_key.display, "vvv", lambda text, host=None: verbose.append(text))
+    worker = Flaky(make_host(spec(key_type="mak")), "probe", 99, AnsibleConnectionFailure(transport))
+    with pytest.raises(AnsibleConnectionFailure) as raised:
+        run_action(worker, {"kms_host": KMS})
+    message = str(raised.value)
+    assert message.startswith(said) and message.endswith(STATUS_GUIDE[Status.UNREACHABLE].todo)
+    assert "Pool" not in message and "Errno" not in message and "\n" not in message
+    assert verbose == [f"kms_client_key probe: {transport}"]
 
 
 def test_apply_is_never_sent_again() -> None:

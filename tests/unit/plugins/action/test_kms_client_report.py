@@ -105,7 +105,7 @@ def test_mode_option(tmp_path, check_mode, mode, expected):
 def test_formats_option(tmp_path):
     result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path), "formats": ["html", "csv"]})
     assert list(result["files"]) == ["csv", "html"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_audit.csv", "kms_audit.html"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_audit.csv", "kms_audit.html", "kms_fleet.sqlite"]
 
 
 def test_results_read_from_hostvars(tmp_path):
@@ -232,3 +232,46 @@ def test_merge_of_something_else_fails_clearly(tmp_path):
     other.write_text("{}", encoding="utf-8")
     with pytest.raises(AnsibleActionFail, match=r"cannot merge the kms audit reports: .*other\.json is not a"):
         run({"merge": [str(other)], "dest": str(tmp_path / "out")})
+
+
+# --- the fleet record ---------------------------------------------------------------------------------------------
+
+
+def test_a_run_over_fewer_hosts_keeps_the_others_in_the_files_but_reports_its_own(tmp_path):
+    run({"results": {"srv-a": WOULD_CONVERT, "srv-b": UNREACHABLE}, "dest": str(tmp_path)}, check_mode=True)
+
+    result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path)})
+
+    report = _json(result["files"]["json"])
+    rows = {row["host"]: (row["status"], row["in_run"], row["source"]) for row in report["hosts"]}
+    assert rows == {"srv-a": ("compliant", True, None), "srv-b": ("unreachable", False, "record")}
+    assert report["fleet"] == {"hosts": 2, "in_run": 1, "earlier": 1}
+    assert (result["summary"], result["attention"], result["hosts"], result["fleet_hosts"]) == (
+        {"compliant": 1},
+        [],
+        1,
+        2,
+    )
+    assert result["run"] == 2 and result["record"] == str(tmp_path / "kms_fleet.sqlite")
+    assert "2 hosts, 1 of them as an earlier run left them" in result["table"][1]
+
+
+def test_the_run_view_shows_this_runs_hosts_only(tmp_path):
+    run({"results": {"srv-a": WOULD_CONVERT, "srv-b": COMPLIANT}, "dest": str(tmp_path)})
+    result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path), "view": "run"})
+    assert [row["host"] for row in _json(result["files"]["json"])["hosts"]] == ["srv-a"]
+    assert result["fleet_hosts"] == 1 and len(result["table"]) == 3
+
+
+def test_a_file_in_place_of_the_record_fails_clearly_and_writes_no_report(tmp_path):
+    (tmp_path / "kms_fleet.sqlite").write_text("not a database" * 20, encoding="utf-8")
+    with pytest.raises(AnsibleActionFail, match=r"kms_fleet\.sqlite is not a fleet record"):
+        run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path)})
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_fleet.sqlite"]
+
+
+def test_the_title_names_the_fleet_in_the_files(tmp_path):
+    result = run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path), "title": "Contoso branch offices"})
+    assert _json(result["files"]["json"])["title"] == "Contoso branch offices"
+    html = (tmp_path / "kms_audit.html").read_text(encoding="utf-8")
+    assert "<h1>Contoso branch offices</h1>" in html and "The host is a KMS client." in html

@@ -8,7 +8,12 @@ import io
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import render_html
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import build_report, finding_lines
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    build_report,
+    finding_lines,
+    host_row,
+    report_from_rows,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     render_csv,
     render_markdown,
@@ -85,6 +90,12 @@ def test_a_kms_host_among_the_hosts_gets_its_prediction_from_the_clients_it_serv
         "servers_activate": True,
         "clients_activate": False,
     }
+
+
+def test_only_the_hosts_of_this_run_count_as_brought_to_a_kms_host() -> None:
+    rows = [dict(host_row(host, value), in_run=host != "server-2", age_days=3) for host, value in RESULTS.items()]
+    (kms,) = report_from_rows(rows, "apply", "2026-12-04T12:00:00Z")["findings"]["kms_hosts"]
+    assert (kms["clients_in_run"], kms["reaches"]) == (1, 4)
 
 
 def test_every_format_says_the_findings() -> None:

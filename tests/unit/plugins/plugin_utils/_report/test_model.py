@@ -90,12 +90,14 @@ def test_partial_keys_never_exceed_five_characters():
     assert row["partial_product_key"] == {"before": full[-5:], "after": None}
 
 
-def test_key_type_counts(report):
+def test_key_type_counts_count_every_host(report):
     before = Counter(
-        result["key_type"]["before"] for result in fleet_results().values() if result and result.get("key_type")
+        (result or {}).get("key_type", {}).get("before") or model.NOT_READ for result in fleet_results().values()
     )
-    assert report["key_types"]["before"] == dict(before)
-    assert list(report["key_types"]["before"]) == sorted(before, key=model.KEY_TYPES.index)
+    assert report["key_types"]["before"] == dict(before) and before[model.NOT_READ] > 0
+    assert list(report["key_types"]["before"]) == sorted(before, key=(*model.KEY_TYPES, model.NOT_READ).index)
+    assert sum(report["key_types"]["after"].values()) == sum(report["activation_methods"].values())
+    assert sum(report["activation_methods"].values()) == sum(before.values())
 
 
 def test_summary_line_lists_counts_largest_first(report):
@@ -154,6 +156,13 @@ def test_unreachable_message_explains_winrm() -> None:
         assert words in row["message"]
 
 
+def test_the_one_line_winrm_hint_of_the_module_is_kept_as_it_is() -> None:
+    """kms_client_key says what failed and what to check; ansible-core 2.19 puts "Task failed: " before it."""
+    said = f"the WinRM connection failed (the connection was refused, 127.0.0.1:5985): {STATUS_GUIDE[Status.UNREACHABLE].todo}"
+    row = host_row("srv-down", {"unreachable": True, "msg": f"Task failed: {said}"})
+    assert (row["status"], row["message"]) == ("unreachable", said)
+
+
 def test_attention_comes_first_in_status_order_and_the_legend_covers_the_statuses_present() -> None:
     report = model.build_report(small_fleet(), "apply", GENERATED)
     assert report["attention"] == ["e-failed", "c-kms", "d-down", "f-missing"]  # failed, is_kms_host, unreachable...
@@ -178,6 +187,8 @@ def test_overrides_no_host_used_are_named() -> None:
     }
     assert "GVLK overrides that matched no host: ServerStandrd" in render_table(report, "headline")
     assert "`ServerStandrd`" in render_markdown(report) and "<code>ServerStandrd</code>" in render_html(report)
+    said = "used these kms_client_gvlk_overrides (module option gvlk_overrides) entries"
+    assert said in render_markdown(report) and said in render_html(report)
 
 
 def test_override_names_read_from_a_report_are_bounded() -> None:

@@ -21,6 +21,7 @@ from unit.utils.report_fleet import (
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _model as model
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     CSV_COLUMNS,
+    TABLE_MESSAGE_LIMIT,
     render_csv,
     render_json,
     render_markdown,
@@ -34,13 +35,17 @@ def test_json_reads_back_as_the_report(report):
     assert data == report
     assert list(data) == [
         "generated",
+        "title",
         "mode",
+        "fleet",
+        "headline",
         "summary",
         "attention",
         "findings",
         "gvlk_overrides",
         "legend",
         "key_types",
+        "activation_methods",
         "hosts",
     ]
     assert data["generated"] == GENERATED and data["mode"] == "check"
@@ -63,10 +68,15 @@ def test_json_reads_back_as_the_report(report):
             "kms_count",
             "activation",
             "edition_change",
+            "grace_period_remaining",
             "changed",
             "message",
             "time",
             "source",
+            "activation_method",
+            "license_expires",
+            "in_run",
+            "age_days",
         ]
     )
 
@@ -118,6 +128,12 @@ def _md_cells(line: str) -> list[str]:
 def test_markdown_tables(report):
     lines = render_markdown(report).splitlines()
     assert lines[0] == "# KMS client audit"
+    counts = report["headline"]
+    assert lines[2] == (
+        f"**{counts['kms_clients']} of {len(EXPECTED_STATUS)} hosts are KMS clients** "
+        f"({counts['activated']} activated, {counts['not_read']} not reached)."
+    )
+    assert render_markdown(dict(report, title="Contoso | branches")).startswith("# Contoso \\| branches\n")
     assert "- Mode: **check** (audit only: nothing was changed on the hosts)" in lines
     assert f"- Generated: {GENERATED}" in lines
     summary_at = lines.index("| status | hosts |")
@@ -130,9 +146,10 @@ def test_markdown_tables(report):
     assert summary == dict(Counter(EXPECTED_STATUS.values()))
     hosts_at = lines.index("## Hosts") + 2
     rows = [_md_cells(line) for line in lines[hosts_at + 2 : lines.index("## Legend")] if line.startswith("|")]
-    assert all(len(cells) == 10 for cells in rows)
+    assert all(len(cells) == 13 for cells in rows)
     assert {cells[0]: cells[1] for cells in rows} == EXPECTED_STATUS
-    messages = {cells[0]: cells[9] for cells in rows}
+    assert {cells[0]: cells[10] for cells in rows}["srv2019-std-01"] == "this run"  # no time in the results
+    messages = {cells[0]: cells[12] for cells in rows}
     assert messages["srv2019-std-01"] == "srv2019-std-01: would_convert | edition ServerStandard"
     converted = {cells[0]: cells for cells in rows}["srv2019-std-01"]
     assert converted[4] == "mak \N{RIGHTWARDS ARROW} gvlk"
@@ -142,7 +159,7 @@ def test_markdown_cells_stay_on_one_line_and_carry_no_html():
     report = model.build_report({"<b>x</b>": {"status": "failed", "msg": "a | b\nc & d"}}, "check", GENERATED)
     lines = render_markdown(report).splitlines()
     line = lines[lines.index("## Legend") - 2]
-    assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  | no | a \\| b c &amp; d |"
+    assert line == "| &lt;b&gt;x&lt;/b&gt; | failed |  |  |  |  |  |  |  |  | this run | no | a \\| b c &amp; d |"
 
 
 def test_markdown_opens_with_the_hosts_that_need_attention_and_ends_with_the_legend() -> None:
@@ -193,5 +210,16 @@ def test_the_printed_table_is_bounded_however_big_the_fleet() -> None:
     assert not any(line.startswith(("  new-", "  ok-")) for line in lines)
     assert "... 330 hosts more not listed here (the report files list every host)" in lines
     assert "Compliant: 1000 hosts (nothing to do)" in lines and "Would change: 300 hosts" in lines
-    assert max(len(line) for line in lines) <= 310
+    assert max(len(line) for line in lines) <= TABLE_MESSAGE_LIMIT + 10
     assert len(render_table(model.build_report(fleet, "check", GENERATED), "headline", limit=0)) > 460
+
+
+def test_the_printed_table_keeps_the_end_of_a_long_message_where_it_says_what_to_do() -> None:
+    remedy = "Run again once the route works, or set kms_client_on_kms_unreachable: convert to replace the key anyway."
+    story = " ".join(f"attempt {number} to kms01.corp.example.com port 1688 timed out;" for number in range(40))
+    message = f"The key was not replaced: the host is licensed (mak key, partial key 9XD8F). {story} {remedy}"
+    fleet: dict[str, dict[str, object] | None] = {"ws-01": result_of("kms_unreachable", msg=message)}
+    lines = render_table(model.build_report(fleet, "check", GENERATED), "headline")
+    shown = lines[lines.index(next(line for line in lines if line.startswith("  ws-01 "))) + 1].strip()
+    assert shown.startswith("The key was not replaced: the host is licensed") and shown.endswith(remedy)
+    assert len(shown) <= TABLE_MESSAGE_LIMIT and "\N{HORIZONTAL ELLIPSIS}" in shown

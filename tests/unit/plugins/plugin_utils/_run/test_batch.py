@@ -79,3 +79,11 @@ def test_the_reason_names_ten_failed_hosts_at_most() -> None:
     reason = kms_client_batch(hosts, _hostvars(**dict.fromkeys(hosts, UNREACHABLE)), 50)["reason"]
 
     assert "(h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, ...)" in reason
+
+
+def test_a_result_the_module_itself_ended_on_the_task_timeout_keeps_its_own_fact() -> None:
+    sent = _result(HostOutcome("timed_out", "the apply request was sent", failed=True, changed=True))
+
+    fact = kms_client_batch(["a"], _hostvars(a=sent), check_mode=False)["facts"]["a"]
+
+    assert (fact["status"], fact["changed"], fact["mode"], fact["time"]) == ("timed_out", True, "apply", TIME)

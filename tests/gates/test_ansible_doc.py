@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COLLECTION = "volume_activation.kms"
@@ -87,3 +88,12 @@ def test_the_roles_batch_filter_says_it_is_internal() -> None:
     assert "internal: used by the role volume_activation.kms.kms_client; not for use in other playbooks" in " ".join(
         result.stdout.lower().split()
     )
+
+
+def test_the_role_documentation_shows_every_variable_of_its_argument_specs() -> None:
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    variables = {name for entry in specs["argument_specs"].values() for name in entry["options"]}
+    result = _ansible_doc("-t", "role", f"{COLLECTION}.kms_client")
+    assert result.returncode == 0, result.stderr
+    assert {"kms_client_serial", "kms_client_target", "kms_client_audit_gate"} <= variables
+    assert {name for name in variables if name not in result.stdout} == set()
