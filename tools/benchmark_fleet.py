@@ -5,12 +5,13 @@
     .venv/bin/python tools/benchmark_fleet.py --quick               # 100 and 300 hosts at forks 25
     .venv/bin/python tools/benchmark_fleet.py --sizes 100,300,1000 --forks 25,50
     .venv/bin/python tools/benchmark_fleet.py --sizes 200 --forks 25 --repeat 2 --skip counts,baseline,idle --output -
+    .venv/bin/python tools/benchmark_fleet.py --ten-thousand       # the 10,000-host audit alone (by hand, not in CI)
 
 Every figure comes from real ansible-playbook runs over the real winrm connection plugin against the
 simulator served in this process: the traffic each host received (the fleet's counters), controller CPU
 (user+sys of ansible-playbook and every process it waited for, from wait4) and its largest resident set,
-the simulator's own CPU (this process), the cost of the collection's module against a do-nothing
-PowerShell module through the same connection, the controller's CPU per task of the playbook (the callback
+the simulator's own CPU (this process), the cost of the collection's module and of the whole playbook (audit and
+conversion) against a do-nothing PowerShell module through the same connection on one fleet, the controller's CPU per task of the playbook (the callback
 tools/callback/task_cost.py), and the GVLK catalog's import and lookup times. The document is rewritten after
 every audit, so that an interrupted matrix keeps the cells it measured (the others read "not measured").
 """
@@ -49,6 +50,8 @@ CALLBACKS = REPO / "tools" / "callback"
 # Bound of one ansible-playbook run: far above the largest audit of the matrix (3000 hosts) on 2 shared cores.
 RUN_TIMEOUT = 3600
 DOCUMENT = REPO / "docs" / "performance.md"
+# The largest audit, run by hand (--ten-thousand), never in CI.
+LARGE_FLEET, LARGE_FORKS = 10_000, 50
 BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
 COUNTERS = ("worker_executions", "winrs_commands", "requests")
 MODULE_PLAY = """\
@@ -192,28 +195,75 @@ def traffic_per_host(workdir: pathlib.Path) -> dict[str, dict[str, tuple[int, in
     return phases
 
 
-def module_against_baseline(hosts: int, forks: int, workdir: pathlib.Path) -> dict[str, Measure]:
-    """kms_client_key (check mode) and the do-nothing module, one task per host, same fleet and connection."""
+@dataclasses.dataclass(frozen=True)
+class BaselineRun:
+    """One run of the baseline comparison: its measure and, for the playbook, the worker executions per host."""
+
+    hosts: int
+    measure: Measure
+    executions: tuple[int, int]  # the fewest and the most worker executions of a host
+    lost: int = 0
+    duplicated: int = 0
+    reported_once: bool = True
+
+
+# The baseline comparison, in the order it runs on one fleet: label, then what is run (module or playbook) and how.
+BASELINE_RUNS = (
+    ("do-nothing module (Ansible.Basic ExitJson only, check mode)", "winsim_baseline"),
+    ("kms_client_key alone (check mode)", "volume_activation.kms.kms_client_key"),
+    ("whole audit (convert-to-kms.yml --check)", "audit"),
+    ("whole conversion (convert-to-kms.yml)", "conversion"),
+)
+
+
+def playbook_against_baseline(hosts: int, forks: int, workdir: pathlib.Path) -> dict[str, BaselineRun]:
+    """On one fleet (no host with a transport fault) and one connection: the do-nothing module and kms_client_key,
+    one task per host, then the whole playbook as an audit and as a conversion.
+
+    The audit must run the worker once on every host and the conversion at most twice; both must report every host
+    once (the tool exits non-zero otherwise).
+    """
     scenario = fleet_scenario(hosts)
     scenario["hosts"] = [
         host for host in scenario["hosts"] if not any("transport" in f for f in host.get("faults", []))
     ]
-    results = {}
+    results: dict[str, BaselineRun] = {}
     with Fleet(scenario) as fleet:
         inventory = fleet.write_inventory(workdir / "inventory.yml")
-        for label, module in (
-            ("kms_client_key", "volume_activation.kms.kms_client_key"),
-            ("baseline", "winsim_baseline"),
-        ):
-            play = workdir / f"{label}.yml"
-            play.write_text(MODULE_PLAY.format(name=label, module=module), encoding="utf-8")
-            env = {"ANSIBLE_LIBRARY": str(BASELINE_LIBRARY)}
-            results[label] = measured_playbook(play, inventory, workdir, "--forks", str(forks), env=env)
-        executions = sum(s["worker_executions"] for s in _counters(fleet).values())
-        baselines = sum(fleet.endpoint.baseline_executions(name) for name in fleet.hosts)
-        if (executions, baselines) != (len(fleet.hosts), len(fleet.hosts)):
-            raise SystemExit(f"expected {len(fleet.hosts)} runs of each module, got {executions} and {baselines}")
+        for label, run in BASELINE_RUNS:
+            before = _counters(fleet)
+            report_dir = workdir / f"baseline-{run}"
+            shutil.rmtree(report_dir, ignore_errors=True)
+            if run in ("audit", "conversion"):
+                check = ["--check"] if run == "audit" else []
+                report = ["-e", f"kms_client_report_dest={report_dir}"]
+                measure = measured_playbook(PLAYBOOK, inventory, workdir, *check, "--forks", str(forks), *report)
+            else:
+                play = workdir / "module.yml"
+                play.write_text(MODULE_PLAY.format(name=label, module=run), encoding="utf-8")
+                env = {"ANSIBLE_LIBRARY": str(BASELINE_LIBRARY)}
+                measure = measured_playbook(play, inventory, workdir, "--forks", str(forks), env=env)
+            after = _counters(fleet)
+            runs = [after[name]["worker_executions"] - before[name]["worker_executions"] for name in fleet.hosts]
+            if run == "winsim_baseline":  # it runs first, on a fresh fleet: its count is this run's
+                runs = [fleet.endpoint.baseline_executions(name) for name in fleet.hosts]
+            most = 2 if run == "conversion" else 1
+            results[label] = BaselineRun(
+                len(fleet.hosts),
+                measure,
+                (min(runs), max(runs)),
+                lost=sum(1 for count in runs if count < 1),
+                duplicated=sum(1 for count in runs if count > most),
+                reported_once=run not in ("audit", "conversion") or _reported(report_dir) == sorted(fleet.hosts),
+            )
     return results
+
+
+def _reported(report_dir: pathlib.Path) -> list[str]:
+    """The hosts kms_audit.json names with a status, sorted (empty without a report)."""
+    report = report_dir / "kms_audit.json"
+    rows = json.loads(report.read_text(encoding="utf-8"))["hosts"] if report.exists() else []
+    return sorted(str(row.get("host")) for row in rows if row.get("status"))
 
 
 def audit(fleet: Fleet, forks: int, workdir: pathlib.Path, env: dict[str, str] | None = None) -> AuditRun:
@@ -458,11 +508,53 @@ def _profile(run: AuditRun, tasks: list[TaskCost]) -> list[str]:
     ]
 
 
+def _baseline(runs: dict[str, BaselineRun], forks: int) -> list[str]:
+    """The do-nothing module, kms_client_key alone and the whole playbook on one fleet, per host and as ratios."""
+    bare = runs[BASELINE_RUNS[0][0]].measure.controller_cpu
+    hosts = runs[BASELINE_RUNS[0][0]].hosts
+    rows = []
+    for label, run in runs.items():
+        m = run.measure
+        low, high = run.executions
+        rows.append(
+            [
+                label,
+                f"{m.wall:.1f}",
+                f"{m.controller_cpu:.1f}",
+                f"{m.controller_cpu / hosts * 1000:.0f}",
+                f"{m.controller_cpu / bare:.2f}×",
+                f"{m.load_average:.1f}",
+                f"{m.peak_rss_mb:.0f}",
+                str(low) if low == high else f"{low}–{high}",
+                f"{run.lost}/{run.duplicated}",
+                "yes" if run.reported_once else "NO",
+            ]
+        )
+    header = [
+        "run",
+        "wall s",
+        "controller CPU s",
+        "CPU ms/host",
+        "against the do-nothing module",
+        "load avg",
+        "peak RSS MiB",
+        "worker runs per host",
+        "lost/duplicated",
+        "every host once",
+    ]
+    return [
+        f"### The playbook against a do-nothing module ({hosts} hosts without transport faults, forks {forks}, one fleet)",
+        "",
+        _table(header, rows),
+        "",
+    ]
+
+
 def render(
     arguments: argparse.Namespace,
     *,
     counts: dict[str, dict[str, tuple[int, int]]] | None,
-    baseline: dict[str, Measure] | None,
+    baseline: dict[str, BaselineRun] | None,
     audits: list[AuditRun],
     profile: tuple[AuditRun, list[TaskCost]] | None,
     idle: tuple[float, float] | None,
@@ -481,15 +573,7 @@ def render(
             rows.append([phase] + [f"{lo}" if lo == hi else f"{lo}–{hi}" for lo, hi in (figures[c] for c in COUNTERS)])
         out += [_table(["phase", "worker executions", "WinRS commands", "HTTP requests"], rows), ""]
     if baseline:
-        hosts = arguments.baseline_hosts
-        module, noop = baseline["kms_client_key"], baseline["baseline"]
-        out += [f"### kms_client_key against a do-nothing module ({hosts} hosts, forks {arguments.baseline_forks})", ""]
-        rows = [
-            [label, f"{m.wall:.1f}", f"{m.controller_cpu:.1f}", f"{m.controller_cpu / hosts * 1000:.0f}"]
-            for label, m in (("kms_client_key (check mode)", module), ("Ansible.Basic ExitJson only", noop))
-        ]
-        out += [_table(["module", "wall s", "controller CPU s", "controller CPU ms/host"], rows), ""]
-        out += [f"Ratio of controller CPU per host: **{module.controller_cpu / noop.controller_cpu:.2f}×**.", ""]
+        out += _baseline(baseline, arguments.baseline_forks)
     if profile:
         out += _profile(*profile)
     if arguments.sizes and arguments.forks and "audits" not in arguments.skip:
@@ -514,7 +598,7 @@ def render(
         label
         for part, label in (
             ("counts", "traffic per host"),
-            ("baseline", "the module against a do-nothing module"),
+            ("baseline", "the playbook against a do-nothing module"),
             ("idle", "the simulator at rest"),
         )
         if part not in arguments.skip and not {"counts": counts, "baseline": baseline, "idle": idle}[part]
@@ -573,7 +657,14 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="sizes 100,300 at forks 25, baseline and profile on 50 hosts"
     )
-    parser.add_argument("--baseline-hosts", type=int, default=100, help="fleet size for the module/baseline ratio")
+    parser.add_argument(
+        "--ten-thousand",
+        action="store_true",
+        help=f"the audit of {LARGE_FLEET} hosts at forks {LARGE_FORKS} alone (by hand: 20 minutes or more on 2 cores)",
+    )
+    parser.add_argument(
+        "--baseline-hosts", type=int, default=100, help="fleet size for the playbook against the do-nothing module"
+    )
     parser.add_argument("--baseline-forks", type=int, default=25)
     parser.add_argument("--profile-hosts", type=int, default=200, help="fleet size of the audit profiled per task")
     parser.add_argument("--profile-forks", type=int, default=25)
@@ -586,6 +677,9 @@ def main() -> None:
     if arguments.quick:
         arguments.sizes, arguments.forks, arguments.baseline_hosts, arguments.idle_hosts = [100, 300], [25], 50, 1000
         arguments.profile_hosts = 50
+    if arguments.ten_thousand:
+        arguments.cells = [(LARGE_FLEET, LARGE_FORKS)]
+        arguments.skip = ",".join(("counts", "baseline", "profile", "idle", "catalog", arguments.skip))
     if arguments.cells:
         arguments.sizes = list(dict.fromkeys(hosts for hosts, _forks in arguments.cells))
         arguments.forks = sorted({forks for _hosts, forks in arguments.cells})
@@ -633,7 +727,7 @@ def main() -> None:
             parts["counts"] = traffic_per_host(workdir)
             publish()
         if "baseline" not in skip:
-            parts["baseline"] = module_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
+            parts["baseline"] = playbook_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
             publish()
         if "idle" not in skip:
             parts["idle"] = idle_simulator(arguments.idle_hosts, 10.0)
@@ -642,8 +736,9 @@ def main() -> None:
     if str(arguments.output) != "-":
         print(f"written: {arguments.output}")
     failed = [run for run in parts["audits"] if not run.exact or run.measure.returncode not in (0, 2)]
+    failed += [run for run in (parts["baseline"] or {}).values() if run.lost or run.duplicated or not run.reported_once]
     if failed:
-        raise SystemExit(f"{len(failed)} audit(s) lost, duplicated or misreported hosts (see the table)")
+        raise SystemExit(f"{len(failed)} run(s) lost, duplicated or misreported hosts (see the tables)")
 
 
 if __name__ == "__main__":

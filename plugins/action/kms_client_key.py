@@ -151,6 +151,8 @@ class ActionModule(ActionBase):
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         super().run(tmp, task_vars)
         del tmp
+        # An option set to null is not given (the role passes its unset variables so, in one mapping).
+        self._task.args = {name: value for name, value in self._task.args.items() if value is not None}
         secrets = self._secret_values()
         warnings: list[str] = []
         try:

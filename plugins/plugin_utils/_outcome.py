@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One host's outcome, typed once: :class:`HostOutcome`.
 
-The kms_client_key task result, the ``kms_client`` fact, the report row and the fact the role keeps for a host
-without one (:func:`fallback_fact`) are all derived from it. The role holds a YAML copy of :func:`fallback_fact` and
-of :data:`RESULT_FACT_FIELDS` (roles/kms_client/tasks/convert.yml); a unit test ties them to this module.
+The kms_client_key task result, the ``kms_client`` fact (which kms_client_key returns, and which the role keeps for a
+host whose result failed or that was not reached, plugin_utils/_run/_batch.py) and the report row are all derived
+from it.
 """
 
 from __future__ import annotations
@@ -14,32 +14,11 @@ import datetime
 import typing as t
 from dataclasses import asdict, dataclass
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import REFUSALS, Status
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import REFUSALS
 
 # The layout of the kms_client fact; version 2 names the message msg, as the task result does (version 1: message).
 FACT_VERSION = 2
 PARTIAL_KEY_LENGTH = 5
-# The fields the fact shares with the task result, same name and value (the fact shortens partial keys and adds
-# version, time and mode). The role copies them from the registered result, which failed_when may change, over the
-# fact.
-RESULT_FACT_FIELDS = (
-    "status",
-    "changed",
-    "failed",
-    "msg",
-    "edition",
-    "gvlk",
-    "key_type",
-    "license_status",
-    "kms",
-    "gvlk_override",
-    "activation_route",
-    "client_machine_id",
-    "kms_count",
-    "activation",
-    "edition_change",
-    "grace_period_remaining",
-)
 # When an outcome was recorded (the fact's time, a report row's time, a report's generated): UTC to the second.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
@@ -241,9 +220,3 @@ def row_as_result(row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "grace_period_remaining": row.get("grace_period_remaining"),
         "time": row.get("time"),
     }
-
-
-def fallback_fact() -> dict[str, t.Any]:
-    """The fact the role keeps for a host whose result carries none (unreachable, or ended by the task timeout),
-    before it copies what the registered result has (:data:`RESULT_FACT_FIELDS`), the mode and the time."""
-    return HostOutcome(Status.FAILED.value, "", failed=True).fact(mode=None, time=None)

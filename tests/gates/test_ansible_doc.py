@@ -82,6 +82,14 @@ def test_the_playbooks_gate_filters_say_they_are_internal(name: str) -> None:
     assert INTERNAL in " ".join(result.stdout.lower().split())
 
 
+def test_the_roles_batch_filter_says_it_is_internal() -> None:
+    result = _ansible_doc("-t", "filter", f"{COLLECTION}.kms_client_batch")
+    assert result.returncode == 0, result.stderr
+    assert "internal: used by the role volume_activation.kms.kms_client; not for use in other playbooks" in " ".join(
+        result.stdout.lower().split()
+    )
+
+
 def test_the_role_documentation_shows_every_variable_of_its_argument_specs() -> None:
     specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
     variables = {name for entry in specs["argument_specs"].values() for name in entry["options"]}

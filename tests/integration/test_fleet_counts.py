@@ -8,6 +8,7 @@ duplicated under forks.
 
 from __future__ import annotations
 
+import collections
 import json
 import pathlib
 import typing as t
@@ -23,7 +24,8 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "convert-to-kms.yml"
 SCENARIO = REPO / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
 COUNTERS = ("worker_executions", "winrs_commands", "requests", "shells", "sends")
-FACT_TASK = "Keep the host's outcome in the fact cache"
+MODULE_TASK = "volume_activation.kms.kms_client : Make the host a KMS client with the GVLK of its edition"
+FACT_TASK = "volume_activation.kms.kms_client : Keep the outcome of the hosts that failed in the fact cache"
 
 
 def _counters(fleet: Fleet) -> dict[str, dict[str, int]]:
@@ -114,8 +116,10 @@ def test_a_ci_sized_audit_reports_every_host_once_and_runs_each_worker_once(tmp_
     assert increments == _expected(fleet, (), increments)
 
 
-def test_the_outcome_is_kept_in_the_fact_cache_by_one_task_run_per_batch(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    """One run of the fact task per batch (not one worker process per host), and every host's outcome cached."""
+def test_one_task_runs_per_host_and_its_result_is_the_hosts_fact(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    """The conversion play runs one task per host, kms_client_key, whose result carries the host's kms_client fact;
+    every other task runs once per batch. The hosts whose result failed or that were unreachable (Ansible keeps no
+    fact from their result) get theirs from one loop per batch over them alone. Every host's outcome is cached."""
     cache = tmp_path / "facts"
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
     run = run_playbook(
@@ -131,19 +135,31 @@ def test_the_outcome_is_kept_in_the_fact_cache_by_one_task_run_per_batch(fleet: 
     )
     report = json.loads((tmp_path / "report" / "kms_audit.json").read_text(encoding="utf-8"))
 
-    fact_task = [entry for entry in run.results if entry["task"].endswith(FACT_TASK)]
-    batches = [[str(item["_kms_client_batch_host"]) for item in entry["result"]["results"]] for entry in fact_task]
     hosts = sorted(fleet.hosts)
     assert len(hosts) == 18
-    assert [len(batch) for batch in batches] == [8, 8, 2]
-    assert sorted(host for batch in batches for host in batch) == hosts
+    runs = collections.Counter(entry["task"] for entry in run.results)
+    assert runs.pop(MODULE_TASK) == len(hosts)
+    assert runs and max(runs.values()) <= 3  # the batches of 8, 8 and 2 hosts
+    module_results = {entry["host"]: entry for entry in run.results if entry["task"] == MODULE_TASK}
+    without_fact = sorted(host for host, entry in module_results.items() if entry["status"] != "ok")
+    with_fact = [
+        entry["result"]["ansible_facts"]["kms_client"] for entry in module_results.values() if entry["status"] == "ok"
+    ]
+    assert without_fact and len(with_fact) == len(hosts) - len(without_fact)
+    kept = [
+        item["item"]["key"]
+        for entry in run.results
+        if entry["task"] == FACT_TASK
+        for item in entry["result"].get("results", [])
+    ]
+    assert sorted(kept) == without_fact
     # One file per host, named after it (ansible-core 2.19 puts a prefix before the name and wraps the data).
     files = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in cache.iterdir()}
     cached = {}
     for host in hosts:
         (data,) = [data for name, data in files.items() if name == host or name.endswith(f"_{host}")]
         cached[host] = (
-            json.loads(data["__payload__"])["kms_client"]["value"] if "__payload__" in data else data["kms_client"]
+            _plain(json.loads(data["__payload__"])["kms_client"]) if "__payload__" in data else data["kms_client"]
         )
     assert len(files) == len(hosts)
     assert {host: _plain(fact["status"]) for host, fact in cached.items()} == {

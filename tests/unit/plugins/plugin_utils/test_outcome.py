@@ -1,5 +1,5 @@
-"""The host-outcome record: the task result, the fact, the report row and the role's fallback fact all derive from
-it, and the copies kept in YAML (the role's fallback, the module's documentation) agree with it."""
+"""The host-outcome record: the task result, the fact and the report row all derive from it, and the module's
+documentation agrees with it."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ import yaml
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
     FACT_VERSION,
-    RESULT_FACT_FIELDS,
-    TIMESTAMP_FORMAT,
     Activation,
     Change,
     Edition,
     HostOutcome,
     Kms,
     Override,
-    fallback_fact,
     row_as_result,
     utc_timestamp,
 )
@@ -49,11 +46,6 @@ def test_utc_timestamp():
     assert utc_timestamp(moment) == TIME
 
 
-def _fact_task() -> dict[str, Any]:
-    tasks = yaml.safe_load((ROOT / "roles" / "kms_client" / "tasks" / "convert.yml").read_text(encoding="utf-8"))
-    return next(task for task in tasks if "kms_client" in task.get("ansible.builtin.set_fact", {}))
-
-
 def _documented(*path: str) -> dict[str, Any]:
     node = yaml.safe_load((ROOT / "plugins" / "modules" / "kms_client_key.yml").read_text(encoding="utf-8"))["RETURN"]
     for key in path:
@@ -61,20 +53,13 @@ def _documented(*path: str) -> dict[str, Any]:
     return node
 
 
-def test_the_roles_fallback_fact_is_the_records() -> None:
-    task = _fact_task()
-    assert task["vars"]["_kms_client_no_fact"] == fallback_fact()
-    assert task["vars"]["_kms_client_result_fields"] == list(RESULT_FACT_FIELDS)
-    assert TIMESTAMP_FORMAT in task["ansible.builtin.set_fact"]["kms_client"]
-
-
 def test_the_fact_shares_its_fields_with_the_result_and_shortens_partial_keys() -> None:
     result = CONVERTED.result()
     fact = CONVERTED.fact("apply", TIME)
-    assert {field: fact[field] for field in RESULT_FACT_FIELDS} == {
-        field: result[field] for field in RESULT_FACT_FIELDS
+    shared = set(fact) - {"version", "time", "mode", "partial_product_key"}
+    assert shared <= set(result) and {field: fact[field] for field in shared} == {
+        field: result[field] for field in shared
     }
-    assert set(fact) == {"version", "time", "mode", "partial_product_key", *RESULT_FACT_FIELDS}
     assert (fact["version"], fact["time"], fact["mode"]) == (FACT_VERSION, TIME, "apply")
     long = dataclasses.replace(CONVERTED, partial_product_key=Change("XXXXX-3V66T", None))
     assert long.fact("apply", TIME)["partial_product_key"] == {"before": "3V66T", "after": None}

@@ -5,16 +5,22 @@
 
 from __future__ import annotations
 
+import collections
 import typing as t
+from pathlib import Path
 
 import pytest
+import yaml
 from ansible.errors import AnsibleError
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._gates import (
     GATE_PASSED,
     RUN_FACT,
     kms_client_audit_gate,
+    kms_client_checked,
 )
+
+ROOT = Path(__file__).resolve().parents[5]
 
 
 def _hostvars(summary: dict[str, int], mode: str = "check", gate: t.Any = True) -> dict[str, t.Any]:
@@ -50,3 +56,27 @@ def test_the_gate_counts_every_host_a_conversion_would_change(summary: dict[str,
 )
 def test_the_gate_passes_a_compliant_audit_an_unset_gate_and_an_apply(hostvars: t.Any) -> None:
     assert kms_client_audit_gate(hostvars) == GATE_PASSED
+
+
+class _CountedHostvars(dict):  # type: ignore[type-arg]
+    """hostvars that count how often each host's variables are read."""
+
+    def __init__(self, *args: t.Any) -> None:
+        super().__init__(*args)
+        self.reads: collections.Counter[str] = collections.Counter()
+
+    def __getitem__(self, host: str) -> t.Any:
+        self.reads[host] += 1
+        return super().__getitem__(host)
+
+
+def test_the_target_check_reads_each_hosts_variables_once() -> None:
+    """Reading a host's variables is the check's cost per host: once for the checks and the typo warning."""
+    defaults = yaml.safe_load((ROOT / "roles" / "kms_client" / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    role = {**defaults, "kms_client_task_timeout": 153}
+    hosts = [f"h{number}" for number in range(5)]
+    hostvars = _CountedHostvars({host: dict(role) for host in hosts})
+    hostvars["localhost"] = {RUN_FACT: {"target": "windows", "hosts": hosts}}
+
+    assert kms_client_checked("windows", hostvars, None, True) == "windows"
+    assert {host: hostvars.reads[host] for host in hosts} == dict.fromkeys(hosts, 1)
