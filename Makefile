@@ -92,17 +92,20 @@ lint: collection
 # Plugin and role documentation: antsibull-docs schema/markup lint, then ansible-doc renders each one.
 docs-lint: collection
 	cd $(COLLECTION) && PATH=$(GATE_PATH) $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
-	$(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_ansible_doc.py
+	$(BIN)/python -m pytest -p no:cacheprovider tests/gates/test_ansible_doc.py
 
-# Changelog fragments lint, and the pending release assembled on a copy (preview in build/changelog/).
+# Changelog fragments lint, and the pending release assembled on a copy (preview in build/changelog/);
+# its test proves the lint refuses malformed fragments.
 changelog: venv
 	PATH=$(GATE_PATH) PYTHON=$(BIN)/python tools/changelog.sh
+	PATH=$(GATE_PATH) $(BIN)/python -m pytest -p no:cacheprovider tests/gates/test_changelog_gate.py
 
-# The Galaxy artifact: built into build/dist/, then checked (contents, install, use) by its test.
+# The Galaxy artifact: built into build/dist/, then checked (contents, install, use) by its test, and the
+# execution environment's build context made from it.
 build: collection
 	rm -rf $(DIST)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) .
-	$(BIN)/python -m pytest -p no:cacheprovider tests/integration/test_collection_build.py
+	$(BIN)/python -m pytest -p no:cacheprovider tests/gates/test_collection_build.py tests/gates/test_execution_environment.py
 
 # Line and branch coverage of plugins/ and the simulator, ansible-playbook subprocesses included.
 coverage: collection

@@ -1,11 +1,13 @@
-"""Version matrix: the test suite under every ansible-core release the collection supports.
+"""Version matrix: the unit tests and the ansible-core-dependent end-to-end runs under every supported release.
 
     nox                       # the releases other than the dev pin (what `make matrix` runs)
     nox -s tests-2.19         # a session that is not run by default, by name
-    nox -s tests-2.16 -- -k catalog   # one session, extra pytest arguments after --
+    nox -s tests-2.16 -- -x           # one session, extra pytest arguments after --
 
 The dev virtualenv's ansible-core (the pin of constraints.txt) already runs the whole suite in the
-coverage gate, so its session is defined but not run by default.
+coverage gate, so its session is defined but not run by default. The end-to-end runs of a session are the
+tests marked ``matrix``: those whose outcome ansible-core decides (registered results, the fact cache, exit
+codes, max_fail_percentage, the integration target).
 
 Each session installs the test requirements of requirements-dev.txt, pinned by constraints.txt,
 except that ansible-core (and the dependencies whose range it decides) follow that session's
@@ -84,29 +86,19 @@ def _tests(session: nox.Session, core_version: str) -> None:
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "tools"), str(ROOT / "tests"), str(ROOT / ".collections")]),
     }
-    # The fleet-sized runs test the simulator and the collection, not ansible-core: the coverage gate runs them once.
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-m",
-        "not fleet",
-        "tests/unit",
-        "tests/integration",
-        *session.posargs,
-        env=env,
-    )
+    # The unit tests, and the end-to-end runs whose outcome depends on ansible-core itself (marked `matrix`);
+    # the coverage gate runs the whole suite once under the dev pin.
+    for selection in (["tests/unit"], ["-m", "matrix", "tests/integration"]):
+        session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *selection, *session.posargs, env=env)
 
 
 def _make_session(series: str, core_version: str) -> None:
     @nox.session(name=f"tests-{series}", python="3.11")
     def tests(session: nox.Session) -> None:
-        """Unit and integration tests under ansible-core {core_version}."""
+        """Unit tests and the end-to-end runs marked matrix under ansible-core {core_version}."""
         _tests(session, core_version)
 
-    tests.__doc__ = f"Unit and integration tests under ansible-core {core_version}."
+    tests.__doc__ = f"Unit tests and the end-to-end runs marked matrix under ansible-core {core_version}."
 
 
 for _series, _version in ANSIBLE_CORE.items():

@@ -17,6 +17,11 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleE
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
+try:  # what ansible-core raises in the task when the task's timeout expires (a BaseException)
+    from ansible._internal._errors._task_timeout import TaskTimeoutError  # ansible-core 2.19
+except ImportError:  # ansible-core 2.16 to 2.18
+    from ansible.executor.task_executor import TaskTimeoutError
+
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host import _result
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import (
@@ -223,11 +228,14 @@ class ActionModule(ActionBase):
                 + ", ".join(before.addon_keys)
                 + ". Like slmgr, which reports no product key then, the host is taken as holding no Windows key."
             )
-        if planned.edition_change is not None and not self._task.check_mode:
-            return self._change_edition(
-                planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
-            )
-        outcome, mode = self._carry_out(planned, before, task_vars)
+        try:
+            if planned.edition_change is not None and not self._task.check_mode:
+                return self._change_edition(
+                    planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
+                )
+            outcome, mode = self._carry_out(planned, before, task_vars)
+        except TaskTimeoutError:  # the apply request was sent: its steps may have run
+            return _result.timed_out(before, planned, self._task.timeout), "apply"
         # The pre-flight's answers, as data.
         shown_ad = ad.as_dict() if ad else None
         return replace(outcome, kms_route=route.as_dict() if route else None, ad_activation=shown_ad), mode

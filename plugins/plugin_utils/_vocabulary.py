@@ -47,7 +47,7 @@ class Status(str, Enum):
     IS_KMS_HOST = ("is_kms_host", "module", True)
     UNKNOWN_EDITION = ("unknown_edition", "module", True)
     SKIPPED = "skipped"
-    TIMED_OUT = ("timed_out", "report")
+    TIMED_OUT = "timed_out"
     UNREACHABLE = ("unreachable", "report")
     NOT_RUN = ("not_run", "report")
 
@@ -58,6 +58,17 @@ class Status(str, Enum):
 MODULE_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s.scope == "module")
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 REFUSALS: tuple[str, ...] = tuple(s.value for s in Status if s.refusal)
+
+
+# Through the role volume_activation.kms.kms_client (and the playbook convert_to_kms) every option of the module
+# kms_client_key is the role variable of this prefix.
+ROLE_PREFIX = "kms_client_"
+
+
+def setting(option: str, value: str | None = None) -> str:
+    """An option as the guide names it for both audiences: the role variable in full, then the module's option."""
+    given = "" if value is None else f": {value}"
+    return f"{ROLE_PREFIX}{option}{given} (module option {option})"
 
 
 @dataclass(frozen=True)
@@ -111,22 +122,24 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
         "a licensed host kept its key because no route will activate it: the KMS host did not answer from it, "
         "and it has no Active Directory activation object",
         "open the route to the KMS host (DNS _vlmcs._tcp, TCP 1688) or publish an activation object in its forest, "
-        "and run again, or set on_kms_unreachable: convert",
+        f"and run again, or set {setting('on_kms_unreachable', 'convert')}",
     ),
     Status.ACTIVATION_TYPE_RESTRICTED: StatusGuide(
         "a licensed host kept its key because its activation type setting (slmgr /act-type) rules out every route "
         "that would activate it",
-        "run 'slmgr /act-type 0' on the host, or set on_activation_type: clear to clear the setting in the run",
+        f"run 'slmgr /act-type 0' on the host, or set {setting('on_activation_type', 'clear')} to clear the setting in "
+        "the run",
     ),
     Status.KMS_COUNT_SHORT: StatusGuide(
-        "a licensed host kept its key because its KMS host's count (kms_count) cannot reach the threshold its "
-        "edition needs in this run (5 for servers, 25 for client editions)",
+        "a licensed host kept its key because the count given for its KMS host, "
+        f"{setting('kms_count')}, cannot reach the threshold its edition needs in this run (5 for servers, 25 for "
+        "client editions)",
         "activate enough other hosts against the KMS host first, or use Active Directory-based activation, then run "
         "again",
     ),
     Status.REBOOT_PENDING: StatusGuide(
         "the evaluation edition was changed (DISM /Set-Edition) and the host restarted, but it did not come back "
-        "within reboot_timeout; the new edition takes effect when it starts",
+        f"within {setting('reboot_timeout')}; the new edition takes effect when it starts",
         "check the host's console; once it answers over WinRM, run again to finish the conversion (KMS settings, "
         "activation)",
     ),
@@ -136,13 +149,14 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
     ),
     Status.UNSUPPORTED_EDITION: StatusGuide(
         "Microsoft publishes no KMS client key for this edition (Home, SE, Server 23H2, multi-session...)",
-        "upgrade the edition, or give a volume key with gvlk_overrides if you have one",
+        f"upgrade the edition, or give a volume key with {setting('gvlk_overrides')} if you have one",
     ),
     Status.EVALUATION_EDITION: StatusGuide(
-        "an evaluation edition: it accepts no GVLK, and convert_evaluation is off or it cannot be converted in place "
-        "(a domain controller, no target edition offered, a Desktop Experience/Server Core switch, Datacenter to "
-        "Standard)",
-        "set convert_evaluation: true, or follow the path the message names (the DISM command, or a reinstall)",
+        f"an evaluation edition: it accepts no GVLK, and {setting('convert_evaluation')} is off or it cannot be "
+        "converted in place (a domain controller, no target edition offered, a Desktop Experience/Server Core "
+        "switch, Datacenter to Standard)",
+        f"set {setting('convert_evaluation', 'true')}, or follow the path the message names (the DISM command, or a "
+        "reinstall)",
     ),
     Status.IS_KMS_HOST: StatusGuide(
         "the host is a KMS host (CSVLK key or KMS host service); it is never converted",
@@ -150,11 +164,13 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
     ),
     Status.UNKNOWN_EDITION: StatusGuide(
         "the catalog cannot identify the edition and build the host reports",
-        "check the values the message names; give the key with gvlk_overrides 'EditionID@build' if you know it",
+        f"check the values the message names; give the key with {setting('gvlk_overrides')} 'EditionID@build' if you "
+        "know it",
     ),
     Status.SKIPPED: StatusGuide(
-        "left as it is on purpose: its key type is not in convert_from, or on_unsupported: skip refused it",
-        "widen convert_from (or read the refusal the message names) if it should be converted",
+        f"left as it is on purpose: its key type is not in {setting('convert_from')}, or "
+        f"{setting('on_unsupported', 'skip')} refused it",
+        f"widen {setting('convert_from')} if it should be converted, or read the refusal the message names",
     ),
     Status.TIMED_OUT: StatusGuide(
         "the task timeout (kms_client_task_timeout) ended the task; what the host holds now is unknown",

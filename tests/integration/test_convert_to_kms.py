@@ -8,6 +8,7 @@ licensing models are inspected directly to prove what changed on the hosts and w
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import pathlib
 import sqlite3
@@ -58,12 +59,6 @@ def _audit_expectation() -> dict[str, str]:
     return expected
 
 
-@pytest.fixture
-def fleet() -> t.Iterator[Fleet]:
-    with Fleet(SCENARIO) as served:
-        yield served
-
-
 def _run(fleet: Fleet, tmp_path: pathlib.Path, name: str, *args: str) -> tuple[PlaybookRun, dict[str, t.Any]]:
     """Run convert-to-kms.yml with the report written to tmp_path/name; return the run and the JSON report."""
     inventory = fleet.write_inventory(tmp_path / "inventory.yml")
@@ -74,6 +69,72 @@ def _licensing(fleet: Fleet) -> dict[str, dict[str, t.Any]]:
     """Each host's licensing state without the traffic counters."""
     ignored = {"worker_executions", "writes"}
     return {name: {k: v for k, v in host.state().items() if k not in ignored} for name, host in fleet.hosts.items()}
+
+
+def _executions(fleet: Fleet) -> dict[str, int]:
+    return {name: host.worker_executions for name, host in fleet.hosts.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One run of the playbook on the journey's fleet, with what the fleet held and counted before and after it."""
+
+    run: PlaybookRun
+    report: dict[str, t.Any]
+    directory: pathlib.Path
+    before: dict[str, dict[str, t.Any]]
+    after: dict[str, dict[str, t.Any]]
+    executions: dict[str, int]  # worker executions of each host during this run
+    writes: dict[str, int]  # licensing writes of each host during this run
+
+
+@dataclasses.dataclass(frozen=True)
+class Journey:
+    """The administrator's path on one fleet: audit, convert, run again."""
+
+    fleet: Fleet
+    audit: Stage
+    convert: Stage
+    again: Stage
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Journey]:
+    tmp_path = tmp_path_factory.mktemp("journey")
+    with Fleet(SCENARIO) as fleet:
+
+        def stage(name: str, *args: str) -> Stage:
+            before, executions, writes = (
+                _licensing(fleet),
+                _executions(fleet),
+                {n: h.writes for n, h in fleet.hosts.items()},
+            )
+            run, report = _run(fleet, tmp_path, name, *args)
+            return Stage(
+                run,
+                report,
+                tmp_path / name,
+                before,
+                _licensing(fleet),
+                {name: count - executions[name] for name, count in _executions(fleet).items()},
+                {name: host.writes - writes[name] for name, host in fleet.hosts.items()},
+            )
+
+        yield Journey(fleet, stage("audit", "--check"), stage("convert"), stage("again"))
+
+
+@pytest.fixture
+def fleet() -> t.Iterator[Fleet]:
+    """A fleet of its own, for runs that must start from the scenario's state."""
+    with Fleet(SCENARIO) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def audit_fleet() -> t.Iterator[Fleet]:
+    """A fleet only audited (check mode), shared by the audits that vary an option."""
+    with Fleet(SCENARIO) as served:
+        yield served
 
 
 def _task_result(run: PlaybookRun, host: str) -> dict[str, t.Any]:
@@ -87,20 +148,15 @@ def _statuses(report: dict[str, t.Any]) -> dict[str, str]:
     return {row["host"]: row["status"] for row in report["hosts"]}
 
 
-def _executions(fleet: Fleet) -> dict[str, int]:
-    return {name: host.worker_executions for name, host in fleet.hosts.items()}
+@pytest.mark.matrix
+def test_audit_reports_every_host_and_changes_nothing(journey: Journey) -> None:
+    run, report = journey.audit.run, journey.audit.report
 
-
-def test_audit_reports_every_host_and_changes_nothing(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    before = _licensing(fleet)
-
-    run, report = _run(fleet, tmp_path, "audit", "--check")
-
-    assert _licensing(fleet) == before
-    assert all(host.writes == 0 for host in fleet.hosts.values())
+    assert journey.audit.after == journey.audit.before
+    assert set(journey.audit.writes.values()) == {0}
     assert report["mode"] == "check"
     assert _statuses(report) == _audit_expectation()
-    assert _executions(fleet) == {name: 0 if name in UNREACHABLE else 1 for name in fleet.hosts}
+    assert journey.audit.executions == {name: 0 if name in UNREACHABLE else 1 for name in journey.fleet.hosts}
     # The audit names what would change: a MAK host would get its edition's GVLK.
     row = next(row for row in report["hosts"] if row["host"] == "srv2022-dc-01")
     expected = gvlk_catalog.resolve(edition_id="ServerDatacenter", build=20348)
@@ -109,10 +165,10 @@ def test_audit_reports_every_host_and_changes_nothing(fleet: Fleet, tmp_path: pa
     assert run.returncode == 2, run.stdout
 
 
-def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    before = _licensing(fleet)
-
-    run, report = _run(fleet, tmp_path, "convert")
+@pytest.mark.matrix
+def test_conversion_converts_exactly_the_hosts_that_should_change(journey: Journey) -> None:
+    run, report, fleet = journey.convert.run, journey.convert.report, journey.fleet
+    before, after = journey.convert.before, journey.convert.after
 
     statuses = _statuses(report)
     assert {host for host, status in statuses.items() if status == "converted"} == TO_CONVERT
@@ -126,7 +182,6 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
         **dict.fromkeys(ALREADY_COMPLIANT, "compliant"),
         **dict.fromkeys(UNREACHABLE, "unreachable"),
     }
-    after = _licensing(fleet)
     for name in TO_CONVERT | TO_ACTIVATE:
         spec = fleet.hosts[name].spec
         key = gvlk_catalog.resolve(edition_id=spec.edition_id, build=spec.build).gvlk
@@ -134,31 +189,29 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(fleet: Fleet, 
         assert after[name]["license_status"] == "licensed", name
     # The licensed host whose KMS host does not answer keeps its MAK and its activation.
     assert (after[KMS_DOWN]["key_type"], after[KMS_DOWN]["license_status"]) == ("mak", "licensed")
-    assert fleet.hosts[KMS_DOWN].writes == 0 and fleet.hosts[KMS_DOWN].worker_executions == 1
+    assert (journey.convert.writes[KMS_DOWN], journey.convert.executions[KMS_DOWN]) == (0, 1)
     for name in set(REFUSED) | ALREADY_COMPLIANT | UNREACHABLE | {KMS_DOWN}:
         assert after[name] == before[name], f"{name} must not change"
     assert run.returncode == 2  # the host kept for its KMS route and the unreachable host need attention
 
 
-def test_second_run_changes_nothing_and_costs_one_worker_execution(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    _run(fleet, tmp_path, "convert")
-    state = _licensing(fleet)
-    executions = _executions(fleet)
-
-    run, report = _run(fleet, tmp_path, "again")
+def test_second_run_changes_nothing_and_costs_one_worker_execution(journey: Journey) -> None:
+    run, report = journey.again.run, journey.again.report
 
     settled = TO_CONVERT | TO_ACTIVATE | ALREADY_COMPLIANT
     assert {
         row["host"]: (row["status"], row["changed"]) for row in report["hosts"] if row["host"] in settled
     } == dict.fromkeys(settled, ("compliant", False))
     for name in settled | set(REFUSED):
-        assert fleet.hosts[name].worker_executions - executions[name] == 1, name
+        assert journey.again.executions[name] == 1, name
         assert _task_result(run, name)["changed"] is False
-    assert {name: state[name] for name in settled} == {name: _licensing(fleet)[name] for name in settled}
+    assert {name: journey.again.before[name] for name in settled} == {
+        name: journey.again.after[name] for name in settled
+    }
 
 
-def test_report_files_match_the_host_results(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    run, report = _run(fleet, tmp_path, "convert")
+def test_report_files_match_the_host_results(journey: Journey) -> None:
+    run, report = journey.convert.run, journey.convert.report
 
     for row in report["hosts"]:
         result = _task_result(run, row["host"])
@@ -171,7 +224,7 @@ def test_report_files_match_the_host_results(fleet: Fleet, tmp_path: pathlib.Pat
         assert row["partial_product_key"] == result["partial_product_key"]
         assert row["license_status"] == result["license_status"]
         assert row["gvlk"] == result["gvlk"]
-    with open(tmp_path / "convert" / "kms_audit.csv", newline="", encoding="utf-8") as handle:
+    with open(journey.convert.directory / "kms_audit.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     by_host = {h["host"]: h for h in report["hosts"]}
     order = report["attention"] + [h for h in by_host if h not in report["attention"]]  # attention first
@@ -258,13 +311,11 @@ def _printed_table(run: PlaybookRun) -> list[str]:
     return lines
 
 
-def test_the_audit_prints_the_hosts_that_need_attention_first_and_what_to_do(
-    fleet: Fleet, tmp_path: pathlib.Path
-) -> None:
-    run, report = _run(fleet, tmp_path, "audit", "--check")
+def test_the_audit_prints_the_hosts_that_need_attention_first_and_what_to_do(journey: Journey) -> None:
+    run, report = journey.audit.run, journey.audit.report
 
     lines = _printed_table(run)
-    assert lines[0].startswith("kms audit (check): 18 hosts:") and str(tmp_path / "audit") in lines[0]
+    assert lines[0].startswith("kms audit (check): 18 hosts:") and str(journey.audit.directory) in lines[0]
     assert lines[1] == f"Needs attention: {len(ATTENTION)} hosts"
     listed = {
         line.split()[0]: line.split()[1] for line in lines if line.startswith("  ") and not line.startswith("   ")
@@ -289,12 +340,8 @@ def test_the_audit_prints_the_hosts_that_need_attention_first_and_what_to_do(
     assert set(report["attention"]) == set(ATTENTION)
 
 
-def test_report_files_start_with_the_hosts_that_need_attention_and_a_legend(
-    fleet: Fleet, tmp_path: pathlib.Path
-) -> None:
-    _audit, report = _run(fleet, tmp_path, "audit", "--check")
-
-    directory = tmp_path / "audit"
+def test_report_files_start_with_the_hosts_that_need_attention_and_a_legend(journey: Journey) -> None:
+    report, directory = journey.audit.report, journey.audit.directory
     markdown = (directory / "kms_audit.md").read_text(encoding="utf-8")
     html = (directory / "kms_audit.html").read_text(encoding="utf-8")
     assert markdown.index("## Needs attention") < markdown.index("## Summary") < markdown.index("## Hosts")
@@ -315,10 +362,12 @@ def test_report_files_start_with_the_hosts_that_need_attention_and_a_legend(
     assert {"kms_discovered_machine", "kms_discovered_port"} <= set(rows[0])
 
 
-def test_the_report_names_gvlk_overrides_that_matched_no_host(fleet: Fleet, tmp_path: pathlib.Path) -> None:
+def test_the_report_names_gvlk_overrides_that_matched_no_host(audit_fleet: Fleet, tmp_path: pathlib.Path) -> None:
     key = gvlk_catalog.resolve(edition_id="ServerStandard", build=17763).gvlk
     overrides = {"ServerStandard@17763": key, "ServerStandrd": key, "ServerStandard@14393": key}
-    run, report = _run(fleet, tmp_path, "audit", "--check", "-e", json.dumps({"kms_client_gvlk_overrides": overrides}))
+    run, report = _run(
+        audit_fleet, tmp_path, "audit", "--check", "-e", json.dumps({"kms_client_gvlk_overrides": overrides})
+    )
 
     assert report["gvlk_overrides"]["unmatched"] == ["ServerStandard@14393", "ServerStandrd"]
     assert report["gvlk_overrides"]["used"] == ["ServerStandard@17763"]
@@ -327,8 +376,8 @@ def test_the_report_names_gvlk_overrides_that_matched_no_host(fleet: Fleet, tmp_
     assert "## GVLK overrides that matched no host" in markdown and "`ServerStandrd`" in markdown
 
 
-def test_the_winrm_hint_is_in_every_format_also_from_cached_facts(fleet: Fleet, tmp_path: pathlib.Path) -> None:
-    run, report = _run(fleet, tmp_path, "facts", "--check", "-e", "kms_client_report_results_from=facts")
+def test_the_winrm_hint_is_in_every_format_also_from_cached_facts(audit_fleet: Fleet, tmp_path: pathlib.Path) -> None:
+    run, report = _run(audit_fleet, tmp_path, "facts", "--check", "-e", "kms_client_report_results_from=facts")
 
     (host,) = UNREACHABLE
     row = next(row for row in report["hosts"] if row["host"] == host)

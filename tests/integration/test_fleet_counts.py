@@ -104,7 +104,6 @@ def test_a_conversion_with_activation_and_a_second_run(fleet: Fleet, tmp_path: p
     assert increments == _expected(fleet, retried, increments)
 
 
-@pytest.mark.fleet
 def test_a_ci_sized_audit_reports_every_host_once_and_runs_each_worker_once(tmp_path: pathlib.Path) -> None:
     with Fleet(repeated_scenario(SCENARIO, 252)) as fleet:
         increments, report = _run(fleet, tmp_path, "audit", "--check", "--forks", "25")

@@ -119,6 +119,7 @@ def _check_fleet_report(report: dict[str, t.Any], fleet: Fleet, outcomes: dict[s
     assert all(row["time"] for row in report["hosts"] if row["status"] != "not_run")
 
 
+@pytest.mark.matrix
 def test_report_from_the_fact_cache_of_every_slice(fleet: Fleet, tmp_path: pathlib.Path) -> None:
     cache = tmp_path / "facts"
     outcomes = _run_slices(fleet, tmp_path, [cache] * SLICES)

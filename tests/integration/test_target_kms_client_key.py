@@ -10,7 +10,7 @@ import pytest
 from winsim.fleet import Fleet
 from winsim.wsman import run_playbook
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.matrix]
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TARGET = REPO / "tests" / "integration" / "targets" / "kms_client_key"

@@ -204,7 +204,7 @@ TABLE: dict[int, HResultInfo] = dict(
             "SL_E_GRACE_TIME_EXPIRED",
             "The grace period expired.",
             "The host ran past its activation grace period without activating.",
-            "Activate the host against a KMS host (this module with activate: true).",
+            "Activate the host against a KMS host (activate: true, the default).",
         ),
         _e(
             0xC004FC07,

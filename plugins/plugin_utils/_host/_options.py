@@ -21,6 +21,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
     ACTIVATION_ROUTES,
     CONVERTIBLE_KEY_TYPES,
     KMS_COUNTED_CONTACTS,
+    ROLE_PREFIX,
 )
 
 # AVMA guests are activated by their Hyper-V host; converting one is opted into with convert_from.
@@ -55,12 +56,15 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "reboot_timeout": {"type": "int", "default": DEFAULT_REBOOT_TIMEOUT},
 }
 
-# Through the role volume_activation.kms.kms_client every option is the role variable of this prefix.
-ROLE_PREFIX = "kms_client_"
-# Option names as messages write them (a word of their own, not inside a step name such as clear_kms_port); only
-# names with an underscore, so that the word "activate" in a sentence stays as it is.
+# Option names as messages write them (a word of their own, not inside a step name such as clear_kms_port): names with
+# an underscore anywhere, a name without one only as a setting ("activate: true"), so that the word "activate" in a
+# sentence stays as it is.
 _OPTION_WORD = re.compile(
-    r"(?<![\w.])(" + "|".join(sorted((n for n in ARGUMENT_SPEC if "_" in n), key=len, reverse=True)) + r")(?![\w])"
+    r"(?<![\w.])("
+    + "|".join(sorted((n for n in ARGUMENT_SPEC if "_" in n), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(sorted(n for n in ARGUMENT_SPEC if "_" not in n))
+    + r")(?=: ))(?![\w])"
 )
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)

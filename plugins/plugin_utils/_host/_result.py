@@ -6,11 +6,16 @@ assessment of an apply: every documented key, and no secret."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._assess import Assessment
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import dism_edition
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import Plan, public_step
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
+    Plan,
+    describe_steps,
+    public_step,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._state import HostState
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import (
     Activation,
@@ -113,4 +118,29 @@ def build(
         steps=steps,
         skip_reason=plan.skip_reason,
         diff={"before": _snapshot(before), "after": after_view} if diff else None,
+    )
+
+
+def timed_out(before: HostState, plan: Plan, period: int | None) -> HostOutcome:
+    """The task timeout (``period`` seconds) ended the task once the apply request was sent: the host as the probe
+    read it before, the plan, and an unknown state after; changed whenever the plan writes, since it may have run."""
+    outcome = build(before, plan, diff=False)
+    edition = plan.edition_change.source if plan.edition_change else None
+    return replace(
+        outcome,
+        status=Status.TIMED_OUT.value,
+        failed=True,
+        changed=plan.changes,
+        msg=f"The task timeout ({period if period is not None else '?'} s) ended the task after the apply request "
+        f"was sent ({describe_steps(plan.steps, before, plan.target)}): what the host holds now is unknown, a key may "
+        f"have changed. Before, it held its {before.key_type} key (partial key {before.partial_product_key or 'none'}, "
+        f"license status {before.license_status_name}). Check the host (slmgr /dlv) and its WinRM service, then run "
+        "again.",
+        key_type=Change(before.key_type, None),
+        partial_product_key=Change(before.partial_product_key, None),
+        license_status=Change(before.license_status_name, None),
+        kms=before.kms.shown(),
+        activation_route=None,
+        edition_change=Change(edition, None) if edition else Change(),
+        steps=(),
     )

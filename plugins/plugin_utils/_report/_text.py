@@ -249,7 +249,10 @@ def render_markdown(report: t.Mapping[str, t.Any]) -> str:
 
 
 TABLE_ROWS = 50  # hosts the printed table lists at most (those that need attention first)
-TABLE_MESSAGE_LIMIT = 300  # characters of a host's message under its line in the printed table
+# Characters of a host's message under its line in the printed table: a longer one keeps its start and its end, where
+# the messages say what to do, and leaves out the middle.
+TABLE_MESSAGE_LIMIT = 500
+ELISION = " \N{HORIZONTAL ELLIPSIS} "
 TABLE_COLUMNS = (("host", 40), ("status", 20), ("key type", 20))  # column and its widest cell
 
 
@@ -257,6 +260,19 @@ def _one_line(value: t.Any, limit: int) -> str:
     """``value`` on one line, cut to ``limit`` characters (ending with an ellipsis when cut)."""
     text = " ".join(str(value or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def shortened(value: t.Any, limit: int = TABLE_MESSAGE_LIMIT) -> str:
+    """A message on one line in at most ``limit`` characters: its first third and its end (the remedy), the middle
+    left out at word boundaries."""
+    text = " ".join(str(value or "").split())
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELISION)
+    head = text[: room // 3].rsplit(" ", 1)[0]
+    tail = text[len(text) - (room - len(head)) :]
+    tail = tail.split(" ", 1)[1] if " " in tail else tail
+    return head + ELISION + tail
 
 
 def _plain(value: t.Any) -> str:
@@ -307,10 +323,10 @@ def render_table(report: t.Mapping[str, t.Any], headline: str, limit: int = TABL
         for row in shown_needing:
             lines.append(line(cells[row["host"]], status_guide(row["status"]).todo))
             if row["message"]:
-                lines.append("      " + _one_line(row["message"], TABLE_MESSAGE_LIMIT))
+                lines.append("      " + shortened(row["message"]))
     else:
         lines.append("Needs attention: none")
-    lines += [f"Fleet: {_one_line(line, TABLE_MESSAGE_LIMIT)}" for line in finding_lines(report.get("findings") or {})]
+    lines += [f"Fleet: {shortened(line)}" for line in finding_lines(report.get("findings") or {})]
     if changing:
         lines.append(f"{'Would change' if report['mode'] == 'check' else 'Changed'}: {_plural(len(changing))}")
         if shown_changing:

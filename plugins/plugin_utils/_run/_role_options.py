@@ -25,7 +25,6 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
-    ROLE_PREFIX,
     OptionError,
     build_options,
     role_wording,
@@ -36,10 +35,15 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mod
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import CONVERTIBLE_KEY_TYPES, STATUSES
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    CONVERTIBLE_KEY_TYPES,
+    ROLE_PREFIX,
+    STATUSES,
+)
 
 DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
+PATH_LIMIT = 4096  # a path the user gave is named whole (PATH_MAX on Linux)
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
 REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
@@ -80,13 +84,13 @@ class RunRefused(ValueError):
     """The run must not start; the message is meant for the user."""
 
 
-def shown(value: t.Any) -> str:
+def shown(value: t.Any, limit: int = SHOWN_LIMIT) -> str:
     """A value as a message shows it: JSON, bounded."""
     try:
         text = json.dumps(value, default=str, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return bound(text, SHOWN_LIMIT)
+    return bound(text, limit)
 
 
 def _kind(value: t.Any) -> str:
@@ -148,7 +152,7 @@ def _directory(name: str, value: t.Any, problems: Problems) -> None:
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
     elif (problem := dest_problem(value) or record_problem(value)) is not None:
-        problems.append(f"{name} is {shown(value)}; the report cannot be written there: {problem}")
+        problems.append(f"{name} is {shown(value, PATH_LIMIT)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -209,7 +213,7 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
         path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
     ]:
         problems.append(
-            f"kms_client_report_merge names {shown(missing)}: no such kms_audit.json (or directory with one)"
+            f"kms_client_report_merge names {shown(missing, PATH_LIMIT)}: no such kms_audit.json (or directory with one)"
         )
     if (value := variables.get("kms_client_report_title")) is not None and (
         not isinstance(value, str) or len(value) > TITLE_LIMIT
@@ -347,8 +351,12 @@ def role_variable_names() -> set[str]:
 
 
 def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
-    """A warning for each kms_client_* variable a host sets that the role does not know (a typo is not a setting)."""
+    """A warning for each variable a host sets that the role does not know though the user may have meant one of its
+    variables: a kms_client_* name with a typo, or a variable named without the prefix (``on_kms_unreachable``,
+    ``kms_host``: the module's option names). A typo is not a setting."""
     known = role_variable_names()
+    # The role's variables without their prefix (those the run sets itself aside): what -e kms_host=... gives.
+    unprefixed = {name[len(ROLE_PREFIX) :]: name for name in known - set(SET_BY_THE_RUN)}
     unknown: dict[str, list[str]] = {}
     for host in hosts:
         try:
@@ -356,11 +364,15 @@ def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
         except Exception:  # check_run has already said why this host's variables cannot be read
             continue
         for name in names:
-            if name.startswith(ROLE_PREFIX) and name not in known:
+            if (name.startswith(ROLE_PREFIX) and name not in known) or name in unprefixed:
                 unknown.setdefault(name, []).append(host)
     warnings = []
     for name, seen_by in sorted(unknown.items()):
-        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        nearest = (
+            [unprefixed[name]]
+            if name in unprefixed
+            else difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        )
         hint = f"; did you mean {nearest[0]}?" if nearest else ""
         shown_hosts = ", ".join(seen_by[:HOSTS_SHOWN]) + (", ..." if len(seen_by) > HOSTS_SHOWN else "")
         warnings.append(

@@ -73,9 +73,13 @@ def run_action(
     calls: list[dict[str, Any]] | None = None,
     role: str | None = None,
     task_vars: dict[str, Any] | None = None,
+    timeout: int | None = None,
 ) -> dict[str, Any]:
-    """Run the real action plugin once; its worker executions go to ``host`` (as a task of ``role`` when given)."""
+    """Run the real action plugin once; its worker executions go to ``host`` (as a task of ``role`` when given, with
+    the task keyword ``timeout`` when given)."""
     task = Task()
+    if timeout is not None:
+        task.timeout = timeout
     if role:
         task._role = MagicMock()
         task._role.get_name.return_value = role

@@ -9,9 +9,15 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure
+
+try:  # what ansible-core raises in a task whose timeout expires
+    from ansible._internal._errors._task_timeout import TaskTimeoutError  # ansible-core 2.19
+except ImportError:  # ansible-core 2.16 to 2.18
+    from ansible.executor.task_executor import TaskTimeoutError
 from unit.utils.action_harness import KMS, gvlk_for, make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import host_row
 from winsim.licensing import WindowsHost
 
 Rewrite = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -345,6 +351,52 @@ def test_failure_after_the_key_is_installed_says_so_and_what_to_do(step: str) ->
         in (result["msg"])
     )
     assert "run this task again" in result["msg"]
+
+
+class TimedOut:
+    """The task timeout ends the task during ``operation``: after the host ran it (an apply whose reply is held), or
+    before (a probe that hangs)."""
+
+    def __init__(self, host: WindowsHost, operation: str) -> None:
+        self.host, self.operation, self.operations = host, operation, []
+
+    def run_worker(self, module_args: dict[str, Any]) -> dict[str, Any]:
+        self.operations.append(module_args["operation"])
+        if module_args["operation"] == self.operation:
+            if self.operation == "apply":
+                self.host.run_worker(module_args)
+            raise TaskTimeoutError(TASK_TIMEOUT)
+        return self.host.run_worker(module_args)
+
+
+TASK_TIMEOUT = 15
+
+
+def test_a_timeout_after_the_apply_was_sent_is_changed_with_the_state_before() -> None:
+    """docs/reliability.md: changed is never false when the state is unknown; the probe's reading is kept."""
+    host = make_host(spec(key_type="mak"))
+    before = host.state()
+    worker = TimedOut(host, "apply")
+    result = run_action(worker, {"kms_host": KMS}, timeout=TASK_TIMEOUT)
+    assert worker.operations == ["probe", "apply"]
+    assert result["status"] == "timed_out" and result["failed"] is True and result["changed"] is True
+    assert result["key_type"] == {"before": "mak", "after": None}
+    assert result["partial_product_key"] == {"before": before["partial_product_key"], "after": None}
+    assert result["license_status"] == {"before": "licensed", "after": None}
+    assert f"task timeout ({TASK_TIMEOUT} s)" in result["msg"] and "what the host holds now is unknown" in result["msg"]
+    row = host_row("host1", result)
+    assert (row["status"], row["changed"], row["key_type"]["before"]) == ("timed_out", True, "mak")
+    assert row["partial_product_key"]["before"] == before["partial_product_key"]
+    fact = result["ansible_facts"]["kms_client"]
+    assert (fact["status"], fact["changed"], fact["key_type"]["before"]) == ("timed_out", True, "mak")
+
+
+def test_a_timeout_before_the_apply_is_left_to_ansible() -> None:
+    """Nothing was sent that writes: Ansible's own timed-out result (changed false) says it."""
+    worker = TimedOut(make_host(spec(key_type="mak")), "probe")
+    with pytest.raises(TaskTimeoutError):
+        run_action(worker, {"kms_host": KMS}, timeout=TASK_TIMEOUT)
+    assert worker.operations == ["probe"]
 
 
 # ------------------------------------------------------------------------------------ transport retries

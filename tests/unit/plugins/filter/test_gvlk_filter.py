@@ -1,26 +1,12 @@
-"""The gvlk filter: its Python function, and through the ansible and ansible-doc command lines."""
+"""The gvlk filter's Python function (tests/integration/test_gvlk_filter.py runs it through the command line)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from ansible.errors import AnsibleFilterError
-from unit.utils.reference import ROOT, keyed_rows
+from unit.utils.reference import keyed_rows
 
 from ansible_collections.volume_activation.kms.plugins.filter.gvlk import FilterModule, gvlk
-
-BIN = Path(sys.executable).parent
-ENV = {
-    **os.environ,
-    "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
-    "ANSIBLE_NOCOLOR": "1",
-    "ANSIBLE_LOCALHOST_WARNING": "0",
-    "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-}
 
 
 def csv_key(edition_id: str, build: int) -> str:
@@ -64,56 +50,3 @@ def test_error_carries_the_catalog_message(args, kwargs, fragment):
     with pytest.raises(AnsibleFilterError, match="gvlk: ") as caught:
         gvlk(*args, **kwargs)
     assert fragment in str(caught.value)
-
-
-def test_through_ansible():
-    result = subprocess.run(
-        [
-            str(BIN / "ansible"),
-            "localhost",
-            "-m",
-            "debug",
-            "-a",
-            "msg={{ 'ServerDatacenter' | volume_activation.kms.gvlk(build=20348) }}",
-        ],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f'"msg": "{csv_key("ServerDatacenter", 20348)}"' in result.stdout
-
-
-def test_failure_through_ansible():
-    result = subprocess.run(
-        [
-            str(BIN / "ansible"),
-            "localhost",
-            "-m",
-            "debug",
-            "-a",
-            "msg={{ 'ServerStandardEval' | volume_activation.kms.gvlk(build=17763) }}",
-        ],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "evaluation edition" in result.stdout + result.stderr
-
-
-def test_ansible_doc():
-    result = subprocess.run(
-        [str(BIN / "ansible-doc"), "-t", "filter", "volume_activation.kms.gvlk"],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "KMS client setup key" in result.stdout and "installation_type" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import yaml
 from unit.utils.contract import step_actions
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils import _vocabulary as vocabulary
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC, role_wording
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._html import STATUS_COLOURS
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     ATTENTION,
@@ -96,6 +97,26 @@ def test_every_status_has_a_guide_and_only_settled_statuses_need_no_attention() 
     settled = {"compliant", "converted", "reconfigured", "would_convert", "would_reconfigure"}
     assert set(ATTENTION) == {status.value for status in Status} - settled
     assert status_guide("no-such-status").attention  # a status from another version is looked at
+
+
+def test_the_guide_names_each_option_as_the_role_variable_in_full_and_as_the_module_option() -> None:
+    """A playbook user sets kms_client_on_kms_unreachable, a module user on_kms_unreachable: the legend and the
+    "what to do" name both, and no option by a bare name either audience could take for its own."""
+    module_option = re.compile(r"\(module option (\w+)\)")
+    for status, guide in STATUS_GUIDE.items():
+        for text in (guide.meaning, guide.todo):
+            named = module_option.findall(text)
+            assert all(option in ARGUMENT_SPEC and f"kms_client_{option}" in text for option in named), status
+            bare = module_option.sub("", text)
+            assert role_wording(bare) == bare, status
+
+
+def test_the_user_guide_names_the_default_fail_statuses_of_the_role() -> None:
+    guide = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    row = next(line for line in guide.splitlines() if line.startswith("| `2` | hosts need attention"))
+    listed = re.findall(r"`([a-z_]+)`", row.split("(default ", 1)[1].split(")", 1)[0])
+    defaults = yaml.safe_load((ROOT / "roles" / "kms_client" / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    assert listed == defaults["kms_client_report_fail_statuses"]
 
 
 def test_the_user_guide_legend_is_the_vocabulary() -> None:

@@ -21,6 +21,7 @@ from unit.utils.report_fleet import (
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report import _model as model
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import (
     CSV_COLUMNS,
+    TABLE_MESSAGE_LIMIT,
     render_csv,
     render_json,
     render_markdown,
@@ -209,5 +210,16 @@ def test_the_printed_table_is_bounded_however_big_the_fleet() -> None:
     assert not any(line.startswith(("  new-", "  ok-")) for line in lines)
     assert "... 330 hosts more not listed here (the report files list every host)" in lines
     assert "Compliant: 1000 hosts (nothing to do)" in lines and "Would change: 300 hosts" in lines
-    assert max(len(line) for line in lines) <= 310
+    assert max(len(line) for line in lines) <= TABLE_MESSAGE_LIMIT + 10
     assert len(render_table(model.build_report(fleet, "check", GENERATED), "headline", limit=0)) > 460
+
+
+def test_the_printed_table_keeps_the_end_of_a_long_message_where_it_says_what_to_do() -> None:
+    remedy = "Run again once the route works, or set kms_client_on_kms_unreachable: convert to replace the key anyway."
+    story = " ".join(f"attempt {number} to kms01.corp.example.com port 1688 timed out;" for number in range(40))
+    message = f"The key was not replaced: the host is licensed (mak key, partial key 9XD8F). {story} {remedy}"
+    fleet: dict[str, dict[str, object] | None] = {"ws-01": result_of("kms_unreachable", msg=message)}
+    lines = render_table(model.build_report(fleet, "check", GENERATED), "headline")
+    shown = lines[lines.index(next(line for line in lines if line.startswith("  ws-01 "))) + 1].strip()
+    assert shown.startswith("The key was not replaced: the host is licensed") and shown.endswith(remedy)
+    assert len(shown) <= TABLE_MESSAGE_LIMIT and "\N{HORIZONTAL ELLIPSIS}" in shown

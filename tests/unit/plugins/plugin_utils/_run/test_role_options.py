@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -11,12 +12,15 @@ from unit.utils.action_harness import make_host, make_key, run_action, spec
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import role_wording
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
+    SET_BY_THE_RUN,
     RunRefused,
     check_run,
+    role_variable_names,
     unknown_variables,
 )
 
 ROLE = "volume_activation.kms.kms_client"
+ROOT = Path(__file__).resolve().parents[5]
 
 
 def _refusal(hosts: dict[str, dict[str, t.Any]], play: dict[str, t.Any] | None = None, check: bool = True) -> str:
@@ -69,7 +73,83 @@ def test_each_bad_value_is_named_with_its_value(variables: dict[str, t.Any], sai
     assert said in _refusal({"a": variables})
 
 
+# What an administrator gives with -e (key=value arrives as a string, JSON keeps its type) or in the inventory, and
+# what the one refusal must say; tests/integration/test_playbook_gates.py runs three of them end to end.
+HOSTS = ("a-kms-host-1", "b-kms-host-2", "c-mak-1", "d-mak-2")
+BAD_RUNS = [
+    ("format typo", {"kms_client_report_formats": ["json", "htlm"]}, {}, ['"htlm"', "allowed: json, csv"]),
+    (
+        "list given as a string",
+        {"kms_client_report_fail_statuses": "failed,timed_out"},
+        {},
+        ['kms_client_report_fail_statuses is the string "failed,timed_out", not a list'],
+    ),
+    (
+        "unknown status name",
+        {"kms_client_report_fail_statuses": ["failed", "borked"]},
+        {},
+        ['["borked"] unknown; allowed: compliant, converted'],
+    ),
+    ("empty kms host", {"kms_client_kms_host": ""}, {}, ["kms_client_kms_host is empty"]),
+    ("port 0", {"kms_client_kms_port": "0"}, {}, ["kms_client_kms_port 0 is out of range", "1 to 65535"]),
+    ("serial 0", {"kms_client_serial": "0"}, {}, ['kms_client_serial is "0"; expected a number of hosts']),
+    ("timeout 0", {"kms_client_task_timeout": "0"}, {}, ['kms_client_task_timeout is "0"; expected']),
+    (
+        "negative percentage",
+        {"kms_client_max_fail_percentage": "-5"},
+        {},
+        ['kms_client_max_fail_percentage is "-5"; expected a percentage from 0 to 100'],
+    ),
+    ("wrong type", {"kms_client_activate": "maybe"}, {}, ['kms_client_activate is "maybe"; expected true']),
+    ("overrides as a string", {"kms_client_gvlk_overrides": "ABCDE"}, {}, ["is a string, not a mapping"]),
+    ("empty target", {"kms_client_target": ""}, {}, ['kms_client_target is ""; expected an inventory group']),
+    ("mode typo", {"kms_client_report_mode": "audit"}, {}, ['kms_client_report_mode is "audit"; allowed: auto']),
+    (
+        "port from the inventory",
+        {},
+        {"d-mak-2": {"kms_client_kms_port": 70000}},
+        ["kms_client_kms_port 70000 is out of range", "(host d-mak-2)"],
+    ),
+    (
+        "list as a string in the inventory",
+        {},
+        {"c-mak-1": {"kms_client_convert_from": "mak"}, "d-mak-2": {"kms_client_convert_from": "mak"}},
+        ['kms_client_convert_from is the string "mak", not a list', "(hosts c-mak-1, d-mak-2)"],
+    ),
+    (
+        "play keyword in the inventory",
+        {},
+        {"c-mak-1": {"kms_client_serial": 1}},
+        ["kms_client_serial is 1 in the inventory, which the play keyword serial never sees", "(host c-mak-1)"],
+    ),
+    (
+        "run option differing per host",
+        {},
+        {"c-mak-1": {"kms_client_report_results_from": "facts"}},
+        ["kms_client_report_results_from differs between the hosts of the target", '"facts" for c-mak-1'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "extra_vars", "inventory", "said"), BAD_RUNS, ids=[case[0] for case in BAD_RUNS])
+def test_each_bad_run_is_refused_with_what_the_administrator_gave(
+    case: str, extra_vars: dict[str, t.Any], inventory: dict[str, dict[str, t.Any]], said: list[str]
+) -> None:
+    # Extra vars reach the play keywords and every host; inventory variables reach their host only.
+    hosts = {host: {**inventory.get(host, {}), **extra_vars} for host in HOSTS}
+    message = _refusal(hosts, play=extra_vars)
+    for text in said:
+        assert text in message, f"{case}: {text!r} not in {message}"
+
+
+def test_the_audit_gate_needs_check_mode() -> None:
+    assert "not in check mode" in _refusal({"a": {"kms_client_audit_gate": True}}, check=False)
+    check_run({}, ["a"], {"a": {"kms_client_audit_gate": True}}.__getitem__, check_mode=True)
+
+
 def test_a_report_dest_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)  # the path is named whole however long it is
+    tmp_path.mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     refusals = {
         "/proc/kms_reports": "no file can be created in /proc",
@@ -87,6 +167,8 @@ def test_a_report_dest_whose_fleet_record_is_unreadable_is_refused(tmp_path: Pat
 
 
 def test_merge_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    tmp_path = tmp_path / ("long-directory-name-" * 8)
+    tmp_path.mkdir()
     (tmp_path / "kms_audit.json").write_text("{}", encoding="utf-8")
     merge = [str(tmp_path), str(tmp_path / "kms_audit.json"), str(tmp_path / "slice2")]
     message = _refusal({"a": {"kms_client_report_merge": merge}})
@@ -184,7 +266,7 @@ def _role_main_options() -> dict[str, dict[str, t.Any]]:
     return specs["argument_specs"]["main"]["options"]
 
 
-WRONG_TYPE = {"str": ["a", "b"], "int": "many", "bool": "maybe", "list": {"a": 1}, "dict": "text"}
+WRONG_TYPE = {"str": ["a", "b"], "int": "many", "bool": "maybe", "list": {"a": 1}, "dict": "text", "raw": "many"}
 
 
 @pytest.mark.parametrize("name", sorted(_role_main_options()))
@@ -203,8 +285,64 @@ def test_a_misspelt_role_variable_is_named_with_the_nearest_one() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("on_kms_unreachable", "kms_client_on_kms_unreachable"),
+        ("kms_host", "kms_client_kms_host"),
+        ("activate", "kms_client_activate"),
+        ("serial", "kms_client_serial"),
+        ("report_dest", "kms_client_report_dest"),
+    ],
+)
+def test_a_role_variable_given_without_its_prefix_is_named_with_it(given: str, meant: str) -> None:
+    """-e on_kms_unreachable=convert (the module's option name) changes nothing through the role: warned as a typo."""
+    hosts = {"a": {given: "x", "inventory_hostname": "a", "other": 1}}
+    assert unknown_variables(["a"], hosts.__getitem__) == [
+        f"{given} is set (hosts a) but is no variable of the role, so it changes nothing; did you mean {meant}?"
+    ]
+
+
+def test_a_setting_of_an_option_without_an_underscore_is_named_as_the_role_variable() -> None:
+    said = role_wording("Activate the host against a KMS host (activate: true, the default); activate it")
+    assert said == "Activate the host against a KMS host (kms_client_activate: true, the default); activate it"
+
+
+def _documented() -> set[str]:
+    """Every variable ansible-doc shows for the role: the options of each entry point of its argument specs."""
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text())["argument_specs"]
+    return {name for entry in specs.values() for name in entry["options"]}
+
+
+@pytest.mark.parametrize("document", ["docs/user_guide.md", "README.md", "roles/kms_client/defaults/main.yml"])
+def test_every_variable_the_documents_and_the_defaults_name_is_in_the_argument_specs(document: str) -> None:
+    """ansible-doc -t role volume_activation.kms.kms_client documents every variable a user reads of."""
+    modules = {path.stem for path in (ROOT / "plugins/modules").glob("*.yml")}  # kms_client_key, kms_client_report
+    misspelt = {"kms_client_kms_hots"}  # the user guide's example of a typo
+    named = set(re.findall(r"\bkms_client_\w+", (ROOT / document).read_text(encoding="utf-8")))
+    assert named - modules - misspelt - _documented() == set()
+
+
+def test_every_variable_the_run_checks_is_in_the_argument_specs() -> None:
+    assert role_variable_names() - set(SET_BY_THE_RUN) <= _documented()
+
+
 def test_every_variable_of_the_roles_defaults_and_of_the_run_is_known() -> None:
     root = Path(__file__).resolve().parents[5]
     defaults = yaml.safe_load((root / "roles/kms_client/defaults/main.yml").read_text())
     hosts = {"a": {**defaults, "kms_client_result": {}, "kms_client_stop": {}, "kms_client": {}, "other": 1}}
     assert unknown_variables(["a"], hosts.__getitem__) == []
+
+
+@pytest.mark.parametrize("entry_point", ["main", "report"])
+def test_the_role_defaults_pass_the_role_argument_check(entry_point: str) -> None:
+    # What validate_argument_spec does when a play runs the role: the defaults of its entry point's options (those
+    # Ansible templates first are left out) must pass, or the role fails on every host before any task.
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = specs["argument_specs"][entry_point]["options"]
+    defaults = yaml.safe_load((ROOT / "roles/kms_client/defaults/main.yml").read_text(encoding="utf-8"))
+    given = {name: value for name, value in defaults.items() if name in options and "{{" not in str(value)}
+    assert given, entry_point
+    assert ArgumentSpecValidator(options).validate(given).error_messages == []

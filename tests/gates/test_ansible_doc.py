@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COLLECTION = "volume_activation.kms"
@@ -79,3 +80,12 @@ def test_the_playbooks_gate_filters_say_they_are_internal(name: str) -> None:
     result = _ansible_doc("-t", "filter", f"{COLLECTION}.{name}")
     assert result.returncode == 0, result.stderr
     assert INTERNAL in " ".join(result.stdout.lower().split())
+
+
+def test_the_role_documentation_shows_every_variable_of_its_argument_specs() -> None:
+    specs = yaml.safe_load((ROOT / "roles/kms_client/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    variables = {name for entry in specs["argument_specs"].values() for name in entry["options"]}
+    result = _ansible_doc("-t", "role", f"{COLLECTION}.kms_client")
+    assert result.returncode == 0, result.stderr
+    assert {"kms_client_serial", "kms_client_target", "kms_client_audit_gate"} <= variables
+    assert {name for name in variables if name not in result.stdout} == set()

@@ -36,6 +36,7 @@ NOT_SHIPPED = (
     ".gitignore",
     ".ansible-lint",
     "convert-to-kms.yml",
+    "ansible.cfg",
     "docs/quality_gates.md",
 )
 # Directories whose every file is part of the collection's content.

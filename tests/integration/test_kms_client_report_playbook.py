@@ -17,7 +17,9 @@ import pytest
 import yaml
 from unit.utils.reference import reference_gvlk
 
-REPO = Path(__file__).resolve().parents[4]
+pytestmark = [pytest.mark.integration, pytest.mark.matrix]
+
+REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = os.environ.get("ANSIBLE_PLAYBOOK", str(Path(sys.executable).parent / "ansible-playbook"))
 
 PLAYBOOK = """
