@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -32,11 +33,23 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._opt
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import (
     FleetRecord,
     FleetView,
+    RecordError,
     fleet_view,
+    record_path,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import fleet_line, render_table
 
 Results = dict[str, t.Mapping[str, t.Any] | None]
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """Where the fleet record is, and the number it gave this run (None when the record could not be used)."""
+
+    path: str
+    run: int | None
+
+
 Rows = dict[str, dict[str, t.Any]]
 FACT = "kms_client"
 
@@ -99,6 +112,22 @@ class ActionModule(ActionBase):
             return rows, merged_mode(value.get("mode") for value in results.values() if value is not None)
         return {host: host_row(host, value) for host, value in results.items()}, None
 
+    @staticmethod
+    def _record(
+        dest: str, rows: Rows, mode: str, generated: str, view: str
+    ) -> tuple[RecordedRun, FleetView, str | None]:
+        """Add this run to the fleet record and the view the files show; when the record cannot be used, this run's
+        rows and why (the report of this run is not lost with the record)."""
+        own = FleetView(list(rows.values()), mode)
+        path = record_path(dest)
+        try:
+            with FleetRecord(dest) as record:
+                run = record.record(rows.values(), mode, generated)
+                known = record.latest()
+        except RecordError as error:
+            return RecordedRun(path, None), own, f"the fleet record cannot be used: {error}"
+        return RecordedRun(path, run.id), fleet_view(rows, known, run) if view == "fleet" else own, None
+
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
         del tmp
@@ -120,32 +149,31 @@ class ActionModule(ActionBase):
         generated = utc_timestamp()
         try:
             dest = prepare_dest(args["dest"])
-            with FleetRecord(dest) as record:
-                run = record.record(rows.values(), mode, generated)
-                known = record.latest()
-            view = fleet_view(rows, known, run) if args["view"] == "fleet" else FleetView(list(rows.values()), mode)
-            shown = view.rows
-            files, changed = write_rows(dest, args["formats"], shown, view.mode, generated, title=args["title"])[1:]
+            record, view, unrecorded = self._record(dest, rows, mode, generated, args["view"])
+            files, changed = write_rows(dest, args["formats"], view.rows, view.mode, generated, title=args["title"])[1:]
         except (OSError, ValueError) as error:
             raise AnsibleActionFail(f"cannot write the kms audit report: {error}") from error
         report = report_from_rows(rows.values(), mode, generated)
         headline = summary_line(report, dest)
         table = render_table(report, headline, args["table_rows"])
-        earlier = len(shown) - len(rows)
+        earlier = len(view.rows) - len(rows)
         if earlier > 0:
-            table.insert(1, fleet_line(earlier, len(shown), record.path))
+            table.insert(1, fleet_line(earlier, len(view.rows), record.path))
         result.update(
             changed=bool(changed),
             files=files,
             record=record.path,
-            run=run.id,
+            run=record.run,
             summary=report["summary"],
             hosts=len(report["hosts"]),
-            fleet_hosts=len(shown),
+            fleet_hosts=len(view.rows),
             mode=mode,
             attention=report["attention"],
             unmatched_overrides=report["gvlk_overrides"]["unmatched"],
             table=table,
             msg=headline,
         )
+        if unrecorded:
+            # The files of this run are written; the record is what failed, and the task says so.
+            result.update(failed=True, msg=f"{headline}; the report files show this run's hosts only: {unrecorded}")
         return result

@@ -44,7 +44,8 @@ FAULT_SCENARIO = {
 
 
 def _written(path: pathlib.Path) -> str:
-    """What a report file holds as text: the fleet record (SQLite) as its SQL dump, any other file as it is."""
+    """What a file the run wrote holds as text: the fleet record (SQLite) as its SQL dump (a row longer than a page
+    is split across pages, so its bytes may cut a key in two), any other file as it is."""
     if path.name == RECORD_FILE:
         with contextlib.closing(sqlite3.connect(path)) as record:
             return "\n".join(record.iterdump())
@@ -88,25 +89,6 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
     assert stats["held"]["reply_hold"] == 1 and stats["cut-after"]["reply_cut"] == 1
     assert state == {"held": "gvlk", "cut-after": "gvlk", "cut-before": "mak", "fine": "gvlk", "kms-host": "csvlk"}
     assert run.returncode == 2, run.stdout  # timed_out and failed are fail statuses
-
-
-@pytest.mark.matrix  # the console line is ansible-core's, around the module's message
-def test_an_unreachable_host_is_one_line_saying_what_to_check(tmp_path: pathlib.Path) -> None:
-    """The console and the report name what failed, where, and what to check; urllib3's text only with -vvv."""
-    scenario = {
-        "defaults": FAULT_SCENARIO["defaults"],
-        "hosts": [{"name": "refusing", **MAK, "faults": [{"transport": "refused"}]}, {"name": "fine", **MAK}],
-    }
-    with Fleet(scenario) as fleet:
-        run, report = _run(fleet, tmp_path, "--check")
-    said = [line for line in run.stdout.splitlines() if line.startswith("fatal: [refusing]")]
-    assert len(said) == 1 and "UNREACHABLE!" in said[0], run.stdout
-    assert "the WinRM connection failed (the connection was refused, 127.0.0.1:" in said[0]
-    assert "ConnectionPool" not in run.stdout + run.stderr and "Errno" not in run.stdout + run.stderr
-    row = next(row for row in report["hosts"] if row["host"] == "refusing")
-    assert row["status"] == "unreachable" and row["message"].startswith("the WinRM connection failed (the connection")
-    assert row["message"].endswith(vocabulary.STATUS_GUIDE[vocabulary.Status.UNREACHABLE].todo)
-    assert run.returncode == 2, run.stdout
 
 
 # ----------------------------------------------------------------------------- a CI-sized fleet with faults
@@ -198,7 +180,7 @@ def test_ci_sized_fleet_with_mixed_faults_loses_nothing_and_keeps_secrets(tmp_pa
     # secrets: zero hits anywhere the run wrote
     written = {"stdout": run.stdout, "stderr": run.stderr, "log": log_file.read_text(encoding="utf-8")}
     written |= {f"report {p.name}": _written(p) for p in (tmp_path / "report").iterdir()}
-    written |= {f"fact cache {p.name}": p.read_text(encoding="utf-8") for p in cache_dir.iterdir()}
+    written |= {f"fact cache {p.name}": _written(p) for p in cache_dir.iterdir()}
     assert len(written) > 8 + FLEET_SIZE // 2  # 3 streams, 4 reports, the record, the cache files of the hosts
     hits = {
         (label, where): text.count(secret)
@@ -460,7 +442,7 @@ def test_a_failing_step_a_failing_route_and_hostile_probes_are_each_reported_as_
     assert len(captions["hostile-huge-caption"]) == 1024
     assert captions["hostile-huge-caption"].endswith("…[truncated from 900000 characters]")
     written = [run.stdout, run.stderr, *(_written(p) for p in (tmp_path / "report").iterdir())]
-    written += [p.read_text(encoding="utf-8") for p in cache_dir.iterdir()]
+    written += [_written(p) for p in cache_dir.iterdir()]
     # 2 streams, 5 report files (json, csv, md, html, the fleet record), one fact cache file per host
     assert len(written) == 7 + len(EXPECTED) and not any(HOSTILE_KEY in text for text in written)
     assert run.returncode == 2, run.stdout
@@ -525,7 +507,7 @@ def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathli
     assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
     assert (
         statuses["probe-cut-always"] == "unreachable"
-        and "(the connection was closed without a reply" in rows["probe-cut-always"]["message"]
+        and "the connection failed during probe" in (rows["probe-cut-always"]["message"])
     )
     assert statuses["probe-hresult"] == "failed"
     assert statuses["override-home"] == "would_convert"

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import typing as t
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -43,7 +43,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 
 DEFAULT_TARGET = "windows"
 SHOWN_LIMIT = 80
-PATH_SHOWN_LIMIT = 1024  # a path the user gave is shown whole: a cut path does not say which directory failed
+PATH_LIMIT = 4096  # a path the user gave is named whole (PATH_MAX on Linux)
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
 REPORT_CHOICES = {option: tuple(REPORT_SPEC[option]["choices"]) for option in ("results_from", "mode", "view")}
@@ -152,7 +152,7 @@ def _directory(name: str, value: t.Any, problems: Problems) -> None:
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{name} is {shown(value)}; expected a directory path")
     elif (problem := dest_problem(value) or record_problem(value)) is not None:
-        problems.append(f"{name} is {shown(value, PATH_SHOWN_LIMIT)}; the report cannot be written there: {problem}")
+        problems.append(f"{name} is {shown(value, PATH_LIMIT)}; the report cannot be written there: {problem}")
 
 
 def _conversion(variables: Mapping[str, t.Any], problems: Problems) -> None:
@@ -213,8 +213,7 @@ def run_problems(variables: Mapping[str, t.Any], check_mode: bool) -> Problems:
         path for path in value or [] if not isinstance(path, str) or not os.path.exists(report_path(path))
     ]:
         problems.append(
-            f"kms_client_report_merge names {shown(missing, PATH_SHOWN_LIMIT)}: no such kms_audit.json (or directory "
-            "with one)"
+            f"kms_client_report_merge names {shown(missing, PATH_LIMIT)}: no such kms_audit.json (or directory with one)"
         )
     if (value := variables.get("kms_client_report_title")) is not None and (
         not isinstance(value, str) or len(value) > TITLE_LIMIT
@@ -351,11 +350,10 @@ def role_variable_names() -> set[str]:
     return names | {"kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
 
 
-def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[t.Any]]) -> list[str]:
+def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
     """A warning for each variable a host sets that the role does not know though the user may have meant one of its
     variables: a kms_client_* name with a typo, or a variable named without the prefix (``on_kms_unreachable``,
-    ``kms_host``: the module's option names). A typo is not a setting. ``variables(host)``: the names of the host's
-    variables (or its variables)."""
+    ``kms_host``: the module's option names). A typo is not a setting."""
     known = role_variable_names()
     # The role's variables without their prefix (those the run sets itself aside): what -e kms_host=... gives.
     unprefixed = {name[len(ROLE_PREFIX) :]: name for name in known - set(SET_BY_THE_RUN)}

@@ -263,11 +263,19 @@ def test_the_run_view_shows_this_runs_hosts_only(tmp_path):
     assert result["fleet_hosts"] == 1 and len(result["table"]) == 3
 
 
-def test_a_file_in_place_of_the_record_fails_clearly_and_writes_no_report(tmp_path):
-    (tmp_path / "kms_fleet.sqlite").write_text("not a database" * 20, encoding="utf-8")
-    with pytest.raises(AnsibleActionFail, match=r"kms_fleet\.sqlite is not a fleet record"):
-        run({"results": {"srv-a": COMPLIANT}, "dest": str(tmp_path)})
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["kms_fleet.sqlite"]
+def test_a_record_that_cannot_be_used_fails_the_task_but_keeps_this_runs_report(tmp_path):
+    run({"results": {"srv-b": COMPLIANT}, "dest": str(tmp_path)})
+    garbage = b"not a database" * 20
+    (tmp_path / "kms_fleet.sqlite").write_bytes(garbage)
+
+    result = run({"results": {"srv-a": COMPLIANT, "srv-c": UNREACHABLE}, "dest": str(tmp_path)})
+
+    assert result["failed"] is True and result["run"] is None
+    assert "the report files show this run's hosts only: the fleet record cannot be used" in result["msg"]
+    assert "kms_fleet.sqlite is not a fleet record" in result["msg"]
+    assert [row["host"] for row in _json(result["files"]["json"])["hosts"]] == ["srv-a", "srv-c"]
+    assert result["summary"] == {"compliant": 1, "unreachable": 1}
+    assert (tmp_path / "kms_fleet.sqlite").read_bytes() == garbage
 
 
 def test_the_title_names_the_fleet_in_the_files(tmp_path):
