@@ -91,6 +91,25 @@ def test_a_hung_host_is_timed_out_and_cut_replies_are_read_again(tmp_path: pathl
     assert run.returncode == 2, run.stdout  # timed_out and failed are fail statuses
 
 
+@pytest.mark.matrix  # the console line is ansible-core's, around the module's message
+def test_an_unreachable_host_is_one_line_saying_what_to_check(tmp_path: pathlib.Path) -> None:
+    """The console and the report name what failed, where, and what to check; urllib3's text only with -vvv."""
+    scenario = {
+        "defaults": FAULT_SCENARIO["defaults"],
+        "hosts": [{"name": "refusing", **MAK, "faults": [{"transport": "refused"}]}, {"name": "fine", **MAK}],
+    }
+    with Fleet(scenario) as fleet:
+        run, report = _run(fleet, tmp_path, "--check")
+    said = [line for line in run.stdout.splitlines() if line.startswith("fatal: [refusing]")]
+    assert len(said) == 1 and "UNREACHABLE!" in said[0], run.stdout
+    assert "the WinRM connection failed (the connection was refused, 127.0.0.1:" in said[0]
+    assert "ConnectionPool" not in run.stdout + run.stderr and "Errno" not in run.stdout + run.stderr
+    row = next(row for row in report["hosts"] if row["host"] == "refusing")
+    assert row["status"] == "unreachable" and row["message"].startswith("the WinRM connection failed (the connection")
+    assert row["message"].endswith(vocabulary.STATUS_GUIDE[vocabulary.Status.UNREACHABLE].todo)
+    assert run.returncode == 2, run.stdout
+
+
 # ----------------------------------------------------------------------------- a CI-sized fleet with faults
 
 FLEET_SIZE = 200
@@ -507,7 +526,7 @@ def test_check_mode_leaves_every_hosts_licensing_byte_identical(tmp_path: pathli
     assert statuses["probe-held"] == "timed_out" and statuses["probe-refused"] == "unreachable"
     assert (
         statuses["probe-cut-always"] == "unreachable"
-        and "the connection failed during probe" in (rows["probe-cut-always"]["message"])
+        and "(the connection was closed without a reply" in rows["probe-cut-always"]["message"]
     )
     assert statuses["probe-hresult"] == "failed"
     assert statuses["override-home"] == "would_convert"

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import typing as t
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -350,10 +350,11 @@ def role_variable_names() -> set[str]:
     return names | {"kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
 
 
-def unknown_variables(hosts: Sequence[str], variables: Variables) -> list[str]:
+def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[t.Any]]) -> list[str]:
     """A warning for each variable a host sets that the role does not know though the user may have meant one of its
     variables: a kms_client_* name with a typo, or a variable named without the prefix (``on_kms_unreachable``,
-    ``kms_host``: the module's option names). A typo is not a setting."""
+    ``kms_host``: the module's option names). A typo is not a setting. ``variables(host)``: the names of the host's
+    variables (or its variables)."""
     known = role_variable_names()
     # The role's variables without their prefix (those the run sets itself aside): what -e kms_host=... gives.
     unprefixed = {name[len(ROLE_PREFIX) :]: name for name in known - set(SET_BY_THE_RUN)}
