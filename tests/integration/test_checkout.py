@@ -95,6 +95,8 @@ def test_the_readme_fleet_command_finds_the_collection_in_a_fresh_checkout(
     assert run.returncode == 0, output
     report: dict[str, t.Any] = json.loads((checkout / "kms_reports" / "kms_audit.json").read_text(encoding="utf-8"))
     assert report["mode"] == "check" and report["summary"] == {"would_convert": 1}, output
+    # The checkout's ansible.cfg keeps facts under ansible_facts, so ansible-core warns of no templated task args.
+    assert "[WARNING]" not in output, output
 
 
 def test_ansible_doc_finds_the_role_in_a_fresh_checkout(checkout: pathlib.Path, tmp_path: pathlib.Path) -> None:
