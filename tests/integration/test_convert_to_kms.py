@@ -193,6 +193,11 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(journey: Journ
     for name in set(REFUSED) | ALREADY_COMPLIANT | UNREACHABLE | {KMS_DOWN}:
         assert after[name] == before[name], f"{name} must not change"
     assert run.returncode == 2  # the host kept for its KMS route and the unreachable host need attention
+    # The last message counts the hosts that need attention as the printed table does, then those failing the run.
+    assert f"Needs attention: {len(ATTENTION)} hosts" in _printed_table(run)
+    assert f"Needs attention: {len(ATTENTION)} hosts, of which 2 fail the run (1 kms_unreachable, 1 unreachable:" in (
+        run.stdout
+    ), run.stdout
 
 
 def test_second_run_changes_nothing_and_costs_one_worker_execution(journey: Journey) -> None:
