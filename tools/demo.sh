@@ -28,7 +28,7 @@ run() {  # run <name> [ansible-playbook args...]
         echo "no report was written (exit code $rc); the log is $OUT/$name.log:"; tail -40 "$OUT/$name.log"; exit 1
     fi
     $PY tools/print_report.py "$OUT/$name/kms_audit.json"
-    echo "   ansible-playbook exit code $rc (2 = some hosts need attention), $((SECONDS - started)) s; log: $OUT/$name.log"
+    echo "   ansible-playbook exit code $rc (2: hosts need attention, 4: hosts unreachable), $((SECONDS - started)) s; log: $OUT/$name.log"
 }
 
 run audit-before --check

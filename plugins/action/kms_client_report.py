@@ -25,9 +25,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._mer
     report_path,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import (
+    failing_hosts,
     host_row,
     report_from_rows,
     summary_line,
+    verdict_line,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import (
@@ -156,6 +158,7 @@ class ActionModule(ActionBase):
         report = report_from_rows(rows.values(), mode, generated)
         headline = summary_line(report, dest)
         table = render_table(report, headline, args["table_rows"])
+        failing = failing_hosts(report, args["fail_statuses"])
         earlier = len(view.rows) - len(rows)
         if earlier > 0:
             table.insert(1, fleet_line(earlier, len(view.rows), record.path))
@@ -169,6 +172,8 @@ class ActionModule(ActionBase):
             fleet_hosts=len(view.rows),
             mode=mode,
             attention=report["attention"],
+            failing=failing,
+            verdict=verdict_line(report, failing, dest),
             unmatched_overrides=report["gvlk_overrides"]["unmatched"],
             table=table,
             msg=headline,

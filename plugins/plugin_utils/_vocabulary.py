@@ -155,8 +155,8 @@ STATUS_GUIDE: dict[Status, StatusGuide] = {
         f"an evaluation edition: it accepts no GVLK, and {setting('convert_evaluation')} is off or it cannot be "
         "converted in place (a domain controller, no target edition offered, a Desktop Experience/Server Core "
         "switch, Datacenter to Standard)",
-        f"set {setting('convert_evaluation', 'true')}, or follow the path the message names (the DISM command, or a "
-        "reinstall)",
+        f"follow the path the message names: {setting('convert_evaluation', 'true')} when it is off and the edition "
+        "can change in place, the DISM command, or a reinstall",
     ),
     Status.IS_KMS_HOST: StatusGuide(
         "the host is a KMS host (CSVLK key or KMS host service); it is never converted",

@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import json
 import pathlib
+import re
 import sqlite3
 import typing as t
 
@@ -161,8 +162,8 @@ def test_audit_reports_every_host_and_changes_nothing(journey: Journey) -> None:
     row = next(row for row in report["hosts"] if row["host"] == "srv2022-dc-01")
     expected = gvlk_catalog.resolve(edition_id="ServerDatacenter", build=20348)
     assert (row["key_type"], row["gvlk"]) == ({"before": "mak", "after": "gvlk"}, expected.gvlk)
-    # An unreachable host makes the run fail once the report is written.
-    assert run.returncode == 2, run.stdout
+    # An unreachable host makes the run fail once the report is written: Ansible's code for it.
+    assert run.returncode == 4, run.stdout
 
 
 @pytest.mark.matrix
@@ -192,7 +193,8 @@ def test_conversion_converts_exactly_the_hosts_that_should_change(journey: Journ
     assert (journey.convert.writes[KMS_DOWN], journey.convert.executions[KMS_DOWN]) == (0, 1)
     for name in set(REFUSED) | ALREADY_COMPLIANT | UNREACHABLE | {KMS_DOWN}:
         assert after[name] == before[name], f"{name} must not change"
-    assert run.returncode == 2  # the host kept for its KMS route and the unreachable host need attention
+    # The host kept for its KMS route and the unreachable host fail the run: Ansible's code for an unreachable host.
+    assert run.returncode == 4
     # The last message counts the hosts that need attention as the printed table does, then those failing the run.
     assert f"Needs attention: {len(ATTENTION)} hosts" in _printed_table(run)
     assert f"Needs attention: {len(ATTENTION)} hosts, of which 2 fail the run (1 kms_unreachable, 1 unreachable:" in (
@@ -304,6 +306,43 @@ def test_limit_reports_the_limited_hosts(fleet: Fleet, tmp_path: pathlib.Path) -
 
 SHOW_TABLE = "Show the summary and where the report is"
 ATTENTION = {KMS_DOWN: "kms_unreachable", **REFUSED, **dict.fromkeys(UNREACHABLE, "unreachable")}
+
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
+
+
+def _recap(run: PlaybookRun) -> dict[str, tuple[int, int]]:
+    """The PLAY RECAP: each host's ``(unreachable, failed)`` counts."""
+    recap = run.stdout.split("PLAY RECAP", 1)[1]
+    return {host: (int(unreachable), int(failed)) for host, _ok, _changed, unreachable, failed in RECAP.findall(recap)}
+
+
+def _task_lines(run: PlaybookRun, task: str) -> list[str]:
+    """The lines the default callback printed under ``task``'s banner, up to the next banner."""
+    section = run.stdout.split(f"TASK [{task}]", 1)[1].split("\n", 1)[1]
+    return section.split("\nTASK [", 1)[0].split("\nPLAY ", 1)[0].splitlines()
+
+
+@pytest.mark.matrix
+def test_the_console_prints_a_line_per_host_and_the_recap_counts_each_host_where_its_outcome_belongs(
+    journey: Journey,
+) -> None:
+    run = journey.convert.run
+    fleet = set(journey.fleet.hosts)
+
+    lines = _task_lines(run, f"volume_activation.kms.kms_client : {TASK}")
+    said = {host: [line for line in lines if f"[{host}]" in line] for host in fleet}
+    # One line per host: an outcome (kms_unreachable, a refusal) is ok, not an Ansible error; only the host the run
+    # could not reach is UNREACHABLE (ansible-core 2.19 adds its own error block before that line).
+    assert {host: len(found) for host, found in said.items()} == dict.fromkeys(fleet, 1), lines
+    assert said[KMS_DOWN] == [f"ok: [{KMS_DOWN}]"] and "FAILED!" not in "\n".join(lines)
+    assert all(said[host][0].startswith(f"fatal: [{host}]: UNREACHABLE! =>") for host in UNREACHABLE)
+    # The recap: the host whose status fails the run is failed, the unreachable one unreachable, no other host either.
+    assert _recap(run) == {
+        **dict.fromkeys(fleet, (0, 0)),
+        KMS_DOWN: (0, 1),
+        **dict.fromkeys(UNREACHABLE, (1, 0)),
+    }
 
 
 def _printed_table(run: PlaybookRun) -> list[str]:

@@ -101,13 +101,15 @@ def test_an_unreachable_host_is_one_line_saying_what_to_check(tmp_path: pathlib.
     with Fleet(scenario) as fleet:
         run, report = _run(fleet, tmp_path, "--check")
     said = [line for line in run.stdout.splitlines() if line.startswith("fatal: [refusing]")]
-    assert len(said) == 1 and "UNREACHABLE!" in said[0], run.stdout
+    # One line where the run found it unreachable, one where the last play counts it so (PLAY RECAP, exit code).
+    assert len(said) == 2 and all("UNREACHABLE!" in line for line in said), run.stdout
     assert "the WinRM connection failed (the connection was refused, 127.0.0.1:" in said[0]
+    assert "This host was not reached in this run" in said[1]
     assert "ConnectionPool" not in run.stdout + run.stderr and "Errno" not in run.stdout + run.stderr
     row = next(row for row in report["hosts"] if row["host"] == "refusing")
     assert row["status"] == "unreachable" and row["message"].startswith("the WinRM connection failed (the connection")
     assert row["message"].endswith(vocabulary.STATUS_GUIDE[vocabulary.Status.UNREACHABLE].todo)
-    assert run.returncode == 2, run.stdout
+    assert run.returncode == 4, run.stdout
 
 
 # ----------------------------------------------------------------------------- a CI-sized fleet with faults

@@ -535,6 +535,26 @@ def summary_line(report: t.Mapping[str, t.Any], dest: str) -> str:
     )
 
 
+def failing_hosts(report: t.Mapping[str, t.Any], fail_statuses: t.Iterable[str]) -> dict[str, str]:
+    """The hosts of this run whose status is one of ``fail_statuses``, with that status, in the report's order."""
+    failing = set(fail_statuses)
+    return {row["host"]: row["status"] for row in report["hosts"] if row["status"] in failing}
+
+
+def verdict_line(report: t.Mapping[str, t.Any], failing: t.Mapping[str, str], dest: str) -> str:
+    """Why the run fails, counted as the printed table counts (empty when no host fails it): ``Needs attention: 5
+    hosts, of which 2 fail the run (1 kms_unreachable, 1 unreachable: ...); the report in /path names them.``"""
+    if not failing:
+        return ""
+    attention = len(report["attention"])
+    counts = Counter(failing.values())
+    counted = ", ".join(f"{counts[status]} {status}" for status in STATUSES if counts[status])
+    return (
+        f"Needs attention: {attention} host{'' if attention == 1 else 's'}, of which {len(failing)} fail the run "
+        f"({counted}: statuses in kms_client_report_fail_statuses); the report in {dest} names them."
+    )
+
+
 def change_text(pair: t.Mapping[str, t.Any], escape: t.Callable[[t.Any], str], missing: str = "not read") -> str:
     """``before → after`` of a before/after pair (each value through ``escape``), or one value when unchanged; a
     missing "before" is said in words (``missing``: ``no key → VCFB2``)."""

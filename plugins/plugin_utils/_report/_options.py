@@ -13,6 +13,7 @@ import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import FORMATS
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._text import TABLE_ROWS
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STATUSES
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "results": {"type": "dict"},
@@ -27,4 +28,5 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "not_run_reason": {"type": "str"},
     "view": {"type": "str", "choices": ["fleet", "run"], "default": "fleet"},
     "title": {"type": "str"},
+    "fail_statuses": {"type": "list", "elements": "str", "choices": list(STATUSES), "default": []},
 }

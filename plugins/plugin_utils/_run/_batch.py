@@ -4,9 +4,10 @@
 """A batch of the conversion play once its kms_client_key task has run on every host of it (filter kms_client_batch).
 
 kms_client_key returns each host's outcome as its ``kms_client`` fact, and Ansible keeps the facts of the results
-that did not fail. This works out, in one pass over the batch on the controller, the fact to keep for each host
-whose result failed, was unreachable or timed out, and whether the play stops after the batch
-(``kms_client_max_fail_percentage``).
+that did not fail (the role's task fails only when its result tells no outcome). This works out, in one pass over
+the batch on the controller, the fact to keep for each host whose result failed, was unreachable or timed out, and
+whether the play stops after the batch (``kms_client_max_fail_percentage``): more than that share of it failed, by
+its result or by its outcome.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import replace
 
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome import utc_timestamp
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import outcome_time, read_outcome
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import REFUSALS
 
 # The variable the role registers the kms_client_key result of each host in.
 RESULT_VAR = "kms_client_result"
@@ -37,6 +39,11 @@ def _result(hostvars: t.Any, host: str) -> t.Mapping[str, t.Any] | None:
     return result if isinstance(result, t.Mapping) else None
 
 
+def _outcome_failed(fact: t.Mapping[str, t.Any]) -> bool:
+    """Whether a host's outcome is a failure: failed, and no refusal by design (a KMS host, an evaluation edition)."""
+    return bool(fact.get("failed")) and fact.get("status") not in REFUSALS
+
+
 def kept_fact(result: t.Mapping[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     """The ``kms_client`` fact of a host whose result failed, so that Ansible kept no fact from it: the fact the result
     carries, or, for an unreachable host or one Ansible's task timeout ended, the (failed) outcome its result tells."""
@@ -52,13 +59,20 @@ def kms_client_batch(
     batch: t.Sequence[str], hostvars: t.Any, max_fail_percentage: t.Any = 100, check_mode: bool = False
 ) -> dict[str, t.Any]:
     """``facts``: the fact to keep of each host of ``batch`` whose result failed or did not reach it; ``stop``: more
-    than ``max_fail_percentage`` of the batch failed so, and ``reason``: what the report says of the hosts left out."""
+    than ``max_fail_percentage`` of the batch failed (so, or by its outcome), and ``reason``: what the report says of
+    the hosts left out."""
     facts: dict[str, dict[str, t.Any]] = {}
+    failed: list[str] = []
     for host in batch:
         result = _result(hostvars, str(host))
-        if result is not None and (result.get("failed") or result.get("unreachable")):
+        if result is None:
+            continue
+        if result.get("failed") or result.get("unreachable"):
             facts[str(host)] = kept_fact(result, check_mode)
-    failed, percentage = list(facts), int(max_fail_percentage)
+            failed.append(str(host))
+        elif _outcome_failed(_mapping(_mapping(result.get("ansible_facts")).get("kms_client"))):
+            failed.append(str(host))  # an outcome that failed, which the task reported without failing
+    percentage = int(max_fail_percentage)
     shown = ", ".join(failed[:FAILED_SHOWN]) + (", ..." if len(failed) > FAILED_SHOWN else "")
     return {
         "facts": facts,

@@ -29,6 +29,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 
 # The fact the first play of convert_to_kms leaves on localhost: {"target": pattern, "hosts": [names]}.
 RUN_FACT = "kms_client_run"
+REPORT_VAR = "kms_client_report"
 # The vars file of the playbook's last play, loaded once the audit gate has passed (playbooks/vars/).
 GATE_PASSED = "audit_gate.yml"
 # What the audit gate counts: the hosts a run without --check would change.
@@ -90,16 +91,36 @@ def kms_client_checked(
     return target
 
 
+def _report(hostvars: t.Any, hosts: list[str]) -> t.Mapping[str, t.Any]:
+    """The kms_client_report result the report play registered (on every host of it: the task runs once)."""
+    for host in hosts:
+        try:
+            registered = hostvars[host].get(REPORT_VAR)
+        except (KeyError, AttributeError):
+            continue
+        if isinstance(registered, t.Mapping):
+            return registered
+    return {}
+
+
+def kms_client_failing(hostvars: t.Any, target: t.Any = DEFAULT_TARGET) -> list[str]:
+    """The hosts of this run whose status fails it (the report's ``failing``): the last play's hosts."""
+    failing = _report(hostvars, _run_hosts(hostvars, str(target))).get("failing")
+    return [str(host) for host in failing] if isinstance(failing, t.Mapping) else []
+
+
 def kms_client_audit_gate(hostvars: t.Any, target: t.Any = DEFAULT_TARGET) -> str:
-    """The vars file of the passed gate; AnsibleError when kms_client_audit_gate is set and the audit would convert."""
+    """The vars file of the passed gate; AnsibleError when kms_client_audit_gate is set and the audit would convert
+    (when hosts fail the run, the last play ends it with exit code 2 or 4 instead)."""
     hosts = _run_hosts(hostvars, str(target))
     if not hosts:
         return GATE_PASSED
     variables = hostvars[hosts[0]]
     if not boolean(variables.get("kms_client_audit_gate") or False, strict=False):
         return GATE_PASSED
-    registered = variables.get("kms_client_report")
-    report: t.Mapping[str, t.Any] = registered if isinstance(registered, t.Mapping) else {}
+    report = _report(hostvars, hosts)
+    if report.get("failing"):
+        return GATE_PASSED
     summary = report.get("summary")
     found = {status: int(summary.get(status) or 0) for status in GATED} if isinstance(summary, t.Mapping) else {}
     count = sum(found.values())

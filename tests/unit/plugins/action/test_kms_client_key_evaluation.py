@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.volume_activation.kms.plugins.action import kms_client_key
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import STATUS_GUIDE, Status
 from tests.unit.utils.action_harness import gvlk_for, make_host, run_action, spec
 
 CONVERT = {"convert_evaluation": True}
@@ -125,6 +126,10 @@ def test_refused_whatever_the_option_says_with_the_documented_path(extra, args, 
     assert (result["status"], result["failed"], result["changed"]) == ("evaluation_edition", True, False)
     assert said in result["msg"] and "No edition change is planned" in result["msg"]
     assert [call for call, _edition in dism_calls(host)] == ["target_editions"] and host.writes == 0
+    # What to do, as the report prints it for every evaluation_edition host: setting the option is no advice to a
+    # run that set it; the message's path is.
+    todo = STATUS_GUIDE[Status.EVALUATION_EDITION].todo
+    assert todo.startswith("follow the path the message names") and "convert_evaluation) when it is off" in todo
 
 
 def test_a_licensed_evaluation_no_route_will_activate_keeps_its_edition() -> None:

@@ -283,3 +283,23 @@ def test_the_title_names_the_fleet_in_the_files(tmp_path):
     assert _json(result["files"]["json"])["title"] == "Contoso branch offices"
     html = (tmp_path / "kms_audit.html").read_text(encoding="utf-8")
     assert "<h1>Contoso branch offices</h1>" in html and "The host is a KMS client." in html
+
+
+def test_the_hosts_whose_status_fails_the_run_and_the_verdict_counted_as_the_table(tmp_path):
+    kms_unreachable = {**WOULD_CONVERT, "status": "kms_unreachable", "msg": "no KMS host answers"}
+    args = {
+        "results": {"srv-a": COMPLIANT, "srv-b": kms_unreachable, "srv-c": UNREACHABLE, "srv-d": None},
+        "hosts": ["srv-a", "srv-b", "srv-c", "srv-d"],
+        "dest": str(tmp_path / "out"),
+    }
+
+    result = run({**args, "fail_statuses": ["kms_unreachable", "unreachable"]})
+    unset = run(args)
+
+    assert result["failing"] == {"srv-b": "kms_unreachable", "srv-c": "unreachable"}  # not_run is no fail status here
+    assert result["verdict"] == (
+        "Needs attention: 3 hosts, of which 2 fail the run (1 kms_unreachable, 1 unreachable: statuses in "
+        f"kms_client_report_fail_statuses); the report in {tmp_path / 'out'} names them."
+    )
+    assert "Needs attention: 3 hosts" in result["table"]
+    assert (unset["failing"], unset["verdict"]) == ({}, "")

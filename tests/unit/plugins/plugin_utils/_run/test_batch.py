@@ -87,3 +87,13 @@ def test_a_result_the_module_itself_ended_on_the_task_timeout_keeps_its_own_fact
     fact = kms_client_batch(["a"], _hostvars(a=sent), check_mode=False)["facts"]["a"]
 
     assert (fact["status"], fact["changed"], fact["mode"], fact["time"]) == ("timed_out", True, "apply", TIME)
+
+
+def test_an_outcome_that_failed_counts_though_the_task_reported_it_without_failing() -> None:
+    # The role's failed_when makes kms_unreachable an ok result: Ansible keeps its fact, the batch still counts it.
+    reported = {**KMS_UNREACHABLE, "failed": False}
+
+    batch = kms_client_batch(["a", "b", "c"], _hostvars(a=reported, b=CONVERTED, c=REFUSED), 0)
+
+    assert batch["facts"] == {}
+    assert batch["stop"] is True and "1 of 3 hosts failed (a)" in batch["reason"]  # a refusal is no failure

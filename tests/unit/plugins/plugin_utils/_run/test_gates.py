@@ -18,13 +18,16 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._gates 
     RUN_FACT,
     kms_client_audit_gate,
     kms_client_checked,
+    kms_client_failing,
 )
 
 ROOT = Path(__file__).resolve().parents[5]
 
 
-def _hostvars(summary: dict[str, int], mode: str = "check", gate: t.Any = True) -> dict[str, t.Any]:
-    report = {"mode": mode, "summary": summary}
+def _hostvars(
+    summary: dict[str, int], mode: str = "check", gate: t.Any = True, failing: t.Any = None
+) -> dict[str, t.Any]:
+    report = {"mode": mode, "summary": summary, "failing": failing or {}}
     return {
         "localhost": {RUN_FACT: {"target": "windows", "hosts": ["a"]}},
         "a": {"kms_client_audit_gate": gate, "kms_client_report": report, "kms_client_report_dest": "out"},
@@ -51,6 +54,8 @@ def test_the_gate_counts_every_host_a_conversion_would_change(summary: dict[str,
         _hostvars({"compliant": 3, "is_kms_host": 1}),
         _hostvars({"would_convert": 2}, gate=False),
         _hostvars({"would_convert": 2}, mode="apply"),
+        # Hosts fail the run: the last play ends it (2 or 4), not the gate (1).
+        _hostvars({"would_convert": 2, "kms_unreachable": 1}, failing={"b": "kms_unreachable"}),
         None,
     ],
 )
@@ -80,3 +85,26 @@ def test_the_target_check_reads_each_hosts_variables_once() -> None:
 
     assert kms_client_checked("windows", hostvars, None, True) == "windows"
     assert {host: hostvars.reads[host] for host in hosts} == dict.fromkeys(hosts, 1)
+
+
+@pytest.mark.parametrize(
+    ("hostvars", "failing"),
+    [
+        (
+            _hostvars({"kms_unreachable": 1, "unreachable": 1}, failing={"b": "kms_unreachable", "c": "unreachable"}),
+            ["b", "c"],
+        ),
+        (_hostvars({"compliant": 1}), []),
+        ({"localhost": {RUN_FACT: {"target": "windows", "hosts": ["a"]}}, "a": {}}, []),  # no report (yet)
+        (
+            {
+                "localhost": {RUN_FACT: {"target": "other", "hosts": ["a"]}},
+                "a": {"kms_client_report": {"failing": {"a": "failed"}}},
+            },
+            [],
+        ),
+        (None, []),
+    ],
+)
+def test_the_last_play_has_the_hosts_whose_status_fails_the_run_and_no_other(hostvars: t.Any, failing: list) -> None:
+    assert kms_client_failing(hostvars) == failing
