@@ -550,7 +550,8 @@ def verdict_line(report: t.Mapping[str, t.Any], failing: t.Mapping[str, str], de
     counts = Counter(failing.values())
     counted = ", ".join(f"{counts[status]} {status}" for status in STATUSES if counts[status])
     return (
-        f"Needs attention: {attention} host{'' if attention == 1 else 's'}, of which {len(failing)} fail the run "
+        f"Needs attention: {attention} host{'' if attention == 1 else 's'}, of which {len(failing)} "
+        f"fail{'s' if len(failing) == 1 else ''} the run "
         f"({counted}: statuses in kms_client_report_fail_statuses); the report in {dest} names them."
     )
 

@@ -303,3 +303,9 @@ def test_the_hosts_whose_status_fails_the_run_and_the_verdict_counted_as_the_tab
     )
     assert "Needs attention: 3 hosts" in result["table"]
     assert (unset["failing"], unset["verdict"]) == ({}, "")
+
+
+def test_the_verdict_of_one_failing_host(tmp_path):
+    args = {"results": {"srv-a": UNREACHABLE}, "dest": str(tmp_path / "out"), "fail_statuses": ["unreachable"]}
+
+    assert run(args)["verdict"].startswith("Needs attention: 1 host, of which 1 fails the run (1 unreachable:")
