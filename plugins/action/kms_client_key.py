@@ -76,6 +76,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._outcome imp
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import host_text
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
+    ROLE_PREFIX,
     STATUS_GUIDE,
     ActivationRoute,
     Status,
@@ -151,7 +152,10 @@ class ActionModule(ActionBase):
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         super().run(tmp, task_vars)
         del tmp
-        # An option set to null is not given (the role passes its unset variables so, in one mapping).
+        through_role = self._through_role()
+        if through_role and not self._task.args:
+            self._task.args = self._role_options(task_vars or {})
+        # An option set to null is not given (the role passes its unset variables so).
         self._task.args = {name: value for name, value in self._task.args.items() if value is not None}
         secrets = self._secret_values()
         warnings: list[str] = []
@@ -168,16 +172,28 @@ class ActionModule(ActionBase):
             # Every host says which override names it was given, so that the report can name unused ones.
             given = tuple(sorted(options.gvlk_overrides))
             outcome = replace(outcome, gvlk_override=replace(outcome.gvlk_override, given=given))
-        if self._through_role():
+        if through_role:
             outcome = replace(outcome, msg=self._role_message(outcome, task_vars or {}))
             warnings = [role_wording(warning) for warning in warnings]
         result = outcome.result()
         result["ansible_facts"] = {"kms_client": outcome.fact(mode, utc_timestamp())}
+        if through_role:
+            # The role reports every outcome as the host's status (its fact keeps ``failed``): one ok or changed line,
+            # not an Ansible error. The playbook's last play fails the hosts whose status fails the run.
+            result["failed"] = False
         if warnings:
             result["warnings"] = warnings
         if secrets:  # any override key that reached the result (it should not) becomes Ansible's mask
             result = remove_values(result, secrets | {s.upper() for s in secrets})
         return result
+
+    def _role_options(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """The options the role gives: each role variable ``kms_client_<option>`` as this host sees it, templated."""
+        return {
+            name: self._templar.template(task_vars[variable])
+            for name in ARGUMENT_SPEC
+            if (variable := f"{ROLE_PREFIX}{name}") in task_vars
+        }
 
     def _through_role(self) -> bool:
         role = getattr(self._task, "_role", None)

@@ -10,8 +10,10 @@ from typing import Any
 from unittest.mock import MagicMock
 
 from ansible.errors import AnsibleConnectionFailure
+from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
+from ansible.template import Templar
 
 from ansible_collections.volume_activation.kms.plugins.action.kms_client_key import ActionModule
 from ansible_collections.volume_activation.kms.plugins.module_utils import gvlk_catalog
@@ -89,8 +91,10 @@ def run_action(
     task.diff = diff
     connection = MagicMock()
     connection._shell.tmpdir = None
+    loader = DataLoader()
+    templar = Templar(loader=loader, variables=task_vars or {})
     action = ActionModule(
-        task, connection, PlayContext(), loader=MagicMock(), templar=MagicMock(), shared_loader_obj=MagicMock()
+        task, connection, PlayContext(), loader=loader, templar=templar, shared_loader_obj=MagicMock()
     )
     action._load_name = WORKER  # set by the plugin loader in a real run
     seen = calls if calls is not None else []

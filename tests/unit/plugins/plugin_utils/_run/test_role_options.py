@@ -259,6 +259,45 @@ def test_through_the_role_a_kms_host_refusal_shows_how_to_leave_it_out() -> None
     assert through_role["ansible_facts"]["kms_client"]["msg"] == through_role["msg"]
 
 
+def trusted(template: str) -> str:
+    """A template as Ansible loads it from the inventory or a vars file (ansible-core 2.19 renders only those)."""
+    try:
+        from ansible.template import trust_as_template  # ansible-core 2.19
+    except ImportError:  # 2.16 to 2.18 render every template
+        return template
+    return trust_as_template(template)
+
+
+def test_through_the_role_the_options_are_the_role_variables_as_the_host_sees_them() -> None:
+    # The role's task gives no arguments: the module reads each kms_client_<option>, templated, and nothing else.
+    task_vars = {
+        "kms_client_kms_host": trusted("{{ kms_hosts[0] }}"),
+        "kms_hosts": ["kms02.corp.example.com"],
+        "kms_client_kms_port": 1700,
+        "kms_client_on_kms_unreachable": "convert",
+        "kms_client_kms_count": None,  # unset: the module's own default applies
+        "kms_port": 1,  # a variable without the prefix is no option
+    }
+    host = make_host(spec(key_type="mak"))
+    through_role = run_action(host, {}, role=ROLE, task_vars=task_vars, check_mode=True)
+    direct = run_action(make_host(spec(key_type="mak")), {}, task_vars=task_vars, check_mode=True)
+
+    assert "set the KMS host to kms02.corp.example.com" in through_role["msg"]
+    assert "set the KMS port to 1700" in through_role["msg"]
+    assert "KMS host to" not in direct["msg"]  # called as a module, only its arguments count
+
+
+def test_through_the_role_an_outcome_is_no_task_failure_and_its_fact_keeps_failed() -> None:
+    # The licensed host whose KMS host does not answer keeps its key: kms_unreachable, a failed outcome.
+    unreachable_kms = {"kms": {"dns": "kms01.corp.example.com", "reachable": False}, "license_status": "licensed"}
+    direct = run_action(make_host(spec(key_type="mak", **unreachable_kms)), {})
+    through_role = run_action(make_host(spec(key_type="mak", **unreachable_kms)), {}, role=ROLE)
+
+    assert (direct["status"], direct["failed"]) == ("kms_unreachable", True)
+    assert (through_role["status"], through_role["failed"]) == ("kms_unreachable", False)
+    assert through_role["ansible_facts"]["kms_client"]["failed"] is True
+
+
 def _role_main_options() -> dict[str, dict[str, t.Any]]:
     specs = yaml.safe_load(
         (Path(__file__).resolve().parents[5] / "roles/kms_client/meta/argument_specs.yml").read_text()
