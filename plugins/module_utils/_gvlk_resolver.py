@@ -31,6 +31,12 @@ _CORE_SKUS: dict[int, str] = {148: "ServerStandardCor", 147: "ServerDatacenterCo
 
 _KEYED_IDS = frozenset(i for e in ENTRIES for i in e.edition_ids)
 _KEYED_SKUS = frozenset(s for e in ENTRIES for s in e.os_skus)
+# Compiled once at import, which the controller does before it forks the workers that resolve each host.
+_BUILD_NUMBER = re.compile(r"\d{1,6}")
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.\d+)?")
+_TRADEMARKS = re.compile(r"®|™|\(R\)|\(TM\)", re.IGNORECASE)
+_VENDOR = re.compile(r"^Microsoft ", re.IGNORECASE)
+_SERVER_EVALUATION = re.compile(r"(windows server) \d{4}(?: r2)? (standard|datacenter) evaluation")
 _ID_SPELLING = {
     i.casefold(): i for i in (*_KEYED_IDS, *(i for n in NO_KEY_EDITIONS for i in n.edition_ids), *_CORE_ALIASES)
 }
@@ -161,9 +167,9 @@ def parse_build(value: object) -> int | None:
     if not isinstance(value, str):
         raise ValueError(f"build {value!r} is not a build number or a version string like '10.0.17763'")
     text = value.strip()
-    if re.fullmatch(r"\d{1,6}", text):
+    if _BUILD_NUMBER.fullmatch(text):
         return parse_build(int(text))
-    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(?:\.\d+)?", text)
+    match = _VERSION.fullmatch(text)
     if not match:
         raise ValueError(f"build {value!r} is not a build number or a version string like '10.0.17763'")
     major, minor, build = (int(g) for g in match.groups())
@@ -187,9 +193,9 @@ def _parse_sku(value: object) -> int | None:
 
 
 def _normalize_caption(caption: str) -> str:
-    text = re.sub(r"®|™|\(R\)|\(TM\)", " ", caption, flags=re.IGNORECASE)
+    text = _TRADEMARKS.sub(" ", caption)
     text = " ".join(text.split())
-    text = re.sub(r"^Microsoft ", "", text, flags=re.IGNORECASE)
+    text = _VENDOR.sub("", text)
     return text.casefold()
 
 
@@ -216,7 +222,7 @@ _CAPTIONS = _caption_index()
 def _by_caption(caption: str, build: int | None) -> tuple[Entry | NoKeyEdition | None, str | None, str]:
     """(match, edition ID, why not) for an English caption equal to a catalog edition name."""
     text = _normalize_caption(caption)
-    evaluation = re.fullmatch(r"(windows server) \d{4}(?: r2)? (standard|datacenter) evaluation", text)
+    evaluation = _SERVER_EVALUATION.fullmatch(text)
     if evaluation:
         text = f"{evaluation.group(1)} {evaluation.group(2)} evaluation"
     candidates = _CAPTIONS.get(text, [])

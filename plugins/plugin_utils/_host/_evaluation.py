@@ -28,6 +28,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser i
 EDITIONS_OUTCOMES = ("found", "none", "not_evaluation", "error")
 # A DISM edition name (ServerDatacenterCor); anything else in the answer is refused as hostile.
 _EDITION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+_SERVER_FAMILY = re.compile(r"Server(Standard|Datacenter)(?:Eval)?(?:Cor)?")
 _MAX_TARGETS = 32
 # Win32_OperatingSystem.ProductType 2 and Win32_ComputerSystem.DomainRole 4, 5: a domain controller.
 _DC_PRODUCT_TYPE = 2
@@ -110,7 +111,7 @@ def is_domain_controller(state: HostState) -> bool:
 
 def _family(edition: str) -> str | None:
     """standard or datacenter, for a Server edition name (evaluation, Core or not)."""
-    match = re.fullmatch(r"Server(Standard|Datacenter)(?:Eval)?(?:Cor)?", edition)
+    match = _SERVER_FAMILY.fullmatch(edition)
     return match.group(1).lower() if match else None
 
 
