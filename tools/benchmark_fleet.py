@@ -6,6 +6,7 @@
     .venv/bin/python tools/benchmark_fleet.py --sizes 100,300,1000 --forks 25,50
     .venv/bin/python tools/benchmark_fleet.py --sizes 200 --forks 25 --repeat 2 --skip counts,baseline,idle --output -
     .venv/bin/python tools/benchmark_fleet.py --ten-thousand       # the 10,000-host audit alone (by hand, not in CI)
+    .venv/bin/python tools/benchmark_fleet.py --ten-thousand --serial 1000   # the same in batches of 1000 hosts
 
 Every figure comes from real ansible-playbook runs over the real winrm connection plugin against the
 simulator served in this process: the traffic each host received (the fleet's counters), controller CPU
@@ -271,7 +272,9 @@ def _reported(report_dir: pathlib.Path) -> list[str]:
     return sorted(str(row.get("host")) for row in rows if row.get("status"))
 
 
-def audit(fleet: Fleet, forks: int, workdir: pathlib.Path, env: dict[str, str] | None = None) -> AuditRun:
+def audit(
+    fleet: Fleet, forks: int, workdir: pathlib.Path, env: dict[str, str] | None = None, serial: str | None = None
+) -> AuditRun:
     """One --check run of convert-to-kms.yml, with the fleet's per-host counters and the report checked.
 
     An audit runs the worker once on every reachable host and never on a refused one (the counts
@@ -290,6 +293,7 @@ def audit(fleet: Fleet, forks: int, workdir: pathlib.Path, env: dict[str, str] |
         str(forks),
         "-e",
         f"kms_client_report_dest={report_dir}",
+        *(["-e", f"kms_client_serial={serial}"] if serial else []),
         env=env,
     )
     after = _counters(fleet)
@@ -659,6 +663,7 @@ def main() -> None:
         help="audits to run, in this order, instead of every size at every forks: 100x10,3000x25",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each audit (size and forks)")
+    parser.add_argument("--serial", help="kms_client_serial of the audits (batches of the conversion play), e.g. 1000")
     parser.add_argument(
         "--quick", action="store_true", help="sizes 100,300 at forks 25, baseline and profile on 50 hosts"
     )
@@ -718,7 +723,7 @@ def main() -> None:
             for size, forks in arguments.cells:  # in the order given, each on a fresh fleet
                 for _attempt in range(arguments.repeat):
                     with Fleet(fleet_scenario(size)) as fleet:
-                        run = audit(fleet, forks, workdir)
+                        run = audit(fleet, forks, workdir, serial=arguments.serial)
                     parts["audits"].append(run)
                     m = run.measure
                     print(
