@@ -31,6 +31,12 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._asses
     assess_lost_reply,
     ran_steps,
 )
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._deadline import (
+    DEFAULT_READ_TIMEOUT,
+    HostTimeout,
+    deadline,
+    sized_timeout,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import (
     EditionChange,
     TargetEditions,
@@ -92,6 +98,10 @@ ROLE = "volume_activation.kms.kms_client"
 # a lost apply reply is answered by one more probe instead.
 PROBE_ATTEMPTS = 3
 PROBE_RETRY_DELAY = 1.0
+# Run through the role, the task is bounded by this role variable (unset: sized from the WinRM read timeout, which
+# ansible_winrm_read_timeout_sec sets), kept by the action plugin itself (plugin_utils/_host/_deadline.py).
+TASK_TIMEOUT_VARIABLE = "kms_client_task_timeout"
+READ_TIMEOUT_VARIABLE = "ansible_winrm_read_timeout_sec"
 # While an evaluation host restarts after its edition change, it is looked at this often (seconds) until it answers
 # with a new LastBootUpTime or reboot_timeout ends.
 RESTART_POLL_DELAY = 3.0
@@ -112,6 +122,17 @@ _CONNECTION_FAILURES = (
 )
 # The endpoint urllib3 names: HTTPConnectionPool(host='127.0.0.1', port=5985).
 _ENDPOINT = re.compile(r"host='([^']+)', port=(\d+)")
+
+
+def _seconds(value: Any) -> int | None:
+    """A whole number of seconds, 1 or more, from a variable's value (an int or its digits), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = int(str(value).strip()) if isinstance(value, (int, str)) else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 1 else None
 
 
 def _connection_failure(text: str) -> str:
@@ -162,13 +183,18 @@ class ActionModule(ActionBase):
         try:
             _validation, params = self.validate_argument_spec(ARGUMENT_SPEC)
             options = build_options(params, is_valid_product_key)
+            bound = self._role_bound(options, task_vars or {}) if through_role else None
         except (AnsibleActionFail, OptionError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             outcome, mode = _result.failure(f"Invalid options: {message}"), None
         else:
             secrets |= set(options.gvlk_overrides.values())
             warnings += override_warnings(options)
-            outcome, mode = self._convert(options, task_vars, warnings)
+            try:
+                with deadline(bound):
+                    outcome, mode = self._convert(options, task_vars, warnings)
+            except HostTimeout as expired:  # before the apply request was sent (_convert reports a later one)
+                outcome, mode = _result.timed_out_unread(expired.period), None
             # Every host says which override names it was given, so that the report can name unused ones.
             given = tuple(sorted(options.gvlk_overrides))
             outcome = replace(outcome, gvlk_override=replace(outcome.gvlk_override, given=given))
@@ -194,6 +220,28 @@ class ActionModule(ActionBase):
             for name in ARGUMENT_SPEC
             if (variable := f"{ROLE_PREFIX}{name}") in task_vars
         }
+
+    def _role_bound(self, options: Options, task_vars: dict[str, Any]) -> int | None:
+        """The bound of this host's task the role sets: ``kms_client_task_timeout``, or unset, the default sized from
+        the WinRM read timeout and the options (docs/reliability.md). None when the task has its own ``timeout``
+        keyword, which ansible-core keeps."""
+        if self._task.timeout:
+            return None
+        value = self._templar.template(task_vars.get(TASK_TIMEOUT_VARIABLE))
+        if value is None:
+            read_timeout = _seconds(self._templar.template(task_vars.get(READ_TIMEOUT_VARIABLE)))
+            return sized_timeout(
+                read_timeout or DEFAULT_READ_TIMEOUT,
+                options.tcp_timeout,
+                options.convert_evaluation,
+                options.reboot_timeout,
+            )
+        seconds = _seconds(value)
+        if seconds is None:
+            raise OptionError(
+                f"{TASK_TIMEOUT_VARIABLE} is {host_text(repr(value))}; expected a number of seconds, 1 or more"
+            )
+        return seconds
 
     def _through_role(self) -> bool:
         role = getattr(self._task, "_role", None)
@@ -279,8 +327,9 @@ class ActionModule(ActionBase):
                     planned, planned.edition_change, before, options=options, task_vars=task_vars, warnings=warnings
                 )
             outcome, mode = self._carry_out(planned, before, task_vars)
-        except TaskTimeoutError:  # the apply request was sent: its steps may have run
-            return _result.timed_out(before, planned, self._task.timeout), "apply"
+        except (TaskTimeoutError, HostTimeout) as expired:  # the apply request was sent: its steps may have run
+            period = expired.period if isinstance(expired, HostTimeout) else self._task.timeout
+            return _result.timed_out(before, planned, period), "apply"
         # The pre-flight's answers, as data.
         shown_ad = ad.as_dict() if ad else None
         return replace(outcome, kms_route=route.as_dict() if route else None, ad_activation=shown_ad), mode

@@ -121,6 +121,18 @@ def build(
     )
 
 
+def timed_out_unread(period: int) -> HostOutcome:
+    """The task timeout (``period`` seconds) ended the task before the apply request was sent: nothing was written,
+    and the host's state was not read (or not to the end)."""
+    return HostOutcome(
+        Status.TIMED_OUT.value,
+        f"No answer within the task timeout ({period} s, kms_client_task_timeout) before any change was sent: the host "
+        "or its WinRM service hung and the task was stopped; nothing was changed. Check the host's WinRM service (or "
+        "raise kms_client_task_timeout), then run again.",
+        failed=True,
+    )
+
+
 def timed_out(before: HostState, plan: Plan, period: int | None) -> HostOutcome:
     """The task timeout (``period`` seconds) ended the task once the apply request was sent: the host as the probe
     read it before, the plan, and an unknown state after; changed whenever the plan writes, since it may have run."""
