@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import yaml
 from unit.utils.action_harness import make_host, make_key, run_action, spec
 
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import role_wording
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import ARGUMENT_SPEC, role_wording
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._run._role_options import (
     SET_BY_THE_RUN,
     RunRefused,
@@ -385,3 +386,16 @@ def test_the_role_defaults_pass_the_role_argument_check(entry_point: str) -> Non
     given = {name: value for name, value in defaults.items() if name in options and "{{" not in str(value)}
     assert given, entry_point
     assert ArgumentSpecValidator(options).validate(given).error_messages == []
+
+
+def test_the_per_host_task_templates_nothing_in_each_worker() -> None:
+    # ansible-core templates a task's keywords and arguments in each worker, where no compiled template survives from
+    # the worker before (docs/performance.md): the one task that runs per host has no template, and neither has the
+    # default of a role variable the module reads on every host.
+    tasks = yaml.safe_load((ROOT / "roles/kms_client/tasks/convert.yml").read_text(encoding="utf-8"))
+    (per_host,) = [task for task in tasks if "volume_activation.kms.kms_client_key" in task]
+    templated = [key for key, value in per_host.items() if "{{" in json.dumps(value)]
+    assert templated == []
+    defaults = yaml.safe_load((ROOT / "roles/kms_client/defaults/main.yml").read_text(encoding="utf-8"))
+    read_on_every_host = {f"kms_client_{name}" for name in ARGUMENT_SPEC} | {"kms_client_task_timeout"}
+    assert [name for name in sorted(read_on_every_host & set(defaults)) if "{{" in json.dumps(defaults[name])] == []
