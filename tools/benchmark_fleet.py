@@ -42,12 +42,13 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / ".collections")]
 
 from winsim.engine.process import engine_cpu_seconds  # noqa: E402  (needs the path above)
 from winsim.fleet import Fleet, repeated_scenario  # noqa: E402
-from winsim.wsman.playbook import ansible_playbook, playbook_environment  # noqa: E402
+from winsim.wsman.playbook import playbook_environment  # noqa: E402
 
 SCENARIO = REPO / "tools" / "winsim" / "scenarios" / "mixed_fleet.yml"
 PLAYBOOK = REPO / "convert-to-kms.yml"
 BASELINE_LIBRARY = REPO / "tools" / "winsim" / "wsman" / "modules"
 CALLBACKS = REPO / "tools" / "callback"
+RUSAGE_PLAYBOOK = REPO / "tools" / "rusage_playbook.py"
 # Bound of one ansible-playbook run: far above the largest audit of the matrix (3000 hosts) on 2 shared cores.
 RUN_TIMEOUT = 3600
 DOCUMENT = REPO / "docs" / "performance.md"
@@ -76,6 +77,8 @@ class Measure:
     simulator_cpu: float
     returncode: int
     load_average: float  # 1-minute load average of the machine when the run started (it may be shared)
+    main_cpu: float  # of controller_cpu, ansible-playbook's main process (the serial part); the rest is its workers'
+    workers_system: float  # of the workers' CPU, the kernel's (page faults: each worker copies what it touches)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,13 +134,17 @@ def measured_playbook(
     env: dict[str, str] | None = None,
 ) -> Measure:
     """Run ansible-playbook and take its resource usage (with its waited-for descendants) from wait4."""
-    environment = playbook_environment(workdir, [REPO / ".collections"], env)
+    rusage = workdir / "rusage.json"
+    rusage.unlink(missing_ok=True)
+    environment = playbook_environment(
+        workdir, [REPO / ".collections"], {**(env or {}), "KMS_RUSAGE_FILE": str(rusage)}
+    )
     log = workdir / "ansible-playbook.log"
     load_average = os.getloadavg()[0]
     simulator_before, started = _cpu_self(), time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(ansible_playbook()), "-i", str(inventory), str(playbook), *args],
+            [sys.executable, str(RUSAGE_PLAYBOOK), "-i", str(inventory), str(playbook), *args],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -153,6 +160,7 @@ def measured_playbook(
     wall = time.perf_counter() - started
     if wall >= RUN_TIMEOUT:
         raise SystemExit(f"ansible-playbook did not finish within {RUN_TIMEOUT} s (killed); log: {log}")
+    split = json.loads(rusage.read_text(encoding="utf-8"))
     return Measure(
         wall=wall,
         controller_cpu=usage.ru_utime + usage.ru_stime,
@@ -160,6 +168,8 @@ def measured_playbook(
         simulator_cpu=_cpu_self() - simulator_before,
         returncode=process.returncode,
         load_average=load_average,
+        main_cpu=split["main_cpu"],
+        workers_system=split["workers_system"],
     )
 
 
@@ -390,6 +400,15 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+SPLIT_HEADER = "ms/host: main process / workers (kernel)"
+
+
+def _split(m: Measure, hosts: int) -> str:
+    """Controller CPU per host: ansible-playbook's main process, its workers, and the kernel's part of the workers'."""
+    workers = m.controller_cpu - m.main_cpu
+    return f"{m.main_cpu / hosts * 1000:.0f} / {workers / hosts * 1000:.0f} ({m.workers_system / hosts * 1000:.0f})"
+
+
 def _cores_busy(m: Measure) -> float:
     return (m.controller_cpu + m.simulator_cpu) / m.wall
 
@@ -405,6 +424,7 @@ def _audit_rows(audits: list[AuditRun]) -> list[str]:
                 f"{m.wall:.1f}",
                 f"{m.controller_cpu:.1f}",
                 f"{m.controller_cpu / run.hosts * 1000:.0f}",
+                _split(m, run.hosts),
                 f"{m.simulator_cpu:.1f}",
                 f"{_cores_busy(m):.2f}",
                 f"{m.load_average:.1f}",
@@ -420,6 +440,7 @@ def _audit_rows(audits: list[AuditRun]) -> list[str]:
         "wall s",
         "controller CPU s",
         "CPU ms/host",
+        SPLIT_HEADER,
         "simulator CPU s",
         "cores busy",
         "load avg",
@@ -532,6 +553,7 @@ def _baseline(runs: dict[str, BaselineRun], forks: int) -> list[str]:
                 f"{m.controller_cpu:.1f}",
                 f"{m.controller_cpu / hosts * 1000:.0f}",
                 f"{m.controller_cpu / bare:.2f}×",
+                _split(m, hosts),
                 f"{m.load_average:.1f}",
                 f"{m.peak_rss_mb:.0f}",
                 str(low) if low == high else f"{low}–{high}",
@@ -545,6 +567,7 @@ def _baseline(runs: dict[str, BaselineRun], forks: int) -> list[str]:
         "controller CPU s",
         "CPU ms/host",
         "against the do-nothing module",
+        SPLIT_HEADER,
         "load avg",
         "peak RSS MiB",
         "worker runs per host",
