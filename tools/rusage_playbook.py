@@ -17,7 +17,6 @@ def _write(path: str, main_pid: int) -> None:
     main, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     usage = {
         "main_cpu": main.ru_utime + main.ru_stime,
-        "workers_cpu": workers.ru_utime + workers.ru_stime,
         "workers_system": workers.ru_stime,
     }
     with open(path, "w", encoding="utf-8") as file:

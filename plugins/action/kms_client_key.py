@@ -33,9 +33,11 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._asses
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._deadline import (
     DEFAULT_READ_TIMEOUT,
+    TASK_TIMEOUT_VARIABLE,
     HostTimeout,
     deadline,
     sized_timeout,
+    task_timeout,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._evaluation import (
     EditionChange,
@@ -57,6 +59,7 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._optio
     build_options,
     override_warnings,
     role_wording,
+    whole_number,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._planner import (
     LEAVE_OUT,
@@ -98,9 +101,8 @@ ROLE = "volume_activation.kms.kms_client"
 # a lost apply reply is answered by one more probe instead.
 PROBE_ATTEMPTS = 3
 PROBE_RETRY_DELAY = 1.0
-# Run through the role, the task is bounded by this role variable (unset: sized from the WinRM read timeout, which
-# ansible_winrm_read_timeout_sec sets), kept by the action plugin itself (plugin_utils/_host/_deadline.py).
-TASK_TIMEOUT_VARIABLE = "kms_client_task_timeout"
+# Run through the role, the task is bounded by kms_client_task_timeout, unset sized from the WinRM read timeout this
+# variable sets (plugin_utils/_host/_deadline.py).
 READ_TIMEOUT_VARIABLE = "ansible_winrm_read_timeout_sec"
 # While an evaluation host restarts after its edition change, it is looked at this often (seconds) until it answers
 # with a new LastBootUpTime or reboot_timeout ends.
@@ -122,17 +124,6 @@ _CONNECTION_FAILURES = (
 )
 # The endpoint urllib3 names: HTTPConnectionPool(host='127.0.0.1', port=5985).
 _ENDPOINT = re.compile(r"host='([^']+)', port=(\d+)")
-
-
-def _seconds(value: Any) -> int | None:
-    """A whole number of seconds, 1 or more, from a variable's value (an int or its digits), else None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        seconds = int(str(value).strip()) if isinstance(value, (int, str)) else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 1 else None
 
 
 def _connection_failure(text: str) -> str:
@@ -228,20 +219,15 @@ class ActionModule(ActionBase):
         if self._task.timeout:
             return None
         value = self._templar.template(task_vars.get(TASK_TIMEOUT_VARIABLE))
-        if value is None:
-            read_timeout = _seconds(self._templar.template(task_vars.get(READ_TIMEOUT_VARIABLE)))
-            return sized_timeout(
-                read_timeout or DEFAULT_READ_TIMEOUT,
-                options.tcp_timeout,
-                options.convert_evaluation,
-                options.reboot_timeout,
-            )
-        seconds = _seconds(value)
-        if seconds is None:
-            raise OptionError(
-                f"{TASK_TIMEOUT_VARIABLE} is {host_text(repr(value))}; expected a number of seconds, 1 or more"
-            )
-        return seconds
+        if value is not None:
+            return task_timeout(value)
+        read_timeout = whole_number(self._templar.template(task_vars.get(READ_TIMEOUT_VARIABLE)))
+        return sized_timeout(
+            read_timeout if read_timeout is not None and read_timeout >= 1 else DEFAULT_READ_TIMEOUT,
+            options.tcp_timeout,
+            options.convert_evaluation,
+            options.reboot_timeout,
+        )
 
     def _through_role(self) -> bool:
         role = getattr(self._task, "_role", None)

@@ -11,13 +11,16 @@ than its limit is cut and ends with :data:`TRUNCATED` and the original length.
 
 from __future__ import annotations
 
+import json
 import re
+import typing as t
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import ENTRIES
 
 NAME_LIMIT = 256  # names, identifiers, host names, channels
 TEXT_LIMIT = 1024  # descriptions, captions, messages
 TRUNCATED = "…[truncated from {length} characters]"
+SHOWN_LIMIT = 80  # a value a message quotes
 
 _KEY_PATTERN = re.compile(r"(?<![A-Z0-9])[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}(?![A-Z0-9])", re.IGNORECASE)
 # C0 and C1 control characters (Unicode category Cc) but tab and newline, and the bidirectional embedding, override
@@ -42,6 +45,15 @@ def bound(text: str, limit: int) -> str:
         return text
     marker = TRUNCATED.format(length=len(text))
     return text[: max(limit - len(marker), 0)] + marker
+
+
+def shown(value: t.Any, limit: int = SHOWN_LIMIT) -> str:
+    """A value as a message shows it: JSON, bounded."""
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return bound(text, limit)
 
 
 def host_text(text: str, limit: int = TEXT_LIMIT) -> str:

@@ -16,6 +16,12 @@ import signal
 import typing as t
 from contextlib import contextmanager
 
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import OptionError, whole_number
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import shown
+
+# The role variable of the bound (unset: sized_timeout).
+TASK_TIMEOUT_VARIABLE = "kms_client_task_timeout"
+
 # pywinrm's read timeout when ansible_winrm_read_timeout_sec is not set (winrm.protocol.Protocol.DEFAULT_READ_TIMEOUT_SEC).
 DEFAULT_READ_TIMEOUT = 30
 # Worker executions one host may need: the probe, the apply, and the probe again when the apply's reply is lost.
@@ -41,6 +47,14 @@ def sized_timeout(read_timeout: int, tcp_timeout: int, convert_evaluation: bool,
     restart's ``reboot_timeout``."""
     once = EXECUTIONS * read_timeout + tcp_timeout + ACTIVATION_ALLOWANCE
     return 2 * once + EDITION_CHANGE_ALLOWANCE + reboot_timeout if convert_evaluation else once
+
+
+def task_timeout(value: t.Any) -> int:
+    """The bound ``kms_client_task_timeout`` sets: a whole number of seconds, 1 or more (OptionError otherwise)."""
+    seconds = whole_number(value)
+    if seconds is None or seconds < 1:
+        raise OptionError(f"{TASK_TIMEOUT_VARIABLE} is {shown(value)}; expected a number of seconds, 1 or more")
+    return seconds
 
 
 def _expire(period: int) -> t.Callable[[int, t.Any], None]:

@@ -68,6 +68,7 @@ _OPTION_WORD = re.compile(
 )
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+_WHOLE_NUMBER = re.compile(r"\s*-?\d+\s*")
 _OVERRIDE_NAME = re.compile(r"^(?P<edition>[A-Za-z][A-Za-z0-9]*)(?:@(?P<build>[0-9]{3,6}))?$")
 
 
@@ -107,6 +108,16 @@ class Options:
             if name in by_name:
                 return by_name[name]
         return None
+
+
+def whole_number(value: Any) -> int | None:
+    """A whole number given as a variable: an int, or its decimal text as ``-e name=value`` gives it (not a
+    boolean); None otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    return None
 
 
 def role_wording(text: str) -> str:

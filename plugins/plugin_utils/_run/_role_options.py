@@ -23,18 +23,23 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.volume_activation.kms.plugins.module_utils.gvlk_catalog import is_valid_product_key
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._deadline import (
+    TASK_TIMEOUT_VARIABLE,
+    task_timeout,
+)
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._host._options import (
     ARGUMENT_SPEC,
     OptionError,
     build_options,
     role_wording,
+    whole_number,
 )
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._files import dest_problem
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._merge import report_path
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._model import TITLE_LIMIT
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._options import ARGUMENT_SPEC as REPORT_SPEC
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._report._record import record_problem
-from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound
+from ansible_collections.volume_activation.kms.plugins.plugin_utils._sanitiser import bound, shown
 from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary import (
     CONVERTIBLE_KEY_TYPES,
     ROLE_PREFIX,
@@ -42,7 +47,6 @@ from ansible_collections.volume_activation.kms.plugins.plugin_utils._vocabulary 
 )
 
 DEFAULT_TARGET = "windows"
-SHOWN_LIMIT = 80
 PATH_LIMIT = 4096  # a path the user gave is named whole (PATH_MAX on Linux)
 HOSTS_SHOWN = 5
 # What the report play passes to kms_client_report, checked with that module's own choices.
@@ -84,15 +88,6 @@ class RunRefused(ValueError):
     """The run must not start; the message is meant for the user."""
 
 
-def shown(value: t.Any, limit: int = SHOWN_LIMIT) -> str:
-    """A value as a message shows it: JSON, bounded."""
-    try:
-        text = json.dumps(value, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return bound(text, limit)
-
-
 def _kind(value: t.Any) -> str:
     """What a value is, in YAML's words."""
     for kind, name in ((bool, "a boolean"), (str, "a string"), (int, "a number"), (float, "a number")):
@@ -106,11 +101,7 @@ def _kind(value: t.Any) -> str:
 def _whole(name: str, value: t.Any, bounds: tuple[int, int | None], problems: Problems, allowed: str) -> int | None:
     """A whole number from low to high (an int, or its decimal text as ``-e name=value`` gives it)."""
     low, high = bounds
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        number = int(value)
+    number = whole_number(value)
     if number is None or number < low or (high is not None and number > high):
         problems.append(f"{name} is {shown(value)}; expected {allowed}")
         return None
@@ -189,9 +180,12 @@ def host_problems(variables: Mapping[str, t.Any]) -> Problems:
     """What is wrong with the role variables one host sees (undefined variables take the role's defaults)."""
     problems: Problems = []
     _conversion(variables, problems)
-    timeout = variables.get("kms_client_task_timeout")
+    timeout = variables.get(TASK_TIMEOUT_VARIABLE)
     if timeout is not None:
-        _whole("kms_client_task_timeout", timeout, (1, None), problems, "a number of seconds, 1 or more")
+        try:
+            task_timeout(timeout)
+        except OptionError as error:
+            problems.append(str(error))
     return problems
 
 
@@ -313,7 +307,7 @@ def check_run(play: Mapping[str, t.Any], hosts: Sequence[str], variables: Variab
     if play.get("kms_client_serial") is not None:
         findings.add(serial_problems(play["kms_client_serial"]))
     names = [ROLE_PREFIX + option for option in ARGUMENT_SPEC]
-    names += ["kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES]
+    names += [TASK_TIMEOUT_VARIABLE, *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES]
     checked: dict[str, Problems] = {}
     run_values: dict[str, dict[str, t.Any]] = {name: {} for name in RUN_VARIABLES}
     for host in hosts:
@@ -347,7 +341,7 @@ def check_run(play: Mapping[str, t.Any], hosts: Sequence[str], variables: Variab
 def role_variable_names() -> set[str]:
     """Every kms_client_* variable the role and the playbook read or set."""
     names = {ROLE_PREFIX + option for option in ARGUMENT_SPEC}
-    return names | {"kms_client_task_timeout", *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
+    return names | {TASK_TIMEOUT_VARIABLE, *RUN_VARIABLES, *PLAY_KEYWORD_VARIABLES, *SET_BY_THE_RUN}
 
 
 def unknown_variables(hosts: Sequence[str], variables: Callable[[str], Iterable[t.Any]]) -> list[str]:
