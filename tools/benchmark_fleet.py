@@ -5,6 +5,7 @@
     .venv/bin/python tools/benchmark_fleet.py --quick               # 100 and 300 hosts at forks 25
     .venv/bin/python tools/benchmark_fleet.py --sizes 100,300,1000 --forks 25,50
     .venv/bin/python tools/benchmark_fleet.py --sizes 200 --forks 25 --repeat 2 --skip counts,baseline,idle --output -
+    .venv/bin/python tools/benchmark_fleet.py --skip counts,idle,catalog,audits,profile --baseline-hosts 200 --repeat 5 --output -
     .venv/bin/python tools/benchmark_fleet.py --ten-thousand       # the 10,000-host audit alone (by hand, not in CI)
     .venv/bin/python tools/benchmark_fleet.py --ten-thousand --serial 1000   # the same in batches of 1000 hosts
 
@@ -29,6 +30,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -538,30 +540,35 @@ def _profile(run: AuditRun, tasks: list[TaskCost]) -> list[str]:
     ]
 
 
-def _baseline(runs: dict[str, BaselineRun], forks: int) -> list[str]:
-    """The do-nothing module, kms_client_key alone and the whole playbook on one fleet, per host and as ratios."""
-    bare = runs[BASELINE_RUNS[0][0]].measure.controller_cpu
-    hosts = runs[BASELINE_RUNS[0][0]].hosts
+def _baseline(rounds: list[dict[str, BaselineRun]], forks: int) -> list[str]:
+    """The do-nothing module, kms_client_key alone and the whole playbook on one fleet per round, per host and as
+    ratios; with several rounds, the median of each run's ratio over the rounds as well."""
+    hosts = rounds[0][BASELINE_RUNS[0][0]].hosts
     rows = []
-    for label, run in runs.items():
-        m = run.measure
-        low, high = run.executions
-        rows.append(
-            [
-                label,
-                f"{m.wall:.1f}",
-                f"{m.controller_cpu:.1f}",
-                f"{m.controller_cpu / hosts * 1000:.0f}",
-                f"{m.controller_cpu / bare:.2f}×",
-                _split(m, hosts),
-                f"{m.load_average:.1f}",
-                f"{m.peak_rss_mb:.0f}",
-                str(low) if low == high else f"{low}–{high}",
-                f"{run.lost}/{run.duplicated}",
-                "yes" if run.reported_once else "NO",
-            ]
-        )
-    header = [
+    ratios: dict[str, list[float]] = {label: [] for label, _run in BASELINE_RUNS}
+    for number, runs in enumerate(rounds, start=1):
+        bare = runs[BASELINE_RUNS[0][0]].measure.controller_cpu
+        for label, run in runs.items():
+            m = run.measure
+            low, high = run.executions
+            ratios[label].append(m.controller_cpu / bare)
+            rows.append(
+                ([str(number)] if len(rounds) > 1 else [])
+                + [
+                    label,
+                    f"{m.wall:.1f}",
+                    f"{m.controller_cpu:.1f}",
+                    f"{m.controller_cpu / hosts * 1000:.0f}",
+                    f"{m.controller_cpu / bare:.2f}×",
+                    _split(m, hosts),
+                    f"{m.load_average:.1f}",
+                    f"{m.peak_rss_mb:.0f}",
+                    str(low) if low == high else f"{low}–{high}",
+                    f"{run.lost}/{run.duplicated}",
+                    "yes" if run.reported_once else "NO",
+                ]
+            )
+    header = ([] if len(rounds) == 1 else ["round"]) + [
         "run",
         "wall s",
         "controller CPU s",
@@ -574,19 +581,27 @@ def _baseline(runs: dict[str, BaselineRun], forks: int) -> list[str]:
         "lost/duplicated",
         "every host once",
     ]
-    return [
-        f"### The playbook against a do-nothing module ({hosts} hosts without transport faults, forks {forks}, one fleet)",
+    fleets = "one fleet" if len(rounds) == 1 else f"{len(rounds)} rounds, each on a fresh fleet"
+    out = [
+        f"### The playbook against a do-nothing module ({hosts} hosts without transport faults, forks {forks}, {fleets})",
         "",
         _table(header, rows),
         "",
     ]
+    if len(rounds) > 1:
+        medians = ", ".join(f"{label}: {statistics.median(values):.2f}×" for label, values in list(ratios.items())[1:])
+        out += [
+            f"Median over the {len(rounds)} rounds of each run's ratio to its round's do-nothing module: {medians}.",
+            "",
+        ]
+    return out
 
 
 def render(
     arguments: argparse.Namespace,
     *,
     counts: dict[str, dict[str, tuple[int, int]]] | None,
-    baseline: dict[str, BaselineRun] | None,
+    baseline: list[dict[str, BaselineRun]] | None,
     audits: list[AuditRun],
     profile: tuple[AuditRun, list[TaskCost]] | None,
     idle: tuple[float, float] | None,
@@ -685,7 +700,12 @@ def main() -> None:
         type=_cells,
         help="audits to run, in this order, instead of every size at every forks: 100x10,3000x25",
     )
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each audit (size and forks)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each audit (size and forks), and rounds of the baseline comparison, each on a fresh fleet",
+    )
     parser.add_argument("--serial", help="kms_client_serial of the audits (batches of the conversion play), e.g. 1000")
     parser.add_argument(
         "--quick", action="store_true", help="sizes 100,300 at forks 25, baseline and profile on 50 hosts"
@@ -760,8 +780,11 @@ def main() -> None:
             parts["counts"] = traffic_per_host(workdir)
             publish()
         if "baseline" not in skip:
-            parts["baseline"] = playbook_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
-            publish()
+            parts["baseline"] = []
+            for _round in range(arguments.repeat):  # each round on a fresh fleet
+                runs = playbook_against_baseline(arguments.baseline_hosts, arguments.baseline_forks, workdir)
+                parts["baseline"].append(runs)
+                publish()
         if "idle" not in skip:
             parts["idle"] = idle_simulator(arguments.idle_hosts, 10.0)
         figures = publish()
@@ -769,7 +792,12 @@ def main() -> None:
     if str(arguments.output) != "-":
         print(f"written: {arguments.output}")
     failed = [run for run in parts["audits"] if not run.exact or run.measure.returncode not in run.expected_returncodes]
-    failed += [run for run in (parts["baseline"] or {}).values() if run.lost or run.duplicated or not run.reported_once]
+    failed += [
+        run
+        for runs in parts["baseline"] or []
+        for run in runs.values()
+        if run.lost or run.duplicated or not run.reported_once
+    ]
     if failed:
         raise SystemExit(f"{len(failed)} run(s) lost, duplicated or misreported hosts (see the tables)")
 
