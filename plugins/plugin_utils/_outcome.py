@@ -22,6 +22,7 @@ PARTIAL_KEY_LENGTH = 5
 # When an outcome was recorded (the fact's time, a report row's time, a report's generated): UTC to the second.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
+TIMESTAMP_LENGTH = len("2025-06-25T14:03:07Z")
 
 
 def utc_timestamp(now: datetime.datetime | None = None) -> str:

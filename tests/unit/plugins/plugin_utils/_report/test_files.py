@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -93,6 +94,35 @@ def test_same_but_timestamp():
     assert not files.same_but_timestamp(template, "PLACEHOLDER", '{"generated": "yesterday", "x": "a.b"}')
     assert not files.same_but_timestamp(template, "PLACEHOLDER", '{"generated": "2030-01-02T03:04:05Z", "x": "aXb"}')
     assert not files.same_but_timestamp(template, "PLACEHOLDER", '{"generated": "2030-01-02T03:04:05Z", "x": "a.b"}\n')
+
+
+@pytest.mark.parametrize(
+    ("existing", "same"),
+    [
+        ("2030-01-02T03:04:05Z|a|2031-01-02T03:04:05Z", True),  # each placeholder its own timestamp
+        ("2030-01-02T03:04:05|a|2031-01-02T03:04:05Z", False),  # a timestamp cut short
+        ("2030-01-02T03:04:05Z|a|2031-01-02T03:04:05Zx", False),  # more after the last timestamp
+        ("2030-01-02T03:04:05Z|a", False),  # less
+        ("", False),
+    ],
+)
+def test_same_but_timestamp_at_either_end(existing, same):
+    assert files.same_but_timestamp("P|a|P", "P", existing) is same
+
+
+def test_the_comparison_builds_no_pattern_from_the_report(monkeypatch):
+    """An unchanged report is recognised without compiling the report into a pattern (about a second per megabyte)."""
+    compiled = []
+    real_compile = re._compile  # every pattern the re module compiles, from re.compile, re.fullmatch and the like
+
+    def recording(pattern, flags):
+        compiled.append(pattern)
+        return real_compile(pattern, flags)
+
+    monkeypatch.setattr(re, "_compile", recording)
+    template = "PLACEHOLDER\n" + "host;a.b;(x)\n" * 1000
+    assert files.same_but_timestamp(template, "PLACEHOLDER", template.replace("PLACEHOLDER", "2030-01-02T03:04:05Z"))
+    assert max((len(pattern) for pattern in compiled), default=0) < 100
 
 
 def test_write_atomic_replaces_and_keeps_permissions(tmp_path):
